@@ -1,0 +1,137 @@
+// swift-tools-version: 6.1
+// Strata: a multi-tenant, horizontally scalable, long-term store for Prometheus metrics.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "strata",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+        .executable(name: "strata-loadgen", targets: ["StrataLoadGen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+    ],
+    targets: [
+        // libsnappy (Debian libsnappy-dev): remote-write bodies are snappy block format.
+        .systemLibrary(
+            name: "CSnappy",
+            path: "Sources/CSnappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
+        // Value types every module shares: labels, samples, matchers, tenant IDs, Queryable.
+        .target(name: "StrataModel", swiftSettings: swiftSettings),
+        // Chunk encodings (Prometheus XOR): encoder, decoder, sample iteration over chunks.
+        .target(name: "StrataChunks", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
+        // Remote-write / remote-read protobuf codecs and snappy framing.
+        .target(name: "StrataWire", dependencies: ["StrataModel", "CSnappy"], swiftSettings: swiftSettings),
+        // Head, XOR chunks, postings, WAL and checkpoints.
+        .target(
+            name: "StrataTSDB",
+            dependencies: ["StrataModel", "StrataChunks", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Every per-tenant limit and the runtime overrides file.
+        .target(
+            name: "StrataLimits",
+            dependencies: [
+                "StrataModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: ingester (per-tenant TSDBs behind the IngesterClient protocol).
+        .target(
+            name: "StrataIngester",
+            dependencies: [
+                "StrataModel", "StrataWire", "StrataTSDB", "StrataLimits",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: distributor (validation, rate limits, forwarding to ingesters).
+        .target(
+            name: "StrataDistributor",
+            dependencies: [
+                "StrataModel", "StrataWire", "StrataLimits", "StrataIngester",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP routes, tenant middleware, status codes.
+        .target(
+            name: "StrataHTTP",
+            dependencies: [
+                "StrataModel", "StrataWire", "StrataLimits", "StrataDistributor", "StrataIngester",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Config (flags + YAML), -target wiring, lifecycle.
+        .target(
+            name: "StrataServer",
+            dependencies: [
+                "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
+        // Remote-write load generator (loadtest/).
+        .executableTarget(
+            name: "StrataLoadGen",
+            dependencies: [
+                "StrataModel", "StrataWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "loadtest/Sources/strata-loadgen",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataLimitsTests", dependencies: ["StrataLimits"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataServerTests",
+            dependencies: [
+                "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Starts real processes: strata itself, Prometheus.
+        .testTarget(
+            name: "StrataIntegrationTests",
+            dependencies: [
+                "StrataModel", "StrataWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,25 @@
+/// How the bytes of a chunk are encoded. Values are Prometheus's `chunkenc.Encoding`.
+public enum ChunkEncoding: UInt8, Sendable {
+    /// Gorilla-style XOR float chunk (Prometheus `EncXOR`).
+    case xor = 1
+}
+
+/// One encoded chunk of one series, as stored in the head, in blocks and on the wire.
+public struct EncodedChunk: Sendable, Equatable {
+    /// Timestamp of the first sample, in ms.
+    public var minTime: Int64
+    /// Timestamp of the last sample, in ms.
+    public var maxTime: Int64
+    /// The encoding of `data`.
+    public var encoding: ChunkEncoding
+    /// The chunk bytes, exactly as Prometheus lays them out (including the 2-byte sample count).
+    public var data: [UInt8]
+
+    /// Creates a chunk.
+    public init(minTime: Int64, maxTime: Int64, encoding: ChunkEncoding, data: [UInt8]) {
+        self.minTime = minTime
+        self.maxTime = maxTime
+        self.encoding = encoding
+        self.data = data
+    }
+}
