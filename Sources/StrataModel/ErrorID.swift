@@ -1,0 +1,35 @@
+/// The immutable IDs of errors a client or operator sees, `err-strata-<reason>`.
+///
+/// Each appears at the end of the error message and is explained in `docs/errors.md`. IDs are
+/// never renamed or reused: dashboards, runbooks and alerts match on them.
+public enum ErrorID: String, Sendable, CaseIterable {
+    // Request-level (distributor / HTTP).
+    case missingTenantID = "missing-tenant-id"
+    case invalidTenantID = "invalid-tenant-id"
+    case maxWriteMessageSize = "distributor-max-write-message-size"
+    case invalidRequestBody = "invalid-request-body"
+    case unsupportedContentType = "unsupported-content-type"
+    case tenantMaxIngestionRate = "tenant-max-ingestion-rate"
+    // Series validation (distributor).
+    case missingMetricName = "missing-metric-name"
+    case metricNameInvalid = "metric-name-invalid"
+    case labelInvalid = "label-invalid"
+    case labelValueInvalid = "label-value-invalid"
+    case labelNameTooLong = "label-name-too-long"
+    case labelValueTooLong = "label-value-too-long"
+    case duplicateLabelNames = "duplicate-label-names"
+    case labelsNotSorted = "labels-not-sorted"
+    case maxLabelNamesPerSeries = "max-label-names-per-series"
+    case tooFarInFuture = "too-far-in-future"
+    case tooFarInPast = "too-far-in-past"
+    // Ingester.
+    case maxSeriesPerUser = "max-series-per-user"
+    case maxSeriesPerMetric = "max-series-per-metric"
+    case sampleOutOfOrder = "sample-out-of-order"
+    case sampleDuplicateTimestamp = "sample-duplicate-timestamp"
+    case sampleTimestampTooOld = "sample-timestamp-too-old"
+    case ingesterUnavailable = "ingester-unavailable"
+
+    /// The full ID as it appears in messages: `err-strata-<reason>`.
+    public var id: String { "err-strata-" + rawValue }
+}
