@@ -76,8 +76,9 @@ let package = Package(
         .target(
             name: "StrataHTTP",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataLimits", "StrataDistributor", "StrataIngester",
+                "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -91,6 +92,7 @@ let package = Package(
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -115,7 +117,24 @@ let package = Package(
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataLimitsTests", dependencies: ["StrataLimits"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataLimitsTests",
+            dependencies: [
+                "StrataLimits", "StrataModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataDistributorTests",
+            dependencies: [
+                "StrataDistributor", "StrataLimits", "StrataModel", "StrataIngester",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
@@ -129,6 +148,7 @@ let package = Package(
             name: "StrataIntegrationTests",
             dependencies: [
                 "StrataModel", "StrataWire",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

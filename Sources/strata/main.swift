@@ -1,1 +1,4 @@
-print("wip")
+import Glibc
+import StrataServer
+
+exit(await StrataServer.main(arguments: Array(CommandLine.arguments.dropFirst())))

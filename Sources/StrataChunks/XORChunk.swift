@@ -1,0 +1,203 @@
+import StrataModel
+
+/// An appendable Gorilla/XOR float chunk, byte-compatible with Prometheus `chunkenc.XORChunk`.
+///
+/// `bytes` is always the exact Prometheus layout (2-byte big-endian sample count, then the bit
+/// stream), so it can be handed to blocks, the wire and queries at any moment. The appender state
+/// (last timestamp, delta, XOR window, free bits of the last byte) is kept alongside, so an append
+/// costs O(1) bit writes and never re-reads the stream. See `docs/format/chunks.md`.
+public struct XORChunk: Sendable {
+    /// Samples per chunk after which the head cuts a new one (Prometheus's target of 120).
+    public static let maxSamples = 120
+    /// The most samples the 2-byte count header can describe; appends beyond it are dropped.
+    public static let maxEncodableSamples = Int(UInt16.max)
+    /// Bytes of the sample-count header.
+    static let headerSize = 2
+    /// `leading` value meaning "no XOR window written yet" (Prometheus uses the same sentinel).
+    static let noWindow: UInt8 = 0xff
+
+    /// The chunk in Prometheus layout.
+    public private(set) var bytes: [UInt8]
+    /// Number of samples.
+    public private(set) var count: Int
+    /// Timestamp of the first sample (valid when `count > 0`).
+    public private(set) var minTime: Int64
+    /// Timestamp of the last sample (valid when `count > 0`).
+    public private(set) var maxTime: Int64
+    /// Value of the last sample (valid when `count > 0`).
+    public private(set) var lastValue: Double
+
+    /// Unused low bits of the last byte of `bytes` (0 when the stream ends on a byte boundary).
+    var bitsFree: Int
+    /// The previous timestamp delta, as Prometheus keeps it (unsigned, wrapping).
+    var tDelta: UInt64
+    /// Leading zeros of the current XOR window, or `noWindow`.
+    var leading: UInt8
+    /// Trailing zeros of the current XOR window.
+    var trailing: UInt8
+
+    /// Creates an empty, appendable chunk.
+    public init() {
+        bytes = [0, 0]
+        bytes.reserveCapacity(128)
+        count = 0
+        minTime = 0
+        maxTime = 0
+        lastValue = 0
+        bitsFree = 0
+        tDelta = 0
+        leading = Self.noWindow
+        trailing = 0
+    }
+
+    /// Resumes appending to existing chunk bytes: decodes every sample to restore the appender
+    /// state, and throws if the bytes are not a valid XOR chunk.
+    ///
+    /// Unlike Prometheus's `Appender()`, a chunk that has not opened an XOR window yet resumes
+    /// with none, so appending after a resume yields exactly the bytes an uninterrupted appender
+    /// would have written (Prometheus reads both forms).
+    public init(bytes: [UInt8]) throws(ChunkError) {
+        var it = XORIterator(bytes: bytes)
+        var n = 0
+        var first: Int64 = 0
+        while let s = it.next() {
+            if n == 0 { first = s.timestamp }
+            n += 1
+        }
+        if let error = it.error { throw error }
+        let usedBits = it.reader.bitsConsumed
+        let usedBytes = (usedBits + 7) / 8
+        guard usedBytes <= bytes.count else { throw .corrupt("stream shorter than its samples") }
+        if usedBytes < bytes.count {
+            throw .corrupt("\(bytes.count - usedBytes) unexpected bytes after the last of \(n) samples")
+        }
+        var trimmed = bytes
+        let free = usedBytes * 8 - usedBits
+        if free > 0 {
+            // Clear bits past the stream's end so later appends can OR into the last byte.
+            trimmed[usedBytes - 1] &= ~UInt8(truncatingIfNeeded: (1 << free) - 1)
+        }
+        self.bytes = trimmed
+        count = n
+        minTime = first
+        maxTime = it.timestamp
+        lastValue = Double(bitPattern: it.valueBits)
+        bitsFree = free
+        tDelta = it.tDelta
+        leading = it.windowOpened ? it.leading : Self.noWindow
+        trailing = it.trailing
+    }
+
+    /// True when the count header cannot take another sample.
+    public var isFull: Bool { count >= Self.maxEncodableSamples }
+
+    /// Appends a sample. The caller keeps timestamps increasing (the head rejects others); the
+    /// format still encodes any order. Appends to a full chunk (`isFull`) are dropped.
+    public mutating func append(timestamp t: Int64, value v: Double) {
+        if count >= Self.maxEncodableSamples { return }
+        let bits = v.bitPattern
+        var newDelta: UInt64 = 0
+        switch count {
+        case 0:
+            writeUvarint(zigzagEncode(t))
+            writeBits(bits, 64)
+            minTime = t
+        case 1:
+            newDelta = UInt64(bitPattern: t &- maxTime)
+            writeUvarint(newDelta)
+            writeValue(bits)
+        default:
+            newDelta = UInt64(bitPattern: t &- maxTime)
+            let dod = Int64(bitPattern: newDelta &- tDelta)
+            if dod == 0 {
+                writeBits(0, 1)
+            } else if Self.fits(dod, 14) {
+                writeBits(0b10, 2)
+                writeBits(UInt64(bitPattern: dod), 14)
+            } else if Self.fits(dod, 17) {
+                writeBits(0b110, 3)
+                writeBits(UInt64(bitPattern: dod), 17)
+            } else if Self.fits(dod, 20) {
+                writeBits(0b1110, 4)
+                writeBits(UInt64(bitPattern: dod), 20)
+            } else {
+                writeBits(0b1111, 4)
+                writeBits(UInt64(bitPattern: dod), 64)
+            }
+            writeValue(bits)
+        }
+        maxTime = t
+        lastValue = v
+        tDelta = newDelta
+        count += 1
+        bytes[0] = UInt8(truncatingIfNeeded: count >> 8)
+        bytes[1] = UInt8(truncatingIfNeeded: count)
+    }
+
+    /// Prometheus `bitRange`: whether `x` is in the asymmetric range an `n`-bit dod bucket holds.
+    @inline(__always)
+    static func fits(_ x: Int64, _ n: Int64) -> Bool {
+        let half: Int64 = 1 << (n - 1)
+        return -(half - 1) <= x && x <= half
+    }
+
+    @inline(__always)
+    mutating func writeValue(_ bits: UInt64) {
+        let delta = bits ^ lastValue.bitPattern
+        if delta == 0 {
+            writeBits(0, 1)
+            return
+        }
+        // Clamped to 31 because the field is 5 bits wide.
+        let lead = UInt8(min(delta.leadingZeroBitCount, 31))
+        let trail = UInt8(delta.trailingZeroBitCount)
+        if leading != Self.noWindow && lead >= leading && trail >= trailing {
+            writeBits(0b10, 2)
+            writeBits(delta >> UInt64(trailing), 64 - Int(leading) - Int(trailing))
+        } else {
+            leading = lead
+            trailing = trail
+            let significant = 64 - Int(lead) - Int(trail)
+            // 64 significant bits do not fit in 6 bits; they are written as 0 (never a real width).
+            writeBits(0b11, 2)
+            writeBits(UInt64(lead), 5)
+            writeBits(UInt64(significant & 0x3f), 6)
+            writeBits(delta >> UInt64(trail), significant)
+        }
+    }
+
+    @inline(__always)
+    mutating func writeUvarint(_ value: UInt64) {
+        var x = value
+        while x >= 0x80 {
+            writeBits(x & 0x7f | 0x80, 8)
+            x >>= 7
+        }
+        writeBits(x, 8)
+    }
+
+    /// Writes the low `n` bits (1...64) of `value`, MSB first.
+    @inline(__always)
+    mutating func writeBits(_ value: UInt64, _ n: Int) {
+        var remaining = n
+        while remaining > 0 {
+            if bitsFree == 0 {
+                bytes.append(0)
+                bitsFree = 8
+            }
+            let k = min(bitsFree, remaining)
+            let part = UInt8(truncatingIfNeeded: value >> UInt64(remaining - k)) & UInt8(truncatingIfNeeded: (1 << k) - 1)
+            bytes[bytes.count - 1] |= part << UInt8(bitsFree - k)
+            bitsFree -= k
+            remaining -= k
+        }
+    }
+
+    /// An iterator over the samples appended so far.
+    public func makeIterator() -> XORIterator { XORIterator(bytes: bytes) }
+
+    /// The chunk as an `EncodedChunk` (copy-on-write shares the bytes).
+    public func encoded() -> EncodedChunk {
+        EncodedChunk(minTime: minTime, maxTime: maxTime, encoding: .xor, data: bytes)
+    }
+}

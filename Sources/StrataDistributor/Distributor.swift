@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import Metrics
+import StrataIngester
+import StrataLimits
+import StrataModel
+
+/// The write path's front door: validates, rate-limits and forwards one decoded remote-write
+/// request to the ingester, in Mimir's order.
+///
+/// 1. Every series is validated against the tenant's limits; invalid series are dropped whole,
+///    samples outside the time window alone.
+/// 2. What remains (samples + exemplars + metadata) is charged to the tenant's token bucket; over
+///    the limit, the whole request is refused with 429 and nothing is stored.
+/// 3. The valid series go to the ingester in one push. Refusals from validation and from the
+///    ingester are merged: if anything was refused the client gets a 400 naming the first
+///    problem, but the valid samples are stored regardless (Prometheus does not retry a 400).
+public final class Distributor: Sendable {
+    private let overrides: Overrides
+    private let ingester: any IngesterClient
+    private let rateLimiter: IngestionRateLimiter
+    private let metrics: DistributorMetrics
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+
+    /// Creates a distributor.
+    ///
+    /// - Parameters:
+    ///   - now: the wall clock in ms since the epoch, for the grace-period checks.
+    ///   - rateLimiter: the ingestion rate limiter; by default one private to this distributor
+    ///     reading its limits from `overrides`.
+    public init(overrides: Overrides, ingester: any IngesterClient, metricsFactory: any MetricsFactory, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = Distributor.wallClockMilliseconds,
+                rateLimiter: IngestionRateLimiter? = nil) {
+        self.overrides = overrides
+        self.ingester = ingester
+        self.rateLimiter = rateLimiter ?? IngestionRateLimiter(overrides: overrides)
+        self.metrics = DistributorMetrics(factory: metricsFactory)
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Validates, rate-limits and forwards one decoded remote-write request.
+    public func push(tenant: TenantID, batch: SeriesBatch) async throws(PushError) -> PushSummary {
+        let limits = overrides.limits(for: tenant)
+        let counters = metrics.counters(for: tenant)
+
+        var receivedSamples = 0
+        var receivedExemplars = 0
+        for entry in batch.series {
+            receivedSamples += Int(entry.sampleCount) + Int(entry.histogramCount)
+            receivedExemplars += Int(entry.exemplarCount)
+        }
+        counters.requestsIn.increment()
+        counters.samplesIn.increment(by: receivedSamples)
+        counters.exemplarsIn.increment(by: receivedExemplars)
+        counters.metadataIn.increment(by: batch.metadataCount)
+
+        let validation = SeriesValidator(limits: limits, now: now()).validate(batch)
+        metrics.discardSamples(tenant: tenant, counts: validation.rejectedByID)
+        counters.receivedSamples.increment(by: validation.validSamples)
+        counters.receivedExemplars.increment(by: validation.validExemplars)
+        counters.receivedMetadata.increment(by: batch.metadataCount)
+
+        let items = validation.validSamples + validation.validExemplars + batch.metadataCount
+        if !rateLimiter.allow(tenant: tenant, count: items, limits: limits) {
+            let reason = ErrorID.tenantMaxIngestionRate.discardReason
+            metrics.discard("strata_discarded_samples_total", tenant: tenant, reason: reason, count: validation.validSamples)
+            metrics.discard("strata_discarded_exemplars_total", tenant: tenant, reason: reason, count: validation.validExemplars)
+            metrics.discard("strata_discarded_metadata_total", tenant: tenant, reason: reason, count: batch.metadataCount)
+            throw .rateLimited(message: ValidationError.ingestionRateLimited(rate: limits.ingestionRate, burst: limits.ingestionBurstSize))
+        }
+
+        var result = IngestResult()
+        if !validation.batch.series.isEmpty {
+            do {
+                result = try await ingester.push(tenant: tenant, batch: validation.batch)
+            } catch {
+                logger.warning("push to ingester failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
+                throw .unavailable(message: error.description)
+            }
+            metrics.discardSamples(tenant: tenant, counts: result.rejectedSamples)
+        }
+
+        let rejected = validation.rejectedSamples + result.rejectedCount
+        guard rejected > 0 else {
+            return PushSummary(receivedSamples: receivedSamples, acceptedSamples: result.appendedSamples)
+        }
+        let first: (id: ErrorID, message: String)
+        if let error = validation.firstError {
+            first = (error.id, error.message)
+        } else if let error = result.firstError {
+            first = (error.id, error.message)
+        } else {
+            // An ingester that counted refusals without describing one: name the biggest reason.
+            let id = result.rejectedSamples.max { $0.value < $1.value }?.key ?? .invalidRequestBody
+            first = (id, "the ingester rejected samples (\(id.id))")
+        }
+        logger.debug("push partially rejected", metadata: [
+            "user": "\(tenant)", "rejected": "\(rejected)", "received": "\(receivedSamples)", "first": "\(first.message)",
+        ])
+        throw .invalid(message: "\(first.message) (\(rejected) of \(receivedSamples) samples in the request were rejected)",
+                       id: first.id, rejectedSamples: rejected, acceptedSamples: result.appendedSamples)
+    }
+
+    /// Milliseconds since the Unix epoch from the system's real-time clock.
+    @Sendable
+    public static func wallClockMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

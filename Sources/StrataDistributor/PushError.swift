@@ -1,0 +1,56 @@
+import StrataModel
+
+/// What one push did: samples in the request and samples stored.
+public struct PushSummary: Sendable, Equatable {
+    /// Samples (float + histogram) the request carried.
+    public var receivedSamples: Int
+    /// Samples the ingester appended.
+    public var acceptedSamples: Int
+
+    /// Creates a summary.
+    public init(receivedSamples: Int, acceptedSamples: Int) {
+        self.receivedSamples = receivedSamples
+        self.acceptedSamples = acceptedSamples
+    }
+}
+
+/// Why a push did not fully succeed. The HTTP layer maps each case to the status Prometheus's
+/// remote-write client expects: 4xx is not retried, 429 and 5xx are.
+public enum PushError: Error, Sendable, CustomStringConvertible {
+    /// The tenant is over its ingestion rate; nothing was stored. HTTP 429.
+    case rateLimited(message: String)
+    /// Some series or samples were refused; the valid ones WERE stored. HTTP 400.
+    case invalid(message: String, id: ErrorID, rejectedSamples: Int, acceptedSamples: Int)
+    /// The ingester could not take the push; nothing was acknowledged. HTTP 503 when the
+    /// ingester is unavailable (message carries `err-strata-ingester-unavailable`), 500 when
+    /// its storage failed.
+    case unavailable(message: String)
+
+    /// The HTTP status for this error.
+    public var httpStatus: Int {
+        switch self {
+        case .rateLimited: return 429
+        case .invalid: return 400
+        case .unavailable(let message):
+            return message.hasSuffix("(\(ErrorID.ingesterUnavailable.id))") ? 503 : 500
+        }
+    }
+
+    /// The stable error ID, when the error has one.
+    public var errorID: ErrorID? {
+        switch self {
+        case .rateLimited: return .tenantMaxIngestionRate
+        case .invalid(_, let id, _, _): return id
+        case .unavailable(let message):
+            return message.hasSuffix("(\(ErrorID.ingesterUnavailable.id))") ? .ingesterUnavailable : nil
+        }
+    }
+
+    /// The operator-facing message.
+    public var description: String {
+        switch self {
+        case .rateLimited(let message), .invalid(let message, _, _, _), .unavailable(let message):
+            return message
+        }
+    }
+}

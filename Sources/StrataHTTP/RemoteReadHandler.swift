@@ -1,0 +1,96 @@
+import Hummingbird
+import Logging
+import NIOCore
+import StrataChunks
+import StrataModel
+import StrataWire
+
+/// `POST /prometheus/api/v1/read`: Prometheus remote read with the SAMPLES response type.
+///
+/// Prometheus can use it as a `remote_read` source, and tests use it to read back exactly the
+/// samples stored, staleness markers included.
+struct RemoteReadHandler: Sendable {
+    /// Remote-read requests are a few matchers; anything bigger is not a read request.
+    static let maxRequestSize = 4 << 20
+    /// Decoded responses above this size are refused rather than built (ask for a shorter range).
+    static let maxResponseSamples = 50_000_000
+    /// Prometheus's `ReadRequest.ResponseType.SAMPLES`.
+    static let samplesResponseType = 0
+
+    let tenants: TenantResolver
+    let queryable: any Queryable
+    let logger: Logger
+
+    func handle(_ request: Request) async -> Response {
+        do {
+            return try await read(request)
+        } catch {
+            return error.response
+        }
+    }
+
+    private func read(_ request: Request) async throws(PlainError) -> Response {
+        let tenantList = try tenants.readTenants(request)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: Self.maxRequestSize)
+        } catch {
+            throw PlainError(.contentTooLarge, "remote read request larger than \(Self.maxRequestSize) bytes")
+        }
+        let readRequest: ReadRequest
+        do {
+            let raw = try body.withUnsafeReadableBytes { raw throws(SnappyError) in
+                try Snappy.decompress(raw, maxDecodedSize: Self.maxRequestSize)
+            }
+            readRequest = try RemoteReadCodec.decodeRequest(raw)
+        } catch {
+            throw PlainError(.badRequest, "invalid remote read request: \(error)")
+        }
+        if !readRequest.acceptedResponseTypes.isEmpty,
+           !readRequest.acceptedResponseTypes.contains(Self.samplesResponseType) {
+            throw PlainError(.badRequest, "none of the requested response types are implemented: only SAMPLES (0) is supported")
+        }
+        var results: [[TimeSeriesData]] = []
+        var totalSamples = 0
+        for query in readRequest.queries {
+            let matchers: [LabelMatcher]
+            do {
+                matchers = try query.matchers.map { m throws(MatcherError) in try LabelMatcher(m.type, m.name, m.value) }
+            } catch {
+                throw PlainError(.badRequest, "\(error)")
+            }
+            var series: [TimeSeriesData] = []
+            for tenant in tenantList {
+                let selected: [QuerySeries]
+                do {
+                    selected = try await queryable.select(SelectRequest(
+                        tenant: tenant, minTime: query.startTimestampMs, maxTime: query.endTimestampMs, matchers: matchers))
+                } catch {
+                    throw PlainError(.internalServerError, "query failed: \(error)")
+                }
+                for s in selected {
+                    var iterator = ChunkSeriesIterator(chunks: s.chunks, minTime: query.startTimestampMs, maxTime: query.endTimestampMs)
+                    var samples: [Sample] = []
+                    while let sample = iterator.next() { samples.append(sample) }
+                    guard !samples.isEmpty else { continue }
+                    totalSamples += samples.count
+                    if totalSamples > Self.maxResponseSamples {
+                        throw PlainError(.unprocessableContent, "the remote read response would exceed \(Self.maxResponseSamples) samples; ask for a shorter time range")
+                    }
+                    var labels = s.labels
+                    if tenantList.count > 1 {
+                        labels = Labels(Array(labels) + [Label(name: "__tenant_id__", value: tenant.rawValue)])
+                    }
+                    series.append(TimeSeriesData(labels: labels, samples: samples))
+                }
+            }
+            results.append(series)
+        }
+        let encoded = Snappy.compress(RemoteReadCodec.encodeResponse(ReadResponse(results: results)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/x-protobuf", .contentEncoding: "snappy"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: encoded))
+        )
+    }
+}

@@ -1,0 +1,95 @@
+import Hummingbird
+import Logging
+import Metrics
+import StrataDistributor
+import StrataLimits
+import StrataModel
+
+/// Everything the HTTP layer serves, wired by the server from whichever roles run here.
+///
+/// The HTTP layer knows roles only through these values: a distributor for writes, a
+/// `Queryable` for reads, and closures for the operational pages.
+public struct StrataAPI: Sendable {
+    /// Readiness as `/ready` reports it.
+    public struct Readiness: Sendable {
+        public var ready: Bool
+        public var message: String
+        public init(ready: Bool, message: String) {
+            self.ready = ready
+            self.message = message
+        }
+    }
+
+    /// How tenants are found.
+    public var tenants: TenantResolver
+    /// Per-tenant limits (body size limits are read here before the body is).
+    public var overrides: Overrides
+    /// The write path, when this process runs a distributor.
+    public var distributor: Distributor?
+    /// The read path over stored samples, when this process runs an ingester.
+    public var queryable: (any Queryable)?
+    /// `/ready`.
+    public var readiness: @Sendable () -> Readiness
+    /// `/config?mode=…` as YAML; nil for an unknown mode.
+    public var configYAML: @Sendable (String) -> String?
+    /// `/metrics` in Prometheus text format.
+    public var metricsText: @Sendable () -> [UInt8]
+    /// Where request metrics go.
+    public var metricsFactory: any MetricsFactory
+    /// The server logger.
+    public var logger: Logger
+
+    /// Creates the API description.
+    public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
+                readiness: @escaping @Sendable () -> Readiness, configYAML: @escaping @Sendable (String) -> String?,
+                metricsText: @escaping @Sendable () -> [UInt8], metricsFactory: any MetricsFactory, logger: Logger) {
+        self.tenants = tenants
+        self.overrides = overrides
+        self.distributor = distributor
+        self.queryable = queryable
+        self.readiness = readiness
+        self.configYAML = configYAML
+        self.metricsText = metricsText
+        self.metricsFactory = metricsFactory
+        self.logger = logger
+    }
+
+    /// The router with every endpoint of the roles present.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
+        addOperationalRoutes(to: router)
+        if let distributor {
+            let push = PushHandler(tenants: tenants, overrides: overrides, distributor: distributor, logger: logger)
+            router.post("/api/v1/push") { request, _ in await push.handle(request) }
+        }
+        if let queryable {
+            let read = RemoteReadHandler(tenants: tenants, queryable: queryable, logger: logger)
+            router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
+            router.post("/api/v1/read") { request, _ in await read.handle(request) }
+        }
+        return router
+    }
+
+    private func addOperationalRoutes(to router: Router<BasicRequestContext>) {
+        let readiness = self.readiness
+        let configYAML = self.configYAML
+        let metricsText = self.metricsText
+        router.get("/ready") { _, _ -> Response in
+            let r = readiness()
+            return r.ready ? textResponse("ready\n") : PlainError(.serviceUnavailable, r.message).response
+        }
+        router.get("/config") { request, _ -> Response in
+            let mode = request.uri.queryParameters.get("mode") ?? "all"
+            guard let yaml = configYAML(mode) else {
+                return PlainError(.badRequest, "unknown mode \"\(mode)\": use all, diff or defaults").response
+            }
+            return textResponse(yaml, contentType: "text/plain; charset=utf-8")
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let bytes = metricsText()
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+    }
+}

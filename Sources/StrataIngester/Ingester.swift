@@ -1,0 +1,167 @@
+import Glibc
+import Logging
+import Metrics
+import StrataLimits
+import StrataModel
+import StrataTSDB
+import Synchronization
+
+/// The ingester role: one TSDB head (with its WAL) per tenant under `-blocks-storage.tsdb.dir`.
+///
+/// It is the in-process `IngesterClient` of `-target=all` and the `Queryable` over recent data.
+/// A push is acknowledged only after the head has written its WAL records.
+public final class Ingester: Sendable {
+    /// Settings of the ingester.
+    public struct Config: Sendable {
+        /// Root directory; each tenant gets `<dir>/<tenant>/wal`.
+        public var directory: String
+        /// Head settings shared by every tenant.
+        public var headOptions: HeadOptions
+        /// Creates a config.
+        public init(directory: String, headOptions: HeadOptions) {
+            self.directory = directory
+            self.headOptions = headOptions
+        }
+    }
+
+    /// Lifecycle states, as Mimir's ingester reports them.
+    public enum State: String, Sendable {
+        case starting = "STARTING"
+        case running = "ACTIVE"
+        case stopping = "STOPPING"
+        case stopped = "STOPPED"
+    }
+
+    let config: Config
+    let overrides: Overrides
+    let logger: Logger
+    let metrics: IngesterMetrics
+    let state = Mutex<State>(.starting)
+    let heads = Mutex<[TenantID: Head]>([:])
+
+    /// Creates an ingester; call `open()` before pushing.
+    public init(config: Config, overrides: Overrides, metricsFactory: any MetricsFactory, logger: Logger) {
+        self.config = config
+        self.overrides = overrides
+        self.logger = logger
+        self.metrics = IngesterMetrics(factory: metricsFactory)
+    }
+
+    /// The current lifecycle state.
+    public var currentState: State { state.withLock { $0 } }
+
+    /// Opens every tenant's head found on disk, replaying checkpoints and WALs, then accepts writes.
+    public func open() async throws {
+        try makeDirectory(config.directory)
+        let tenants = try listTenantDirectories(config.directory)
+        let started = ContinuousClock.now
+        let opened = try await withThrowingTaskGroup(of: (TenantID, Head).self) { group in
+            for tenant in tenants {
+                group.addTask { (tenant, try self.openHead(tenant)) }
+            }
+            var out: [TenantID: Head] = [:]
+            for try await (tenant, head) in group { out[tenant] = head }
+            return out
+        }
+        heads.withLock { $0.merge(opened) { a, _ in a } }
+        state.withLock { $0 = .running }
+        logger.info("ingester is ready", metadata: [
+            "tenants": "\(opened.count)",
+            "replay_duration": "\(ContinuousClock.now - started)",
+        ])
+    }
+
+    /// Checkpoints each tenant's WAL when its policy says so; the server calls this periodically.
+    public func maintain() {
+        for (tenant, head) in heads.withLock({ $0 }) {
+            do {
+                try head.checkpointIfNeeded()
+            } catch {
+                logger.error("WAL checkpoint failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
+            }
+        }
+    }
+
+    /// Stops accepting writes and closes every WAL (flushed and fsynced).
+    public func close() {
+        state.withLock { $0 = .stopping }
+        let all = heads.withLock { h -> [TenantID: Head] in
+            let copy = h
+            h.removeAll()
+            return copy
+        }
+        for (tenant, head) in all {
+            do {
+                try head.close()
+            } catch {
+                logger.error("closing tenant TSDB failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
+            }
+        }
+        state.withLock { $0 = .stopped }
+        logger.info("ingester stopped", metadata: ["tenants": "\(all.count)"])
+    }
+
+    /// The head of `tenant`, if it has one.
+    func head(for tenant: TenantID) -> Head? {
+        heads.withLock { $0[tenant] }
+    }
+
+    /// The head of `tenant`, created on its first push.
+    func headCreatingIfNeeded(for tenant: TenantID) throws(IngesterError) -> Head {
+        if let head = heads.withLock({ $0[tenant] }) { return head }
+        // Opening creates directories and a WAL segment: do it outside the map's lock, then
+        // keep whichever head won a race for the same tenant.
+        let created: Head
+        do { created = try openHead(tenant) } catch {
+            throw .storage("cannot open the TSDB of tenant \(tenant): \(error)")
+        }
+        let (winner, lost) = heads.withLock { map -> (Head, Bool) in
+            if let existing = map[tenant] { return (existing, true) }
+            map[tenant] = created
+            return (created, false)
+        }
+        if lost { try? created.close() }
+        return winner
+    }
+
+    private func openHead(_ tenant: TenantID) throws -> Head {
+        let dir = config.directory + "/" + tenant.rawValue
+        try makeDirectory(dir)
+        var tenantLogger = logger
+        tenantLogger[metadataKey: "user"] = "\(tenant)"
+        return try Head(directory: dir, options: config.headOptions, logger: tenantLogger)
+    }
+}
+
+/// A filesystem error of the ingester, naming the path.
+public struct IngesterFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let operation: String
+    public let code: Int32
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+func makeDirectory(_ path: String) throws {
+    var components: [Substring] = []
+    for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+        components.append(part)
+        let prefix = (path.hasPrefix("/") ? "/" : "") + components.joined(separator: "/")
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            throw IngesterFileError(path: prefix, operation: "mkdir", code: errno)
+        }
+    }
+}
+
+func listTenantDirectories(_ path: String) throws -> [TenantID] {
+    guard let dir = opendir(path) else { throw IngesterFileError(path: path, operation: "opendir", code: errno) }
+    defer { closedir(dir) }
+    var out: [TenantID] = []
+    while let entry = readdir(dir) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        guard entry.pointee.d_type == UInt8(DT_DIR), let tenant = try? TenantID(validating: name) else { continue }
+        out.append(tenant)
+    }
+    return out.sorted()
+}

@@ -1,0 +1,106 @@
+import StrataModel
+import Yams
+
+extension Limits {
+    /// Applies a YAML mapping of limit keys (as found under `limits:` or under one tenant in
+    /// `overrides:`) on top of `self`.
+    ///
+    /// `context` says where the mapping is, and prefixes every key in error messages: with
+    /// `runtime config /etc/strata/runtime.yaml: overrides.team-a` a bad value reads
+    /// `runtime config /etc/strata/runtime.yaml: overrides.team-a.ingestion_rate: expected a
+    /// number, got "fast"`. Unknown keys and wrong types are errors; a key set to YAML null keeps
+    /// its current value, as Go's YAML decoder does for Mimir. On error `self` is unchanged.
+    public mutating func apply(yaml: Node, context: String) throws(LimitsError) {
+        if Self.isNull(yaml) { return }
+        guard let mapping = yaml.mapping else {
+            throw .invalidValue(path: context.isEmpty ? "limits" : context, expected: "a mapping of limits", got: Self.describe(yaml))
+        }
+        var updated = self
+        var seen: Set<String> = []
+        for (keyNode, valueNode) in mapping {
+            let key = keyNode.scalar?.string ?? Self.describe(keyNode)
+            let path = context.isEmpty ? key : context + "." + key
+            guard let limit = LimitKey.named(key) else {
+                throw .unknownKey(path: path, known: LimitKey.all.map(\.yamlKey))
+            }
+            if !seen.insert(key).inserted { throw .duplicateKey(path: path) }
+            if Self.isNull(valueNode) { continue }
+            guard let text = valueNode.scalar?.string else {
+                throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: Self.describe(valueNode))
+            }
+            let got = quoteLabelValue(text)
+            switch limit.kind {
+            case .double(let field):
+                guard let value = Double(text), value.isFinite else {
+                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
+                }
+                if value < 0 { throw .invalidValue(path: path, expected: "a non-negative number", got: got) }
+                updated[keyPath: field] = value
+            case .int(let field):
+                guard let value = Int(text), value >= 0 else {
+                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
+                }
+                updated[keyPath: field] = value
+            case .duration(let field):
+                let value: Duration
+                do {
+                    value = try GoDuration.parseThrowing(text)
+                } catch {
+                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: "\(got) (\(error))")
+                }
+                if value < .zero {
+                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
+                }
+                updated[keyPath: field] = value
+            }
+        }
+        self = updated
+    }
+
+    /// The limits as an ordered list of (YAML key, rendered value), for `-print.config` and
+    /// `/runtime_config`. Values print as Mimir prints them: floats with Go's `%v`, durations in
+    /// Prometheus notation (`10m`).
+    public var yamlFields: [(key: String, value: String)] {
+        LimitKey.all.map { limit in
+            switch limit.kind {
+            case .double(let field): return (limit.yamlKey, formatGoFloat(self[keyPath: field]))
+            case .int(let field): return (limit.yamlKey, String(self[keyPath: field]))
+            case .duration(let field): return (limit.yamlKey, GoDuration.format(self[keyPath: field]))
+            }
+        }
+    }
+
+    /// The keys whose values differ from `base`, in the same form as `yamlFields` (a tenant's
+    /// override as the operator would write it).
+    public func yamlFields(differingFrom base: Limits) -> [(key: String, value: String)] {
+        let mine = yamlFields
+        let theirs = base.yamlFields
+        return zip(mine, theirs).filter { $0.0.value != $0.1.value }.map(\.0)
+    }
+
+    private static func expectation(_ kind: LimitKey.Kind) -> String {
+        switch kind {
+        case .double: return "a number"
+        case .int: return "a non-negative integer"
+        case .duration: return "a duration such as 10m or 1h30m"
+        }
+    }
+
+    static func isNull(_ node: Node) -> Bool {
+        guard let scalar = node.scalar, scalar.style == .plain else { return false }
+        switch scalar.string {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
+    }
+
+    /// How a node that is not the expected scalar is named in messages.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return quoteLabelValue(scalar.string)
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        default: return "an alias"
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Yams
+
+/// What the command line asked for besides settings.
+public struct CommandLineRequest: Sendable {
+    /// The loaded configuration: defaults, then the YAML file, then flags.
+    public var config: StrataConfig
+    /// `-help` / `-h` was given.
+    public var help = false
+    /// `-print.config` was given.
+    public var printConfig = false
+    /// `-version` was given.
+    public var version = false
+    /// The `-config.file` that was read, if any.
+    public var configFile: String?
+}
+
+/// Loads configuration the way Mimir does: defaults, overlaid by the YAML file named by
+/// `-config.file`, overlaid by command-line flags (flags win).
+public enum ConfigLoader {
+    /// Parses Go-style flags (`-name=value`, `-name value`, `--name=value`, bare `-bool`).
+    public static func load(arguments: [String], readFile: (String) throws -> String = readTextFile) throws(ConfigError) -> CommandLineRequest {
+        var request = CommandLineRequest(config: StrataConfig())
+        var settings: [(flag: String, value: String)] = []
+        var i = 0
+        while i < arguments.count {
+            let arg = arguments[i]
+            i += 1
+            guard arg.hasPrefix("-"), arg != "-", arg != "--" else {
+                throw .invalid("unexpected argument \"\(arg)\": settings are flags such as -target=all (see -help)")
+            }
+            var body = Substring(arg.dropFirst())
+            if body.hasPrefix("-") { body = body.dropFirst() }
+            var name = String(body)
+            var value: String?
+            if let eq = body.firstIndex(of: "=") {
+                name = String(body[..<eq])
+                value = String(body[body.index(after: eq)...])
+            }
+            switch name {
+            case "h", "help":
+                request.help = true
+                continue
+            case "version":
+                request.version = true
+                continue
+            case "print.config":
+                request.printConfig = value.map { $0 == "true" || $0 == "1" } ?? true
+                continue
+            case "config.file":
+                if value == nil {
+                    guard i < arguments.count else { throw .missingFlagValue(name) }
+                    value = arguments[i]
+                    i += 1
+                }
+                request.configFile = value
+                continue
+            default:
+                break
+            }
+            guard let field = ConfigRegistry.byFlag[name] else { throw .unknownFlag(name) }
+            if value == nil {
+                if field.kind == .bool {
+                    value = "true"
+                } else {
+                    guard i < arguments.count else { throw .missingFlagValue(name) }
+                    value = arguments[i]
+                    i += 1
+                }
+            }
+            settings.append((name, value ?? ""))
+        }
+        if let file = request.configFile, !file.isEmpty {
+            let text: String
+            do { text = try readFile(file) } catch { throw .unreadableFile(path: file, reason: "\(error)") }
+            try applyYAML(text, file: file, to: &request.config)
+        }
+        for (flag, value) in settings {
+            guard let field = ConfigRegistry.byFlag[flag] else { throw .unknownFlag(flag) }
+            do { try field.set(&request.config, value) } catch {
+                throw .invalidFlagValue(flag: flag, value: value, reason: error.reason)
+            }
+        }
+        try validate(request.config)
+        return request
+    }
+
+    /// Overlays a YAML document on `config`. Unknown keys are errors, as in Mimir, so a typo
+    /// never silently leaves a default in place.
+    public static func applyYAML(_ text: String, file: String, to config: inout StrataConfig) throws(ConfigError) {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch { throw .invalidYAML(file: file, reason: "\(error)") }
+        guard let node else { return }
+        try walk(node, path: [], file: file, config: &config)
+    }
+
+    private static func walk(_ node: Node, path: [String], file: String, config: inout StrataConfig) throws(ConfigError) {
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard let k = key.scalar?.string else {
+                    throw .invalidYAML(file: file, reason: "non-string key under \(path.joined(separator: "."))")
+                }
+                try walk(value, path: path + [k], file: file, config: &config)
+            }
+        case .scalar(let scalar):
+            let key = path.joined(separator: ".")
+            guard let field = ConfigRegistry.byYAMLKey[key] else { throw .unknownYAMLKey(path: key, file: file) }
+            do { try field.set(&config, scalar.string) } catch {
+                throw .invalidYAMLValue(path: key, value: scalar.string, file: file, reason: error.reason)
+            }
+        case .sequence(let seq):
+            let key = path.joined(separator: ".")
+            guard let field = ConfigRegistry.byYAMLKey[key] else { throw .unknownYAMLKey(path: key, file: file) }
+            // Mimir's block_ranges_period is a list; Strata uses its first (smallest) entry.
+            guard field.kind == .duration, let first = seq.first?.scalar?.string else {
+                throw .invalidYAMLValue(path: key, value: "[…]", file: file, reason: "a list is not allowed here")
+            }
+            do { try field.set(&config, first) } catch {
+                throw .invalidYAMLValue(path: key, value: first, file: file, reason: error.reason)
+            }
+        case .alias, .anchor:
+            throw .invalidYAML(file: file, reason: "aliases are not supported (at \(path.joined(separator: ".")))")
+        }
+    }
+
+    /// Cross-field checks that no single parser can make.
+    static func validate(_ c: StrataConfig) throws(ConfigError) {
+        guard (0...65535).contains(c.server.httpListenPort) else {
+            throw .invalid("-server.http-listen-port must be between 0 and 65535, got \(c.server.httpListenPort)")
+        }
+        guard c.tsdb.walSegmentSizeBytes >= 64 * 1024 else {
+            throw .invalid("-blocks-storage.tsdb.wal-segment-size-bytes must be at least 65536, got \(c.tsdb.walSegmentSizeBytes)")
+        }
+        guard c.limits.maxRecvMsgSize > 0 else {
+            throw .invalid("-distributor.max-recv-msg-size must be positive, got \(c.limits.maxRecvMsgSize)")
+        }
+        guard c.tsdb.blockRangesPeriod >= .seconds(60) else {
+            throw .invalid("-blocks-storage.tsdb.block-ranges-period must be at least 1m")
+        }
+        _ = try Targets(c.target)
+    }
+}
+
+/// Reads a whole text file (config and runtime-config files are small).
+public func readTextFile(_ path: String) throws -> String {
+    try String(contentsOfFile: path, encoding: .utf8)
+}

@@ -1,0 +1,50 @@
+import StrataLimits
+
+/// The whole effective configuration of one Strata process.
+///
+/// Field names follow Mimir's YAML blocks (`server`, `distributor`, `limits`, `blocks_storage`,
+/// `runtime_config`); `ConfigRegistry` maps each field to its YAML key and its flag.
+public struct StrataConfig: Sendable {
+    /// Roles to run: `all`, or a comma-separated list of role names.
+    public var target: String = "all"
+    /// When true, every request must carry `X-Scope-OrgID`.
+    public var multitenancyEnabled = true
+    /// The tenant used for every request when multitenancy is disabled.
+    public var noAuthTenant = "anonymous"
+    /// HTTP/gRPC listeners, logging, shutdown.
+    public var server = ServerConfig()
+    /// Ingester TSDB storage.
+    public var tsdb = TSDBConfig()
+    /// Per-tenant limits' defaults (overridden per tenant by the runtime config file).
+    public var limits = Limits()
+    /// The runtime config (per-tenant overrides) file and its reload period.
+    public var runtimeConfig = RuntimeConfig()
+
+    /// The defaults.
+    public init() {}
+
+    /// `server:` block.
+    public struct ServerConfig: Sendable {
+        public var httpListenAddress = ""
+        public var httpListenPort = 8080
+        public var grpcListenAddress = ""
+        public var grpcListenPort = 9095
+        public var logLevel = "info"
+        public var logFormat = "logfmt"
+        public var gracefulShutdownTimeout: Duration = .seconds(30)
+    }
+
+    /// `blocks_storage.tsdb:` block.
+    public struct TSDBConfig: Sendable {
+        public var dir = "./data/tsdb"
+        public var blockRangesPeriod: Duration = .seconds(2 * 3600)
+        public var walSegmentSizeBytes = 128 * 1024 * 1024
+        public var walCheckpointInterval: Duration = .seconds(60)
+    }
+
+    /// `runtime_config:` block.
+    public struct RuntimeConfig: Sendable {
+        public var file = ""
+        public var period: Duration = .seconds(10)
+    }
+}

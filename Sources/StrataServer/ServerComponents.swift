@@ -1,0 +1,110 @@
+import Logging
+import Metrics
+import Prometheus
+import StrataDistributor
+import StrataHTTP
+import StrataIngester
+import StrataLimits
+import StrataModel
+import StrataTSDB
+
+/// The roles of one process, built from its configuration and wired to each other.
+///
+/// The server runs them; in-process tests build the same object so they exercise the exact
+/// wiring the binary uses.
+public struct ServerComponents: Sendable {
+    /// The effective configuration.
+    public let config: StrataConfig
+    /// Which roles run.
+    public let targets: Targets
+    /// Defaults plus runtime overrides.
+    public let overrides: Overrides
+    /// The ingester, when `-target` includes it.
+    public let ingester: Ingester?
+    /// The distributor, when `-target` includes it.
+    public let distributor: Distributor?
+    /// Self-metrics registry behind `/metrics`.
+    public let registry: PrometheusCollectorRegistry
+    /// The swift-metrics factory writing into `registry`.
+    public let metricsFactory: PrometheusMetricsFactory
+    /// The runtime-config reloader, when `-runtime-config.file` is set.
+    public let runtimeConfig: RuntimeConfigLoader?
+    /// The server logger.
+    public let logger: Logger
+
+    /// Builds every role named by `config.target`.
+    public init(config: StrataConfig, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
+        self.config = config
+        self.logger = logger
+        self.registry = registry
+        targets = try Targets(config.target)
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.requestDurationBuckets
+        metricsFactory = factory
+        overrides = Overrides(defaults: config.limits)
+        if !config.runtimeConfig.file.isEmpty {
+            let loader = RuntimeConfigLoader(path: config.runtimeConfig.file, period: config.runtimeConfig.period,
+                                             overrides: overrides, logger: logger)
+            try loader.loadInitial()
+            runtimeConfig = loader
+        } else {
+            runtimeConfig = nil
+        }
+        if targets.runs(.ingester) {
+            var head = HeadOptions()
+            head.chunkRange = Int64(config.tsdb.blockRangesPeriod.components.seconds) * 1000
+            head.walSegmentSize = config.tsdb.walSegmentSizeBytes
+            ingester = Ingester(config: .init(directory: config.tsdb.dir, headOptions: head), overrides: overrides,
+                                metricsFactory: factory, logger: logger)
+        } else {
+            ingester = nil
+        }
+        if targets.runs(.distributor), let ingester {
+            distributor = Distributor(overrides: overrides, ingester: ingester, metricsFactory: factory, logger: logger)
+        } else {
+            distributor = nil
+        }
+    }
+
+    /// Prometheus's default histogram buckets, in seconds (Mimir's request-duration buckets).
+    static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        .map { Duration.nanoseconds(Int64($0 * 1e9)) }
+
+    /// The HTTP API over these components.
+    public func api() -> StrataAPI {
+        let ingester = self.ingester
+        let config = self.config
+        let registry = self.registry
+        let runtimeConfig = self.runtimeConfig
+        let tenant = (try? TenantID(validating: config.noAuthTenant)) ?? .anonymous
+        return StrataAPI(
+            tenants: TenantResolver(multitenancyEnabled: config.multitenancyEnabled, noAuthTenant: tenant),
+            overrides: overrides,
+            distributor: distributor,
+            queryable: ingester,
+            readiness: {
+                guard let ingester else { return .init(ready: true, message: "ready") }
+                let state = ingester.currentState
+                return .init(ready: state == .running, message: "Ingester not ready: ingester state is \(state.rawValue)")
+            },
+            configYAML: { mode in
+                guard let m = ConfigPrinter.Mode(rawValue: mode) else { return nil }
+                return ConfigPrinter.yaml(config, mode: m)
+            },
+            metricsText: {
+                ingester?.collectMetrics()
+                if let runtimeConfig {
+                    registry.makeGauge(name: "strata_runtime_config_last_reload_successful",
+                                       help: "Whether the last runtime config reload attempt was successful.")
+                        .set(runtimeConfig.lastReloadSuccessful ? 1 : 0)
+                    registry.makeGauge(name: "strata_runtime_config_hash",
+                                       help: "Hash of the currently active runtime config file (low 52 bits).")
+                        .set(Double(runtimeConfig.lastHash & ((1 << 52) - 1)))
+                }
+                return registry.emitToBuffer()
+            },
+            metricsFactory: metricsFactory,
+            logger: logger
+        )
+    }
+}

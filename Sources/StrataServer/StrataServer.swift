@@ -1,0 +1,95 @@
+import Hummingbird
+import Logging
+import Metrics
+import ServiceLifecycle
+import StrataIngester
+
+/// The Strata version printed by `-version`.
+public let strataVersion = "0.1.0"
+
+/// Runs a Strata process: parses flags and config, builds the roles, serves HTTP, and shuts
+/// down gracefully on SIGTERM or SIGINT.
+public enum StrataServer {
+    /// Entry point of the `strata` executable; returns the process exit code.
+    public static func main(arguments: [String]) async -> Int32 {
+        let program = "strata"
+        let request: CommandLineRequest
+        do {
+            request = try ConfigLoader.load(arguments: arguments)
+        } catch {
+            printError("error loading config: \(error)")
+            if case .unknownFlag = error { printError(ConfigPrinter.usage(program: program)); return 2 }
+            return 1
+        }
+        if request.help {
+            print(ConfigPrinter.usage(program: program), terminator: "")
+            return 0
+        }
+        if request.version {
+            print("strata, version \(strataVersion)")
+            return 0
+        }
+        if request.printConfig {
+            print(ConfigPrinter.yaml(request.config), terminator: "")
+            return 0
+        }
+        let config = request.config
+        let level = StructuredLogHandler.level(named: config.server.logLevel) ?? .info
+        let format = StructuredLogHandler.Format(rawValue: config.server.logFormat) ?? .logfmt
+        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, level: level, format: format) }
+        let logger = Logger(label: "strata")
+        do {
+            try await run(config: config, logger: logger)
+            return 0
+        } catch {
+            logger.error("strata stopped with an error", metadata: ["err": "\(error)"])
+            return 1
+        }
+    }
+
+    /// Builds and runs every role of `config` until a shutdown signal.
+    public static func run(config: StrataConfig, logger: Logger) async throws {
+        let components = try ServerComponents(config: config, logger: logger)
+        MetricsSystem.bootstrap(components.metricsFactory)
+        let host = config.server.httpListenAddress.isEmpty ? "0.0.0.0" : config.server.httpListenAddress
+        let app = Application(
+            router: components.api().router(),
+            configuration: .init(address: .hostname(host, port: config.server.httpListenPort), serverName: "strata"),
+            logger: logger
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let ingester = components.ingester {
+            services.append(.init(service: IngesterService(ingester: ingester, checkpointInterval: config.tsdb.walCheckpointInterval,
+                                                           logger: logger)))
+        }
+        if let loader = components.runtimeConfig {
+            services.append(.init(service: RuntimeConfigService(loader: loader)))
+        }
+        // Last in the list, first to stop: the HTTP server drains in-flight pushes before the
+        // ingester closes its WALs.
+        services.append(.init(service: app))
+        let group = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [],
+            logger: logger
+        ))
+        logger.info("starting strata", metadata: [
+            "version": "\(strataVersion)", "target": "\(config.target)",
+            "http": "\(host):\(config.server.httpListenPort)", "tsdb_dir": "\(config.tsdb.dir)",
+        ])
+        try await group.run()
+        logger.info("strata stopped")
+    }
+
+    private static func printError(_ s: String) {
+        var err = StandardError()
+        print(s, to: &err)
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        fputs(string, stderr)
+    }
+}

@@ -1,0 +1,72 @@
+import StrataChunks
+import StrataModel
+
+extension Head {
+    /// Series matching every matcher with a sample in `[minTime, maxTime]`, sorted by labels, each
+    /// with its chunks overlapping the range (the open chunk as an encoded snapshot). Chunks may
+    /// extend past the range. An empty matcher list selects nothing.
+    ///
+    /// The index is evaluated and chunk bytes are referenced under the lock; sorting happens
+    /// after it is released.
+    public func select(minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) -> [QuerySeries] {
+        guard !matchers.isEmpty, minTime <= maxTime else { return [] }
+        var out = state.withLock { s -> [QuerySeries] in
+            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
+            var out: [QuerySeries] = []
+            for ref in s.postings.refs(matching: matchers) {
+                guard let series = s.series(ref: ref), series.overlaps(minTime: minTime, maxTime: maxTime) else { continue }
+                let chunks = series.chunks(minTime: minTime, maxTime: maxTime)
+                if !chunks.isEmpty { out.append(QuerySeries(labels: series.labels, chunks: chunks)) }
+            }
+            return out
+        }
+        out.sort { $0.labels < $1.labels }
+        return out
+    }
+
+    /// Sorted label names of the series matching `matchers` (every series when empty) that have a
+    /// sample in `[minTime, maxTime]`.
+    public func labelNames(minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) -> [String] {
+        guard minTime <= maxTime else { return [] }
+        // Names are collected under the lock and sorted after it is released.
+        let names = state.withLock { s -> [String] in
+            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
+            // Whole head in range and no matcher: the index already holds the answer.
+            if matchers.isEmpty, minTime <= s.minTime, maxTime >= s.maxTime { return Array(s.postings.index.keys) }
+            var names = Set<String>()
+            Self.forEachSeries(s, matchers: matchers, minTime: minTime, maxTime: maxTime) { series in
+                for label in series.labels { names.insert(label.name) }
+            }
+            return Array(names)
+        }
+        return names.sorted(by: utf8Less)
+    }
+
+    /// Sorted values of label `name` among the series matching `matchers` (every series when
+    /// empty) that have a sample in `[minTime, maxTime]`.
+    public func labelValues(name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) -> [String] {
+        guard minTime <= maxTime else { return [] }
+        let values = state.withLock { s -> [String] in
+            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
+            if matchers.isEmpty, minTime <= s.minTime, maxTime >= s.maxTime {
+                return s.postings.index[name].map { Array($0.keys) } ?? []
+            }
+            var values = Set<String>()
+            Self.forEachSeries(s, matchers: matchers, minTime: minTime, maxTime: maxTime) { series in
+                if let v = series.labels[name], !v.isEmpty { values.insert(v) }
+            }
+            return Array(values)
+        }
+        return values.sorted(by: utf8Less)
+    }
+
+    /// Calls `body` for each series matching `matchers` (all when empty) with a sample in range.
+    private static func forEachSeries(_ s: HeadState, matchers: [LabelMatcher], minTime: Int64, maxTime: Int64,
+                                      _ body: (MemSeries) -> Void) {
+        let refs = matchers.isEmpty ? s.postings.all : s.postings.refs(matching: matchers)
+        for ref in refs {
+            guard let series = s.series(ref: ref), series.overlaps(minTime: minTime, maxTime: maxTime) else { continue }
+            body(series)
+        }
+    }
+}

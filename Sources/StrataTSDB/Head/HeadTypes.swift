@@ -1,0 +1,157 @@
+import StrataModel
+
+/// Tuning of one tenant's head.
+public struct HeadOptions: Sendable {
+    /// The default block range: two hours, as in Prometheus and Mimir.
+    public static let defaultChunkRange: Int64 = 2 * 3_600_000
+    /// Default number of WAL segments completed since the last checkpoint that triggers one.
+    public static let defaultCheckpointMinSegments = 3
+    /// Default WAL volume since the last checkpoint that triggers one even with few segments.
+    public static let defaultCheckpointMaxWALBytes = 256 << 20
+
+    /// Block range in ms. Chunks never span a multiple of it, and a sample older than the head's
+    /// newest sample minus half of it is too old (Prometheus's appendable window).
+    public var chunkRange: Int64
+    /// Size at which the WAL starts a new segment file.
+    public var walSegmentSize: Int
+    /// `checkpointIfNeeded` checkpoints once at least this many WAL segments were completed since
+    /// the last checkpoint.
+    public var checkpointMinSegments: Int
+    /// `checkpointIfNeeded` also checkpoints once this many WAL bytes were written since the last
+    /// checkpoint, so that a small `walSegmentSize` or a large one both bound replay time.
+    public var checkpointMaxWALBytes: Int
+    /// Mask applied to every label hash. Tests set it to 0 to force every series into one hash
+    /// bucket and exercise collision handling; production leaves all bits.
+    var hashMask: UInt64 = ~0
+
+    /// Creates options; the defaults suit a production ingester.
+    public init(chunkRange: Int64 = HeadOptions.defaultChunkRange,
+                walSegmentSize: Int = WAL.defaultSegmentSize,
+                checkpointMinSegments: Int = HeadOptions.defaultCheckpointMinSegments,
+                checkpointMaxWALBytes: Int = HeadOptions.defaultCheckpointMaxWALBytes) {
+        self.chunkRange = chunkRange
+        self.walSegmentSize = walSegmentSize
+        self.checkpointMinSegments = checkpointMinSegments
+        self.checkpointMaxWALBytes = checkpointMaxWALBytes
+    }
+}
+
+/// The per-tenant series limits the head enforces when it creates a series.
+public struct SeriesLimits: Sendable, Equatable {
+    /// Most series the tenant may have in this head; 0 is unlimited.
+    public var maxSeriesPerUser: Int
+    /// Most series one metric name may have in this head; 0 is unlimited.
+    public var maxSeriesPerMetric: Int
+
+    /// No limits.
+    public static let unlimited = SeriesLimits(maxSeriesPerUser: 0, maxSeriesPerMetric: 0)
+
+    /// Creates limits; 0 means unlimited.
+    public init(maxSeriesPerUser: Int = 0, maxSeriesPerMetric: Int = 0) {
+        self.maxSeriesPerUser = maxSeriesPerUser
+        self.maxSeriesPerMetric = maxSeriesPerMetric
+    }
+}
+
+/// The first refusal of an append, for the client's error message.
+public struct AppendRejection: Sendable, Equatable {
+    /// The stable error ID.
+    public var id: ErrorID
+    /// The operator-facing message, ending with the ID and naming the sample and series.
+    public var message: String
+
+    /// Creates a rejection.
+    public init(id: ErrorID, message: String) {
+        self.id = id
+        self.message = message
+    }
+}
+
+/// What one `Head.append` did.
+public struct AppendOutcome: Sendable, Equatable {
+    /// Samples stored (and written to the WAL).
+    public var appended: Int
+    /// Samples refused, by reason.
+    public var rejected: [ErrorID: Int]
+    /// The first refusal, with a message naming the sample and its series.
+    public var firstRejection: AppendRejection?
+    /// Series created by this call.
+    public var seriesCreated: Int
+    /// Samples that repeated the newest sample of their series exactly (same timestamp and value
+    /// bits): accepted as no-ops, neither appended nor rejected, as in Prometheus.
+    public var duplicatesIgnored: Int
+
+    /// Creates an outcome.
+    public init(appended: Int = 0, rejected: [ErrorID: Int] = [:], firstRejection: AppendRejection? = nil,
+                seriesCreated: Int = 0, duplicatesIgnored: Int = 0) {
+        self.appended = appended
+        self.rejected = rejected
+        self.firstRejection = firstRejection
+        self.seriesCreated = seriesCreated
+        self.duplicatesIgnored = duplicatesIgnored
+    }
+
+    /// Total samples refused.
+    public var rejectedCount: Int { rejected.values.reduce(0, +) }
+}
+
+/// A point-in-time view of a head, for `/metrics` and the TSDB status page.
+public struct HeadStats: Sendable, Equatable {
+    /// Series in memory.
+    public var numSeries: Int = 0
+    /// Chunks in memory, open chunks included.
+    public var numChunks: Int = 0
+    /// Oldest sample timestamp (ms), `Int64.max` when the head is empty.
+    public var minTime: Int64 = .max
+    /// Newest sample timestamp (ms), `Int64.min` when the head is empty.
+    public var maxTime: Int64 = .min
+    /// Samples appended since the head was opened (replayed samples not included).
+    public var samplesAppended: Int = 0
+    /// Series created since the head was opened (replayed series not included).
+    public var seriesCreated: Int = 0
+    /// Distinct label names and values held by the symbol table.
+    public var symbols: Int = 0
+    /// WAL bytes written since the head was opened.
+    public var walBytesWritten: Int = 0
+    /// fsync calls made on the WAL since the head was opened.
+    public var walFsyncs: Int = 0
+    /// Index of the WAL segment being written.
+    public var walSegmentsCurrent: Int = 0
+    /// Checkpoints written since the head was opened.
+    public var checkpoints: Int = 0
+    /// Index of the newest checkpoint (the last WAL segment it covers), -1 when none.
+    public var lastCheckpointIndex: Int = -1
+    /// How long the last checkpoint took, in seconds (0 when none yet).
+    public var lastCheckpointDurationSeconds: Double = 0
+    /// WAL and checkpoint records replayed when the head was opened.
+    public var replayedRecords: Int = 0
+    /// Samples replayed when the head was opened.
+    public var replayedSamples: Int = 0
+    /// Replayed samples dropped because their series was unknown (a WAL from a damaged disk).
+    public var replayUnknownRefSamples: Int = 0
+    /// Torn or corrupt WAL tails repaired when the head was opened.
+    public var walRepairs: Int = 0
+    /// How long opening the head (replay included) took, in seconds.
+    public var replayDurationSeconds: Double = 0
+
+    /// An empty head's stats.
+    public init() {}
+}
+
+/// Why the head could not do what was asked.
+public enum HeadError: Error, Sendable, CustomStringConvertible {
+    /// The head was closed; the ingester is stopping or the tenant was removed.
+    case closed
+    /// The WAL could not be written, created or read; nothing of the failed call was applied.
+    case wal(String)
+    /// The WAL or checkpoint holds a record the head cannot apply.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .closed: return "the TSDB head is closed"
+        case .wal(let why): return "TSDB head WAL failure: \(why)"
+        case .corrupt(let why): return "TSDB head WAL or checkpoint is corrupt: \(why)"
+        }
+    }
+}

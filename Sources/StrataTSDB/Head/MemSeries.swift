@@ -1,0 +1,116 @@
+import StrataChunks
+import StrataModel
+
+/// One series of the head: its labels, its closed chunks and the chunk being appended to.
+///
+/// A class so that the series map, the ref table and a batch under validation all point at one
+/// instance. Only ever touched under the head's lock.
+final class MemSeries {
+    /// The series' ref, unique in the head and stable across restarts (the WAL records it).
+    let ref: UInt64
+    /// The labels, with interned strings.
+    let labels: Labels
+    /// Full chunks, oldest first.
+    var closed: ContiguousArray<EncodedChunk> = []
+    /// The chunk receiving samples; nil until the first sample.
+    var open: XORChunk?
+    /// Exclusive end of the block range the open chunk belongs to: a sample at or past it starts
+    /// a new chunk, so no chunk ever spans two blocks.
+    var openRangeEnd: Int64 = .min
+    /// Timestamp of the newest sample, `.min` when the series has none.
+    var lastTimestamp: Int64 = .min
+    /// Bit pattern of the newest sample's value (bits, so NaNs compare exactly).
+    var lastValueBits: UInt64 = 0
+
+    // Scratch used while one append call validates a batch (see `Head.append`): lets a series
+    // that appears several times in one batch carry its pending last sample from one entry to the
+    // next without a dictionary.
+    var scratchEpoch: UInt64 = 0
+    var scratchTimestamp: Int64 = .min
+    var scratchValueBits: UInt64 = 0
+
+    init(ref: UInt64, labels: Labels) {
+        self.ref = ref
+        self.labels = labels
+    }
+
+    /// Timestamp of the oldest sample, `.max` when there is none.
+    var minTime: Int64 {
+        if let first = closed.first { return first.minTime }
+        if let open, open.count > 0 { return open.minTime }
+        return .max
+    }
+
+    /// Number of chunks, the open one included.
+    var chunkCount: Int { closed.count + (open == nil ? 0 : 1) }
+
+    /// Appends a sample the caller has validated (strictly newer than `lastTimestamp`), cutting the
+    /// open chunk when it is full or the sample crosses into the next block range.
+    func append(timestamp t: Int64, value v: Double, chunkRange: Int64) {
+        if let count = open?.count, count < XORChunk.maxSamples, t < openRangeEnd {
+            // Mutated in place through the optional: no copy of the chunk, no reference count
+            // traffic on its bytes.
+            open?.append(timestamp: t, value: v)
+        } else {
+            if let full = open.take() {
+                closed.append(Self.trimmed(full))
+            }
+            var chunk = XORChunk()
+            chunk.append(timestamp: t, value: v)
+            open = chunk
+            openRangeEnd = Self.rangeEnd(of: t, chunkRange: chunkRange)
+        }
+        lastTimestamp = t
+        lastValueBits = v.bitPattern
+    }
+
+    /// A closed chunk whose bytes are copied into an exact-size buffer: the open chunk's buffer
+    /// grew by doubling, and a closed chunk lives for the rest of the block range.
+    static func trimmed(_ chunk: XORChunk) -> EncodedChunk {
+        var encoded = chunk.encoded()
+        if encoded.data.capacity > encoded.data.count {
+            encoded.data = Array(encoded.data[...])
+        }
+        return encoded
+    }
+
+    /// Exclusive end of the block range `[k·range, (k+1)·range)` holding `t`.
+    static func rangeEnd(of t: Int64, chunkRange: Int64) -> Int64 {
+        guard chunkRange > 0 else { return .max }
+        var start = (t / chunkRange) * chunkRange
+        if t < 0 && start != t { start -= chunkRange } // floor division for pre-1970 timestamps
+        let (end, overflow) = start.addingReportingOverflow(chunkRange)
+        return overflow ? .max : end
+    }
+
+    /// Chunks overlapping `[minTime, maxTime]`, the open chunk encoded as a snapshot.
+    func chunks(minTime: Int64, maxTime: Int64) -> [EncodedChunk] {
+        var out: [EncodedChunk] = []
+        for c in closed where c.maxTime >= minTime && c.minTime <= maxTime {
+            out.append(c)
+        }
+        if let open, open.count > 0, open.maxTime >= minTime, open.minTime <= maxTime {
+            out.append(open.encoded())
+        }
+        return out
+    }
+
+    /// True when the series has a sample in `[minTime, maxTime]` according to its chunk bounds.
+    func overlaps(minTime: Int64, maxTime: Int64) -> Bool {
+        lastTimestamp >= minTime && self.minTime <= maxTime
+    }
+
+    /// Restores the chunks of a checkpoint: all but the last are closed; the last is resumed as
+    /// the open chunk so appends continue in it.
+    func restore(chunks: [EncodedChunk], chunkRange: Int64) throws(ChunkError) {
+        closed = []
+        open = nil
+        guard let last = chunks.last else { return }
+        closed.append(contentsOf: chunks.dropLast())
+        let chunk = try XORChunk(bytes: last.data)
+        open = chunk
+        openRangeEnd = Self.rangeEnd(of: last.minTime, chunkRange: chunkRange)
+        lastTimestamp = last.maxTime
+        lastValueBits = chunk.lastValue.bitPattern
+    }
+}

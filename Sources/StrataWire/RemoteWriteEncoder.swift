@@ -1,0 +1,66 @@
+import StrataModel
+
+/// Encodes remote write 1.0 `WriteRequest` bodies (uncompressed protobuf; compress with
+/// `Snappy.compress` before sending).
+///
+/// Sizes are computed first so the output is allocated once and written front to back, with no
+/// intermediate buffer per series or label.
+public enum RemoteWriteEncoder {
+    /// Encodes the batch's `series` entries, in order, as a WriteRequest. Exemplar and histogram
+    /// counts are not encoded (the batch does not carry their contents).
+    public static func encode(_ batch: SeriesBatch) -> [UInt8] {
+        batch.buffer.withUnsafeBytes { buffer in
+            // One array for all series' payload sizes, so the write pass need not recompute them.
+            var payloadSizes = ContiguousArray<Int>()
+            payloadSizes.reserveCapacity(batch.series.count)
+            var total = 0
+            for entry in batch.series {
+                var size = 0
+                let labelEnd = Int(entry.labelStart) + Int(entry.labelCount)
+                for ref in batch.labels[Int(entry.labelStart)..<labelEnd] {
+                    let payload = labelPayloadSize(nameLength: Int(ref.nameLength), valueLength: Int(ref.valueLength))
+                    size += lengthDelimitedSize(field: TimeSeriesField.labels, length: payload)
+                }
+                size += samplesFieldsSize(samples(of: entry, in: batch))
+                payloadSizes.append(size)
+                total += lengthDelimitedSize(field: WriteRequestField.timeseries, length: size)
+            }
+            return buildMessage(size: total) { w in
+                for (index, entry) in batch.series.enumerated() {
+                    w.writeLengthPrefix(WriteRequestField.timeseries, payloadSizes[index])
+                    let labelEnd = Int(entry.labelStart) + Int(entry.labelCount)
+                    for ref in batch.labels[Int(entry.labelStart)..<labelEnd] {
+                        let name = UnsafeRawBufferPointer(rebasing: buffer[Int(ref.nameOffset)..<Int(ref.nameOffset) + Int(ref.nameLength)])
+                        let value = UnsafeRawBufferPointer(rebasing: buffer[Int(ref.valueOffset)..<Int(ref.valueOffset) + Int(ref.valueLength)])
+                        w.writeLabelField(name: name, value: value)
+                    }
+                    for s in samples(of: entry, in: batch) { w.writeSampleField(s) }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func samples(of entry: SeriesBatch.Entry, in batch: SeriesBatch) -> ContiguousArray<Sample>.SubSequence {
+        let start = Int(entry.sampleStart)
+        return batch.samples[start..<start + Int(entry.sampleCount)]
+    }
+
+    /// Encodes series given as values, in order, as a WriteRequest.
+    public static func encode(series: [(labels: Labels, samples: [Sample])]) -> [UInt8] {
+        var payloadSizes = ContiguousArray<Int>()
+        payloadSizes.reserveCapacity(series.count)
+        var total = 0
+        for s in series {
+            let size = timeSeriesPayloadSize(labels: s.labels, samples: s.samples)
+            payloadSizes.append(size)
+            total += lengthDelimitedSize(field: WriteRequestField.timeseries, length: size)
+        }
+        return buildMessage(size: total) { w in
+            for (index, s) in series.enumerated() {
+                w.writeTimeSeriesField(WriteRequestField.timeseries, payloadSize: payloadSizes[index],
+                                       labels: s.labels, samples: s.samples)
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import StrataModel
+import StrataWire
+
+/// Errors of the integration-test harness, with what to do about them.
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Locates the `strata` executable built next to the test bundle (`swift build --build-tests`
+/// puts both in the same folder), or `STRATA_BINARY`.
+func strataBinary() throws -> String {
+    if let env = ProcessInfo.processInfo.environment["STRATA_BINARY"], FileManager.default.isExecutableFile(atPath: env) {
+        return env
+    }
+    var candidates: [URL] = []
+    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = runner.deletingLastPathComponent()
+    for _ in 0..<4 {
+        candidates.append(dir.appendingPathComponent("strata"))
+        dir = dir.deletingLastPathComponent()
+    }
+    for bundle in Bundle.allBundles {
+        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("strata"))
+    }
+    for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) {
+        return c.path
+    }
+    throw HarnessError("cannot find the strata executable next to the test runner (\(runner.path)); build it with `swift build --build-tests` or set STRATA_BINARY")
+}
+
+/// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    guard bound == 0 else { throw HarnessError("bind() failed: errno \(errno)") }
+    let named = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    guard named == 0 else { throw HarnessError("getsockname() failed: errno \(errno)") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A fresh temporary directory, removed by the caller.
+func makeTempDirectory(_ prefix: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A `strata` server started as a child process on loopback.
+final class StrataProcess: @unchecked Sendable {
+    let port: Int
+    let dataDirectory: URL
+    let logFile: URL
+    private let process: Process
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts strata with `-target=all` on a free port with its TSDB under `dataDirectory`.
+    init(dataDirectory: URL, port: Int? = nil, extraArguments: [String] = []) throws {
+        self.port = try port ?? freePort()
+        self.dataDirectory = dataDirectory
+        logFile = dataDirectory.appendingPathComponent("strata-\(UUID().uuidString.prefix(8)).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try strataBinary())
+        process.arguments = [
+            "-target=all",
+            "-server.http-listen-address=127.0.0.1",
+            "-server.http-listen-port=\(self.port)",
+            "-blocks-storage.tsdb.dir=\(dataDirectory.appendingPathComponent("tsdb").path)",
+            "-log.level=info",
+        ] + extraArguments
+        let handle = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// Polls `/ready` until it answers 200; fails with the server's log when it doesn't.
+    func waitUntilReady(client: HTTPClient, timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                throw HarnessError("strata exited with status \(process.terminationStatus) before becoming ready; log:\n\(log())")
+            }
+            if let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/ready"), timeout: .seconds(2)),
+               response.status == .ok {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("strata did not become ready within \(timeout); log:\n\(log())")
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait for a graceful exit; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func log() -> String {
+        (try? String(contentsOf: logFile, encoding: .utf8)) ?? "(no log)"
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import StrataServer
+import Testing
+
+/// Flags, YAML and their precedence; `-help` and `-print.config`.
+@Suite struct ConfigTests {
+    @Test func defaultsAreMimirs() throws {
+        let r = try ConfigLoader.load(arguments: [])
+        #expect(r.config.target == "all")
+        #expect(r.config.server.httpListenPort == 8080)
+        #expect(r.config.server.grpcListenPort == 9095)
+        #expect(r.config.multitenancyEnabled)
+        #expect(r.config.limits.ingestionRate == 10_000)
+    }
+
+    @Test func flagStyles() throws {
+        let r = try ConfigLoader.load(arguments: ["-server.http-listen-port=9000", "--log.level", "debug",
+                                                  "-auth.multitenancy-enabled=false", "-distributor.ingestion-rate-limit", "2500.5"])
+        #expect(r.config.server.httpListenPort == 9000)
+        #expect(r.config.server.logLevel == "debug")
+        #expect(!r.config.multitenancyEnabled)
+        #expect(r.config.limits.ingestionRate == 2500.5)
+    }
+
+    @Test func yamlThenFlagsWin() throws {
+        let yaml = """
+        target: all
+        multitenancy_enabled: false
+        server:
+          http_listen_port: 7000
+          log_level: warn
+        limits:
+          max_label_names_per_series: 40
+          creation_grace_period: 5m
+        blocks_storage:
+          tsdb:
+            dir: /tmp/x
+            block_ranges_period: [2h]
+        """
+        let r = try ConfigLoader.load(arguments: ["-config.file=/cfg.yaml", "-server.http-listen-port=7001"]) { path in
+            #expect(path == "/cfg.yaml")
+            return yaml
+        }
+        #expect(r.config.server.httpListenPort == 7001)
+        #expect(r.config.server.logLevel == "warn")
+        #expect(r.config.limits.maxLabelNamesPerSeries == 40)
+        #expect(r.config.limits.creationGracePeriod == .seconds(300))
+        #expect(r.config.tsdb.dir == "/tmp/x")
+        #expect(!r.config.multitenancyEnabled)
+    }
+
+    @Test func errorsNameTheProblem() {
+        #expect(throws: ConfigError.unknownFlag("nope")) { try ConfigLoader.load(arguments: ["-nope=1"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-server.http-listen-port=abc"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-log.level=verbose"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=querier"]) }
+        #expect(throws: ConfigError.unknownYAMLKey(path: "server.http_port", file: "c.yaml")) {
+            try ConfigLoader.load(arguments: ["-config.file=c.yaml"]) { _ in "server:\n  http_port: 1\n" }
+        }
+    }
+
+    @Test func printConfigRoundTrips() throws {
+        let r = try ConfigLoader.load(arguments: ["-server.http-listen-port=1234", "-validation.create-grace-period=15m"])
+        let yaml = ConfigPrinter.yaml(r.config)
+        let again = try ConfigLoader.load(arguments: ["-config.file=x"]) { _ in yaml }
+        #expect(ConfigPrinter.yaml(again.config) == yaml)
+        #expect(yaml.contains("creation_grace_period: 15m"))
+    }
+
+    @Test func helpListsEveryFlag() {
+        let usage = ConfigPrinter.usage(program: "strata")
+        for flag in ["-target", "-config.file", "-server.http-listen-port", "-auth.multitenancy-enabled",
+                     "-blocks-storage.tsdb.dir", "-distributor.ingestion-rate-limit", "-runtime-config.file",
+                     "-runtime-config.reload-period", "-print.config", "-log.level"] {
+            #expect(usage.contains(flag + " ") || usage.contains(flag + "\n"), "missing \(flag)")
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import StrataModel
+import Testing
+@testable import StrataWire
+
+/// Random and mutated bodies: every decoder must either decode or throw its typed error, never
+/// crash, and anything it accepts must be internally consistent.
+@Suite("Fuzzing the decoders")
+struct FuzzTests {
+    /// Valid bodies the mutator starts from.
+    static let writeSeeds: [[UInt8]] = [
+        RemoteWriteTests.golden,
+        RemoteWriteEncoder.encode(series: Array(awkwardSeries.prefix(4))),
+        field(1, field(1, field(1, Array("a".utf8)) + unknownFields) + field(3, [1, 2]) + field(4, [])) + field(3, [8, 1]),
+    ]
+    static let readSeeds: [[UInt8]] = [
+        RemoteReadTests.goldenRequest,
+        RemoteReadCodec.encodeRequest(ReadRequest(queries: [ReadQuery(startTimestampMs: -5, endTimestampMs: 1 << 41, matchers: [
+            WireMatcher(type: .regexNoMatch, name: "job", value: "ü.*"), WireMatcher(type: .notEqual, name: "x", value: "")])],
+                                                  acceptedResponseTypes: [1, 0])),
+        RemoteReadCodec.encodeResponse(RemoteReadTests.awkwardResponse),
+    ]
+
+    /// Applies one to four random edits: flip a byte, insert, delete, duplicate a range, truncate.
+    static func mutate(_ seed: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+        var body = seed
+        for _ in 0..<Int.random(in: 1...4, using: &rng) {
+            let n = body.count
+            switch UInt8.random(in: 0...5, using: &rng) {
+            case 0 where n > 0:
+                body[Int.random(in: 0..<n, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            case 1 where n > 0:
+                body[Int.random(in: 0..<n, using: &rng)] ^= 1 << UInt8.random(in: 0...7, using: &rng)
+            case 2:
+                body.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...n, using: &rng))
+            case 3 where n > 0:
+                body.remove(at: Int.random(in: 0..<n, using: &rng))
+            case 4 where n > 1:
+                let a = Int.random(in: 0..<n, using: &rng)
+                let b = Int.random(in: a...min(n, a + 16), using: &rng)
+                body.insert(contentsOf: body[a..<b], at: Int.random(in: 0...n, using: &rng))
+            default:
+                body = Array(body.prefix(Int.random(in: 0...n, using: &rng)))
+            }
+        }
+        return body
+    }
+
+    static func randomBody(_ rng: inout SplitMix64) -> [UInt8] {
+        let count = Int.random(in: 0...48, using: &rng)
+        // Bias towards small bytes so tags and lengths are often plausible.
+        return (0..<count).map { _ in
+            UInt8.random(in: 0...1, using: &rng) == 0 ? UInt8.random(in: 0...0x1f, using: &rng) : UInt8.random(in: 0...255, using: &rng)
+        }
+    }
+
+    @Test func remoteWriteDecoderSurvivesGarbage() {
+        var rng = SplitMix64(seed: 0x5eed_0001)
+        var accepted = 0, refused = 0
+        for i in 0..<60_000 {
+            let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.writeSeeds[i % Self.writeSeeds.count], &rng)
+            do {
+                let batch = try RemoteWriteDecoder.decode(body)
+                accepted += 1
+                guard refsInBounds(batch) else {
+                    Issue.record("out-of-bounds refs for \(body)")
+                    continue
+                }
+                // What was accepted re-encodes to something that decodes to the same series.
+                let again = try RemoteWriteDecoder.decode(RemoteWriteEncoder.encode(batch))
+                let expected = plain(batch).map { PlainSeries(labels: $0.labels, samples: $0.samples) }
+                if plain(again) != expected { Issue.record("re-encoding changed \(body)") }
+            } catch {
+                refused += 1
+                if error.description.isEmpty { Issue.record("empty message") }
+            }
+        }
+        #expect(accepted + refused == 60_000)
+        #expect(accepted > 1000 && refused > 1000)
+    }
+
+    @Test func remoteReadDecodersSurviveGarbage() {
+        var rng = SplitMix64(seed: 0x5eed_0002)
+        var outcomes = 0
+        for i in 0..<40_000 {
+            let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.readSeeds[i % Self.readSeeds.count], &rng)
+            do {
+                let request = try RemoteReadCodec.decodeRequest(body)
+                // Accepted requests survive a round trip unchanged.
+                if try RemoteReadCodec.decodeRequest(RemoteReadCodec.encodeRequest(request)) != request {
+                    Issue.record("request round trip changed \(body)")
+                }
+            } catch {
+                outcomes += error.description.isEmpty ? 0 : 1
+            }
+            do {
+                let response = try RemoteReadCodec.decodeResponse(body)
+                if try RemoteReadCodec.decodeResponse(RemoteReadCodec.encodeResponse(response)) != response {
+                    Issue.record("response round trip changed \(body)")
+                }
+            } catch {
+                outcomes += error.description.isEmpty ? 0 : 1
+            }
+        }
+        #expect(outcomes > 10_000)
+    }
+
+    @Test func snappySurvivesGarbage() {
+        var rng = SplitMix64(seed: 0x5eed_0003)
+        let seeds = Self.writeSeeds.map { Snappy.compress($0) }
+        var refused = 0
+        let limit = 1 << 16
+        for i in 0..<20_000 {
+            let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(seeds[i % seeds.count], &rng)
+            do {
+                let out = try Snappy.decompress(body, maxDecodedSize: limit)
+                let announced = try body.withUnsafeBytes { raw throws(SnappyError) in try Snappy.decodedLength(raw) }
+                #expect(out.count == announced && out.count <= limit)
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(refused > 5_000)
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing Strata needs on a Debian machine, when missing.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+# Debian packages: libsnappy-dev (remote-write compression), prometheus + promtool (the real
+# remote-write client and reference in tests).
+packages=(libsnappy-dev prometheus)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+        if [ -x "$d/swift" ]; then export PATH="$d:$PATH"; break; fi
+    done
+fi
+command -v swift >/dev/null 2>&1 || { echo "setup: the Swift 6 toolchain is required (swift not found on PATH)" >&2; exit 1; }
