@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "StrataLimitsTests",
             dependencies: [

@@ -11,6 +11,10 @@ public struct XORChunk: Sendable {
     public static let maxSamples = 120
     /// The most samples the 2-byte count header can describe; appends beyond it are dropped.
     public static let maxEncodableSamples = Int(UInt16.max)
+    /// Initial byte capacity (Prometheus allocates the same).
+    static let initialCapacity = 128
+    /// Spare capacity `compact()` tolerates (Prometheus's `chunkCompactCapacityThreshold`).
+    static let compactSlack = 32
     /// Bytes of the sample-count header.
     static let headerSize = 2
     /// `leading` value meaning "no XOR window written yet" (Prometheus uses the same sentinel).
@@ -19,7 +23,7 @@ public struct XORChunk: Sendable {
     /// The chunk in Prometheus layout.
     public private(set) var bytes: [UInt8]
     /// Number of samples.
-    public private(set) var count: Int
+    public var count: Int { Int(sampleCount) }
     /// Timestamp of the first sample (valid when `count > 0`).
     public private(set) var minTime: Int64
     /// Timestamp of the last sample (valid when `count > 0`).
@@ -27,10 +31,13 @@ public struct XORChunk: Sendable {
     /// Value of the last sample (valid when `count > 0`).
     public private(set) var lastValue: Double
 
-    /// Unused low bits of the last byte of `bytes` (0 when the stream ends on a byte boundary).
-    var bitsFree: Int
     /// The previous timestamp delta, as Prometheus keeps it (unsigned, wrapping).
     var tDelta: UInt64
+    // Narrow stored fields keep the struct at 48 bytes: the head holds one per series.
+    /// Number of samples, as the header stores it.
+    var sampleCount: UInt16
+    /// Unused low bits of the last byte of `bytes` (0 when the stream ends on a byte boundary).
+    var bitsFree: UInt8
     /// Leading zeros of the current XOR window, or `noWindow`.
     var leading: UInt8
     /// Trailing zeros of the current XOR window.
@@ -39,8 +46,8 @@ public struct XORChunk: Sendable {
     /// Creates an empty, appendable chunk.
     public init() {
         bytes = [0, 0]
-        bytes.reserveCapacity(128)
-        count = 0
+        bytes.reserveCapacity(Self.initialCapacity)
+        sampleCount = 0
         minTime = 0
         maxTime = 0
         lastValue = 0
@@ -78,11 +85,11 @@ public struct XORChunk: Sendable {
             trimmed[usedBytes - 1] &= ~UInt8(truncatingIfNeeded: (1 << free) - 1)
         }
         self.bytes = trimmed
-        count = n
+        sampleCount = UInt16(truncatingIfNeeded: n)
         minTime = first
         maxTime = it.timestamp
         lastValue = Double(bitPattern: it.valueBits)
-        bitsFree = free
+        bitsFree = UInt8(truncatingIfNeeded: free)
         tDelta = it.tDelta
         leading = it.windowOpened ? it.leading : Self.noWindow
         trailing = it.trailing
@@ -129,9 +136,20 @@ public struct XORChunk: Sendable {
         maxTime = t
         lastValue = v
         tDelta = newDelta
-        count += 1
-        bytes[0] = UInt8(truncatingIfNeeded: count >> 8)
-        bytes[1] = UInt8(truncatingIfNeeded: count)
+        sampleCount &+= 1
+        bytes[0] = UInt8(truncatingIfNeeded: sampleCount >> 8)
+        bytes[1] = UInt8(truncatingIfNeeded: sampleCount)
+    }
+
+    /// Releases spare capacity of `bytes` (as Prometheus's `Compact`), for chunks that will not
+    /// grow much more, e.g. when the head cuts them.
+    public mutating func compact() {
+        if bytes.capacity > bytes.count + Self.compactSlack {
+            let source = bytes
+            bytes = [UInt8](unsafeUninitializedCapacity: source.count) { buffer, initialized in
+                initialized = buffer.initialize(fromContentsOf: source)
+            }
+        }
     }
 
     /// Prometheus `bitRange`: whether `x` is in the asymmetric range an `n`-bit dod bucket holds.
@@ -180,17 +198,19 @@ public struct XORChunk: Sendable {
     @inline(__always)
     mutating func writeBits(_ value: UInt64, _ n: Int) {
         var remaining = n
+        var free = Int(bitsFree)
         while remaining > 0 {
-            if bitsFree == 0 {
+            if free == 0 {
                 bytes.append(0)
-                bitsFree = 8
+                free = 8
             }
-            let k = min(bitsFree, remaining)
+            let k = min(free, remaining)
             let part = UInt8(truncatingIfNeeded: value >> UInt64(remaining - k)) & UInt8(truncatingIfNeeded: (1 << k) - 1)
-            bytes[bytes.count - 1] |= part << UInt8(bitsFree - k)
-            bitsFree -= k
+            bytes[bytes.count - 1] |= part << UInt8(free - k)
+            free -= k
             remaining -= k
         }
+        bitsFree = UInt8(truncatingIfNeeded: free)
     }
 
     /// An iterator over the samples appended so far.

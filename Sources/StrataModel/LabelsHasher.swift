@@ -30,24 +30,60 @@ public struct LabelsHasher {
     }
 
     /// Adds raw bytes and the separator.
+    ///
+    /// Whole 32-byte stripes are consumed straight from `bytes`; only the remainder goes through
+    /// the pending buffer.
     public mutating func add(bytes: UnsafeRawBufferPointer) {
-        for b in bytes { push(b) }
+        var offset = 0
+        let count = bytes.count
+        // Top up a partially filled stripe first.
+        if buffered > 0 {
+            let take = Swift.min(32 - buffered, count)
+            copyToBuffer(bytes, from: 0, count: take)
+            offset = take
+            if buffered == 32 { consumeBuffer() }
+        }
+        if let base = bytes.baseAddress {
+            while count - offset >= 32 {
+                let p = base + offset
+                v1 = Self.round(v1, UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+                v2 = Self.round(v2, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+                v3 = Self.round(v3, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+                v4 = Self.round(v4, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+                total &+= 32
+                offset += 32
+            }
+        }
+        if offset < count { copyToBuffer(bytes, from: offset, count: count - offset) }
         push(0xff)
+    }
+
+    @inline(__always)
+    private mutating func copyToBuffer(_ bytes: UnsafeRawBufferPointer, from: Int, count: Int) {
+        guard count > 0, let src = bytes.baseAddress else { return }
+        let start = buffered
+        withUnsafeMutableBytes(of: &buffer) { dst in
+            dst.baseAddress.map { ($0 + start).copyMemory(from: src + from, byteCount: count) }
+        }
+        buffered += count
+    }
+
+    @inline(__always)
+    private mutating func consumeBuffer() {
+        let (a, b, c, d) = buffer
+        v1 = Self.round(v1, UInt64(littleEndian: a))
+        v2 = Self.round(v2, UInt64(littleEndian: b))
+        v3 = Self.round(v3, UInt64(littleEndian: c))
+        v4 = Self.round(v4, UInt64(littleEndian: d))
+        buffered = 0
+        total &+= 32
     }
 
     @inline(__always)
     private mutating func push(_ byte: UInt8) {
         withUnsafeMutableBytes(of: &buffer) { $0[buffered] = byte }
         buffered += 1
-        if buffered == 32 {
-            let (a, b, c, d) = buffer
-            v1 = Self.round(v1, UInt64(littleEndian: a))
-            v2 = Self.round(v2, UInt64(littleEndian: b))
-            v3 = Self.round(v3, UInt64(littleEndian: c))
-            v4 = Self.round(v4, UInt64(littleEndian: d))
-            buffered = 0
-            total &+= 32
-        }
+        if buffered == 32 { consumeBuffer() }
     }
 
     @inline(__always)

@@ -94,12 +94,14 @@ public struct ServerComponents: Sendable {
             metricsText: {
                 ingester?.collectMetrics()
                 if let runtimeConfig {
-                    registry.makeGauge(name: "strata_runtime_config_last_reload_successful",
-                                       help: "Whether the last runtime config reload attempt was successful.")
-                        .set(runtimeConfig.lastReloadSuccessful ? 1 : 0)
-                    registry.makeGauge(name: "strata_runtime_config_hash",
-                                       help: "Hash of the currently active runtime config file (low 52 bits).")
-                        .set(Double(runtimeConfig.lastHash & ((1 << 52) - 1)))
+                    registry.makeGauge(descriptor: MetricNameDescriptor(
+                        namespace: "strata", subsystem: "runtime_config", metricName: "last_reload", unitName: "successful",
+                        helpText: "Whether the last runtime config reload attempt was successful."))
+                        .set(to: runtimeConfig.lastReloadSuccessful ? 1.0 : 0.0)
+                    registry.makeGauge(descriptor: MetricNameDescriptor(
+                        namespace: "strata", subsystem: "runtime_config", metricName: "hash", unitName: "",
+                        helpText: "Hash of the currently active runtime config file (low 52 bits)."))
+                        .set(to: Double(runtimeConfig.lastHash & ((1 << 52) - 1)))
                 }
                 return registry.emitToBuffer()
             },

@@ -1,3 +1,4 @@
+import Glibc
 import Hummingbird
 import Logging
 import Metrics
@@ -90,6 +91,9 @@ public enum StrataServer {
 
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
-        fputs(string, stderr)
+        let bytes = Array(string.utf8)
+        bytes.withUnsafeBytes { raw in
+            _ = Glibc.write(STDERR_FILENO, raw.baseAddress, raw.count)
+        }
     }
 }

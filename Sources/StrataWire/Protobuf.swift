@@ -235,7 +235,9 @@ struct ProtoReader {
 /// Number of bytes `v` takes as a varint.
 @inline(__always)
 func varintSize(_ v: UInt64) -> Int {
-    // 1 + floor(bits / 7), with 0 taking one byte.
+    // Most tags and lengths fit in one byte.
+    if v < 0x80 { return 1 }
+    // ceil(bits / 7).
     let bits = 64 - (v | 1).leadingZeroBitCount
     return (bits + 6) / 7
 }
@@ -261,11 +263,16 @@ struct ProtoWriter {
     @inline(__always)
     mutating func writeByte(_ b: UInt8) {
         base.storeBytes(of: b, toByteOffset: position, as: UInt8.self)
-        position += 1
+        // Positions stay below the exactly computed output size, so they cannot overflow.
+        position &+= 1
     }
 
     @inline(__always)
     mutating func writeVarint(_ value: UInt64) {
+        if value < 0x80 {
+            writeByte(UInt8(truncatingIfNeeded: value))
+            return
+        }
         var v = value
         while v >= 0x80 {
             writeByte(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -282,14 +289,14 @@ struct ProtoWriter {
     @inline(__always)
     mutating func writeFixed64(_ value: UInt64) {
         base.storeBytes(of: value.littleEndian, toByteOffset: position, as: UInt64.self)
-        position += 8
+        position &+= 8
     }
 
     @inline(__always)
     mutating func writeBytes(_ bytes: UnsafeRawBufferPointer) {
         guard let src = bytes.baseAddress, !bytes.isEmpty else { return }
         (base + position).copyMemory(from: src, byteCount: bytes.count)
-        position += bytes.count
+        position &+= bytes.count
     }
 
     /// Writes a string's UTF-8 bytes (native Swift strings are contiguous UTF-8, so this copies

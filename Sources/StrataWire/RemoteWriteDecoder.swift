@@ -95,36 +95,36 @@ public enum RemoteWriteDecoder {
 
     /// Output columns with their exact capacity from the first pass. Every write is still
     /// checked against the capacity, so a disagreement between the passes (a bug) surfaces as an
-    /// error rather than a write out of bounds.
+    /// error rather than a write out of bounds. A column of capacity 0 has no base address.
     struct ColumnWriter {
-        let labels: UnsafeMutablePointer<SeriesBatch.LabelRef>
+        let labels: UnsafeMutablePointer<SeriesBatch.LabelRef>?
         let labelCapacity: Int
         var labelCount = 0
-        let samples: UnsafeMutablePointer<Sample>
+        let samples: UnsafeMutablePointer<Sample>?
         let sampleCapacity: Int
         var sampleCount = 0
-        let series: UnsafeMutablePointer<SeriesBatch.Entry>
+        let series: UnsafeMutablePointer<SeriesBatch.Entry>?
         let seriesCapacity: Int
         var seriesCount = 0
         var metadataCount = 0
 
         @inline(__always)
         mutating func append(_ ref: SeriesBatch.LabelRef, _ r: ProtoReader) throws(WireError) {
-            guard labelCount < labelCapacity else { throw r.overflow(labelCapacity) }
+            guard labelCount < labelCapacity, let labels else { throw r.overflow(labelCapacity) }
             (labels + labelCount).initialize(to: ref)
             labelCount &+= 1
         }
 
         @inline(__always)
         mutating func append(_ sample: Sample, _ r: ProtoReader) throws(WireError) {
-            guard sampleCount < sampleCapacity else { throw r.overflow(sampleCapacity) }
+            guard sampleCount < sampleCapacity, let samples else { throw r.overflow(sampleCapacity) }
             (samples + sampleCount).initialize(to: sample)
             sampleCount &+= 1
         }
 
         @inline(__always)
         mutating func append(_ entry: SeriesBatch.Entry, _ r: ProtoReader) throws(WireError) {
-            guard seriesCount < seriesCapacity else { throw r.overflow(seriesCapacity) }
+            guard seriesCount < seriesCapacity, let series else { throw r.overflow(seriesCapacity) }
             (series + seriesCount).initialize(to: entry)
             seriesCount &+= 1
         }
@@ -139,35 +139,21 @@ public enum RemoteWriteDecoder {
         let labels = ContiguousArray<SeriesBatch.LabelRef>(unsafeUninitializedCapacity: counts.labels) { labelBuffer, labelsDone in
             samples = ContiguousArray(unsafeUninitializedCapacity: counts.samples) { sampleBuffer, samplesDone in
                 series = ContiguousArray(unsafeUninitializedCapacity: counts.series) { seriesBuffer, seriesDone in
-                    labelsDone = 0
-                    samplesDone = 0
-                    seriesDone = 0
-                    // Zero capacities come with a nil base address; nothing is written then.
-                    var scratchLabel = SeriesBatch.LabelRef(nameOffset: 0, nameLength: 0, valueOffset: 0, valueLength: 0)
-                    var scratchSample = Sample(timestamp: 0, value: 0)
-                    var scratchEntry = SeriesBatch.Entry(labelStart: 0, labelCount: 0, sampleStart: 0, sampleCount: 0)
-                    withUnsafeMutablePointer(to: &scratchLabel) { scratchLabel in
-                        withUnsafeMutablePointer(to: &scratchSample) { scratchSample in
-                            withUnsafeMutablePointer(to: &scratchEntry) { scratchEntry in
-                                var w = ColumnWriter(
-                                    labels: labelBuffer.baseAddress ?? scratchLabel, labelCapacity: labelBuffer.count,
-                                    samples: sampleBuffer.baseAddress ?? scratchSample, sampleCapacity: sampleBuffer.count,
-                                    series: seriesBuffer.baseAddress ?? scratchEntry, seriesCapacity: seriesBuffer.count)
-                                do throws(WireError) {
-                                    var reader = ProtoReader(raw, codec: .remoteWrite)
-                                    try decodeWriteRequest(&reader, into: &w)
-                                    // The Sample/LabelRef/Entry types are trivial, so reporting
-                                    // fewer initialised elements than written is safe.
-                                    labelsDone = w.labelCount
-                                    samplesDone = w.sampleCount
-                                    seriesDone = w.seriesCount
-                                    metadataCount = w.metadataCount
-                                } catch {
-                                    failure = error
-                                }
-                            }
-                        }
+                    var w = ColumnWriter(labels: labelBuffer.baseAddress, labelCapacity: labelBuffer.count,
+                                         samples: sampleBuffer.baseAddress, sampleCapacity: sampleBuffer.count,
+                                         series: seriesBuffer.baseAddress, seriesCapacity: seriesBuffer.count)
+                    do throws(WireError) {
+                        var reader = ProtoReader(raw, codec: .remoteWrite)
+                        try decodeWriteRequest(&reader, into: &w)
+                        metadataCount = w.metadataCount
+                    } catch {
+                        failure = error
                     }
+                    // Elements are trivial types, so on failure the partly written columns can
+                    // simply be reported as what they are and dropped.
+                    labelsDone = w.labelCount
+                    samplesDone = w.sampleCount
+                    seriesDone = w.seriesCount
                 }
             }
         }

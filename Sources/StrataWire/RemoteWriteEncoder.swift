@@ -18,6 +18,11 @@ public enum RemoteWriteEncoder {
                 var size = 0
                 let labelEnd = Int(entry.labelStart) + Int(entry.labelCount)
                 for ref in batch.labels[Int(entry.labelStart)..<labelEnd] {
+                    // Refs come from the decoder or `append`, which keep them inside the buffer;
+                    // checked once here so the write pass can use raw pointers.
+                    precondition(Int(ref.nameOffset) + Int(ref.nameLength) <= buffer.count
+                                 && Int(ref.valueOffset) + Int(ref.valueLength) <= buffer.count,
+                                 "SeriesBatch label ref outside its buffer")
                     let payload = labelPayloadSize(nameLength: Int(ref.nameLength), valueLength: Int(ref.valueLength))
                     size += lengthDelimitedSize(field: TimeSeriesField.labels, length: payload)
                 }
@@ -30,8 +35,10 @@ public enum RemoteWriteEncoder {
                     w.writeLengthPrefix(WriteRequestField.timeseries, payloadSizes[index])
                     let labelEnd = Int(entry.labelStart) + Int(entry.labelCount)
                     for ref in batch.labels[Int(entry.labelStart)..<labelEnd] {
-                        let name = UnsafeRawBufferPointer(rebasing: buffer[Int(ref.nameOffset)..<Int(ref.nameOffset) + Int(ref.nameLength)])
-                        let value = UnsafeRawBufferPointer(rebasing: buffer[Int(ref.valueOffset)..<Int(ref.valueOffset) + Int(ref.valueLength)])
+                        let name = UnsafeRawBufferPointer(start: buffer.baseAddress.map { $0 + Int(ref.nameOffset) },
+                                                          count: Int(ref.nameLength))
+                        let value = UnsafeRawBufferPointer(start: buffer.baseAddress.map { $0 + Int(ref.valueOffset) },
+                                                           count: Int(ref.valueLength))
                         w.writeLabelField(name: name, value: value)
                     }
                     for s in samples(of: entry, in: batch) { w.writeSampleField(s) }

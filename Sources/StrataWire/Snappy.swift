@@ -29,8 +29,11 @@ public enum SnappyError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Snappy block format (what remote write uses), via Debian's libsnappy.
 public enum Snappy {
-    /// The largest decoded length the block format can announce (a 32-bit varint header).
+    /// The block header is a varint of a 32-bit length, so at most 5 bytes.
     static let maxHeaderBytes = 5
+
+    /// Upper bound on decoded bytes per compressed byte: a 3-byte copy element yields at most 64.
+    static let maxExpansion = 22
 
     /// The first bytes of a snappy framed stream: a stream-identifier chunk `ff 06 00 00 sNaPpY`.
     static let framedMagic: [UInt8] = [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]
@@ -65,18 +68,19 @@ public enum Snappy {
         var result: UInt64 = 0
         var i = 0
         while true {
-            guard i < input.count, i < maxHeaderBytes else { throw headerError(input) }
+            guard i < input.count, i < maxHeaderBytes else { throw formatError(input) }
             let b = input[i]
             result |= UInt64(b & 0x7f) << (7 * UInt64(i))
             i += 1
             if b < 0x80 { break }
         }
-        guard result <= UInt64(UInt32.max) else { throw headerError(input) }
+        guard result <= UInt64(UInt32.max) else { throw formatError(input) }
         return Int(result)
     }
 
-    /// A malformed header most often means the sender used the framed format; say so.
-    private static func headerError(_ input: UnsafeRawBufferPointer) -> SnappyError {
+    /// `corrupt`, or `framedFormat` when the body is a framed stream: a malformed block most often
+    /// means the sender used the wrong snappy format, and saying so saves the operator a hunt.
+    private static func formatError(_ input: UnsafeRawBufferPointer) -> SnappyError {
         input.starts(with: framedMagic) ? .framedFormat : .corrupt
     }
 
@@ -84,13 +88,18 @@ public enum Snappy {
     ///
     /// Reads the decoded length from the header first and refuses (`tooLarge`) before
     /// allocating when it exceeds `maxDecodedSize`, so a tiny body claiming gigabytes costs
-    /// nothing. libsnappy validates every copy and the final length; garbage yields `corrupt`.
+    /// nothing; a header announcing more than snappy can expand the body to is refused as
+    /// `corrupt`, also before allocating. libsnappy validates every copy and the final length;
+    /// garbage yields `corrupt` (or `framedFormat` for a framed stream), never a crash.
     public static func decompress(_ input: UnsafeRawBufferPointer, maxDecodedSize: Int) throws(SnappyError) -> [UInt8] {
         let size = try decodedLength(input)
         guard size <= maxDecodedSize else {
             if input.starts(with: framedMagic) { throw .framedFormat }
             throw .tooLarge(decodedSize: size, limit: maxDecodedSize)
         }
+        // No snappy element expands more than 64 bytes out of 3 in, so a header announcing more
+        // than that ratio is a lie; refuse it before allocating for it.
+        guard size / maxExpansion <= input.count else { throw formatError(input) }
         guard let src = input.baseAddress else { throw .empty }
         let compressed = src.assumingMemoryBound(to: CChar.self)
         if size == 0 {
@@ -107,10 +116,7 @@ public enum Snappy {
             ok = status == SNAPPY_OK && length == size
             initialized = ok ? size : 0
         }
-        guard ok else {
-            if input.starts(with: framedMagic) { throw .framedFormat }
-            throw .corrupt
-        }
+        guard ok else { throw formatError(input) }
         return output
     }
 

@@ -10,14 +10,23 @@ public enum WireCodec: String, Sendable, Equatable {
 /// The protobuf message a decoder was inside when it failed, by its name in Prometheus's
 /// `remote.proto` / `types.proto`.
 public enum WireMessage: String, Sendable, Equatable {
+    /// The remote-write request (top level).
     case writeRequest = "WriteRequest"
+    /// A series: labels, samples, exemplars, histograms.
     case timeSeries = "TimeSeries"
+    /// One label name and value.
     case label = "Label"
+    /// One float sample.
     case sample = "Sample"
+    /// The remote-read request (top level).
     case readRequest = "ReadRequest"
+    /// One remote-read query.
     case query = "Query"
+    /// One remote-read label matcher.
     case labelMatcher = "LabelMatcher"
+    /// The remote-read response (top level).
     case readResponse = "ReadResponse"
+    /// The answer to one remote-read query.
     case queryResult = "QueryResult"
     /// Inside an unknown group being skipped.
     case group = "group"

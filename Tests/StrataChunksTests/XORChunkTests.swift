@@ -162,6 +162,36 @@ struct XORChunkTests {
         #expect((try? XORChunk(bytes: chunk.bytes))?.count == 50)
     }
 
+    @Test("the count header caps a chunk at 65535 samples; further appends are dropped")
+    func fullChunk() {
+        var chunk = XORChunk()
+        for i in 0..<XORChunk.maxEncodableSamples { chunk.append(timestamp: Int64(i), value: 1) }
+        #expect(chunk.isFull && chunk.count == 65535)
+        let before = chunk.bytes
+        chunk.append(timestamp: 1_000_000, value: 2)
+        #expect(chunk.bytes == before && chunk.maxTime == 65534)
+        var n = 0
+        var it = chunk.makeIterator()
+        while it.next() != nil { n += 1 }
+        #expect(n == 65535 && it.error == nil)
+    }
+
+    @Test("compact keeps the bytes, drops spare capacity, and appending continues")
+    func compact() throws {
+        var chunk = XORChunk()
+        for i in 0..<5 { chunk.append(timestamp: Int64(i) * 15_000, value: Double(i)) }
+        let before = chunk.bytes
+        chunk.compact()
+        #expect(chunk.bytes == before)
+        #expect(chunk.bytes.capacity <= before.count + 32)
+        chunk.append(timestamp: 75_000, value: 5)
+        var reference = XORChunk()
+        for i in 0..<6 { reference.append(timestamp: Int64(i) * 15_000, value: Double(i)) }
+        #expect(chunk.bytes == reference.bytes)
+        // The head keeps one open chunk per series: the struct stays small.
+        #expect(MemoryLayout<XORChunk>.size <= 48)
+    }
+
     @Test("corrupt and truncated input never crashes (random bytes and mutated chunks)")
     func fuzz() {
         var rng = SeededGenerator(seed: 7)

@@ -94,8 +94,7 @@ struct KillRecoveryTests {
     func killNineKeepsAcknowledgedSamples() async throws {
         let dir = try makeTempDirectory("strata-kill")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
+        let client = HTTPClient.shared
         let recorder = Recorder()
         let startMs = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
 
@@ -125,8 +124,7 @@ struct KillRecoveryTests {
     func tornWALTailReplays() async throws {
         let dir = try makeTempDirectory("strata-torn")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
+        let client = HTTPClient.shared
         let recorder = Recorder()
         let startMs = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
 

@@ -14,8 +14,7 @@ struct PrometheusRemoteWriteTests {
     func prometheusRemoteWrite() async throws {
         let dir = try makeTempDirectory("strata-prom")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { try? client.syncShutdown() }
+        let client = HTTPClient.shared
 
         let strata = try StrataProcess(dataDirectory: dir)
         try await strata.waitUntilReady(client: client)

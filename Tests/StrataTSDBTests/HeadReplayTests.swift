@@ -168,6 +168,43 @@ struct HeadReplayTests {
         try head.close()
     }
 
+    @Test("the byte threshold triggers a checkpoint with few segments")
+    func checkpointByBytes() throws {
+        let dir = HeadTempDir()
+        let options = HeadOptions(checkpointMinSegments: 0, checkpointMaxWALBytes: 4096)
+        let head = try Head(directory: dir.path, options: options, logger: headTestLogger)
+        _ = try head.append(Self.workload(0), limits: .unlimited)
+        #expect(try head.checkpointIfNeeded() == false)
+        for i in 1..<40 { _ = try head.append(Self.workload(i), limits: .unlimited) }
+        #expect(try head.checkpointIfNeeded() == true)
+        #expect(head.stats.checkpoints == 1)
+        #expect(try head.checkpointIfNeeded() == false)
+        try head.close()
+        #expect(try head.checkpointIfNeeded() == false)
+    }
+
+    @Test("replay skips and counts samples of unknown series")
+    func unknownRefs() throws {
+        let dir = HeadTempDir()
+        let walDir = dir.path + "/wal"
+        let wal = try WAL(directory: walDir, logger: headTestLogger)
+        var series: [UInt8] = [], samples: [UInt8] = []
+        RecordEncoder.series([RefSeries(ref: 7, labels: L(("__name__", "a")))], into: &series)
+        RecordEncoder.samples([RefSample(ref: 7, timestamp: 10, value: 1), RefSample(ref: 99, timestamp: 10, value: 2),
+                               RefSample(ref: 7, timestamp: 5, value: 3)], into: &samples)
+        try wal.log([series, samples])
+        try wal.close()
+        let head = try Head(directory: dir.path, logger: headTestLogger)
+        let stats = head.stats
+        #expect(stats.numSeries == 1)
+        #expect(stats.replayedSamples == 1)
+        #expect(stats.replayUnknownRefSamples == 1)
+        #expect(stats.replayedRecords == 2)
+        // New series continue after the largest replayed ref.
+        _ = try head.append(batch(L(("__name__", "b")), [(20, 1)]), limits: .unlimited)
+        #expect(head.state.withLock { $0.nextRef } == 9)
+    }
+
     @Test("a WAL write failure applies nothing")
     func walFailure() throws {
         let dir = HeadTempDir()

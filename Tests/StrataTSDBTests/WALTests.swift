@@ -227,6 +227,46 @@ struct WALTests {
         }
     }
 
+    @Test("arbitrary segment contents never crash replay, and repair always leaves a clean log")
+    func fuzzSegments() throws {
+        try withWALTestDirectory { dir in
+            var rng = WALTestRNG(seed: 21)
+            let valid = randomRecords(&rng, count: 20, maxSize: WAL.pageSize)
+            for iteration in 0..<150 {
+                let path = WAL.segmentPath(directory: dir, index: 0)
+                try? FileManager.default.removeItem(atPath: path)
+                if iteration % 2 == 0 {
+                    // Random bytes, biased towards plausible fragment types and zeros.
+                    var bytes = rng.bytes(Int.random(in: 0...(3 * WAL.pageSize), using: &rng))
+                    for i in stride(from: 0, to: bytes.count, by: Int.random(in: 1...50, using: &rng)) {
+                        bytes[i] = UInt8.random(in: 0...5, using: &rng)
+                    }
+                    try Data(bytes).write(to: URL(fileURLWithPath: path))
+                } else {
+                    let wal = try WAL(directory: dir, logger: walTestLogger)
+                    try wal.log(valid)
+                    try wal.close()
+                    try modifyFile(path) { bytes in
+                        for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                            bytes[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                        }
+                    }
+                }
+                let first = try replayAll(dir)
+                if iteration % 2 == 1 {
+                    expectSameRecords(first.records, Array(valid.prefix(first.records.count)))
+                }
+                // After repair, a second replay reads the same records and needs no repair.
+                let second = try replayAll(dir, repair: false)
+                #expect(second.records.count == first.records.count)
+                #expect(!second.stats.repaired)
+                for extra in try WAL.segments(in: dir) where extra > 0 {
+                    try FileManager.default.removeItem(atPath: WAL.segmentPath(directory: dir, index: extra))
+                }
+            }
+        }
+    }
+
     @Test("a missing segment in the middle is reported, not skipped")
     func gap() throws {
         try withWALTestDirectory { dir in

@@ -33,13 +33,19 @@ struct SnappyTests {
         #expect(try Snappy.decompress(copy, maxDecodedSize: 8) == Array("abababab".utf8))
     }
 
-    @Test func refusesBombsBeforeAllocating() {
+    @Test func refusesBombsBeforeAllocating() throws {
         // Header claims 2^32-1 bytes; the rest is a tiny literal.
         let bomb: [UInt8] = [0xff, 0xff, 0xff, 0xff, 0x0f, 0x00, 0x61]
         #expect(snappyError(bomb) == .tooLarge(decodedSize: 4_294_967_295, limit: 1 << 20))
         #expect(snappyError([0x80, 0x80, 0x80, 0x80, 0x08, 0x00], limit: 100) == .tooLarge(decodedSize: 1 << 31, limit: 100))
         #expect(snappyError([0x06, 0x14] + Array("hello!".utf8), limit: 5) == .tooLarge(decodedSize: 6, limit: 5))
         #expect(SnappyError.tooLarge(decodedSize: 6, limit: 5).description.contains("limit of 5 bytes"))
+        // Within the limit, but more than any 3-byte body can expand to: refused as corrupt
+        // before the 64 KiB are allocated.
+        #expect(snappyError([0x80, 0x80, 0x04]) == .corrupt)
+        // The densest real encoding still passes the expansion check.
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        #expect(try Snappy.decompress(Snappy.compress(zeros), maxDecodedSize: 1 << 20) == zeros)
     }
 
     @Test func refusesCorruptBlocks() {

@@ -34,7 +34,7 @@ struct ConfigValueError: Error, Sendable {
 
 /// Typed constructors for fields, so a field is declared by its key path only once.
 extension ConfigField {
-    static func string(_ flag: String, _ yaml: [String], _ kp: WritableKeyPath<StrataConfig, String> & Sendable,
+    static func string(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, String> & Sendable,
                        _ help: String, allowed: [String]? = nil) -> ConfigField {
         ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .string, get: { $0[keyPath: kp] }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             if let allowed, !allowed.contains(v) {
@@ -44,7 +44,7 @@ extension ConfigField {
         }
     }
 
-    static func int(_ flag: String, _ yaml: [String], _ kp: WritableKeyPath<StrataConfig, Int> & Sendable,
+    static func int(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, Int> & Sendable,
                     _ help: String, kind: Kind = .int) -> ConfigField {
         ConfigField(flag: flag, yamlPath: yaml, help: help, kind: kind, get: { String($0[keyPath: kp]) }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             guard let n = Int(v.trimmingSpaces) else { throw ConfigValueError(reason: "not an integer") }
@@ -52,7 +52,7 @@ extension ConfigField {
         }
     }
 
-    static func float(_ flag: String, _ yaml: [String], _ kp: WritableKeyPath<StrataConfig, Double> & Sendable,
+    static func float(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, Double> & Sendable,
                       _ help: String) -> ConfigField {
         ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .float, get: { formatGoFloat($0[keyPath: kp]) }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             guard let n = Double(v.trimmingSpaces), n.isFinite else { throw ConfigValueError(reason: "not a number") }
@@ -60,7 +60,7 @@ extension ConfigField {
         }
     }
 
-    static func bool(_ flag: String, _ yaml: [String], _ kp: WritableKeyPath<StrataConfig, Bool> & Sendable,
+    static func bool(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, Bool> & Sendable,
                      _ help: String) -> ConfigField {
         ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .bool, get: { $0[keyPath: kp] ? "true" : "false" }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             switch v.trimmingSpaces.lowercased() {
@@ -71,7 +71,7 @@ extension ConfigField {
         }
     }
 
-    static func duration(_ flag: String, _ yaml: [String], _ kp: WritableKeyPath<StrataConfig, Duration> & Sendable,
+    static func duration(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, Duration> & Sendable,
                          _ help: String) -> ConfigField {
         ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .duration, get: { GoDuration.format($0[keyPath: kp]) }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             guard let d = GoDuration.parse(v.trimmingSpaces) else {

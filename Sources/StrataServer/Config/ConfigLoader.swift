@@ -118,7 +118,7 @@ public enum ConfigLoader {
             do { try field.set(&config, first) } catch {
                 throw .invalidYAMLValue(path: key, value: first, file: file, reason: error.reason)
             }
-        case .alias, .anchor:
+        case .alias:
             throw .invalidYAML(file: file, reason: "aliases are not supported (at \(path.joined(separator: ".")))")
         }
     }

@@ -42,8 +42,11 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        write(level: event.level, message: event.message, metadata: event.metadata, file: event.file, line: event.line)
+    }
+
+    private func write(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, file: String, line: UInt) {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
         if let explicit { all.merge(explicit) { _, new in new } }
@@ -60,8 +63,16 @@ public struct StructuredLogHandler: LogHandler {
             if let value = all[key] { fields.append((key, "\(value)")) }
         }
         let text = format == .json ? Self.json(fields) : Self.logfmt(fields)
+        let bytes = Array((text + "\n").utf8)
         Self.output.withLock { _ in
-            fputs(text + "\n", stderr)
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.write(STDERR_FILENO, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                    if n <= 0 { break }
+                    offset += n
+                }
+            }
         }
     }
 

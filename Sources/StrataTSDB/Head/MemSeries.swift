@@ -52,8 +52,11 @@ final class MemSeries {
             // traffic on its bytes.
             open?.append(timestamp: t, value: v)
         } else {
-            if let full = open.take() {
-                closed.append(Self.trimmed(full))
+            if var full = open.take() {
+                // A closed chunk lives for the rest of the block range: drop the slack its
+                // buffer gained by growing.
+                full.compact()
+                closed.append(full.encoded())
             }
             var chunk = XORChunk()
             chunk.append(timestamp: t, value: v)
@@ -62,16 +65,6 @@ final class MemSeries {
         }
         lastTimestamp = t
         lastValueBits = v.bitPattern
-    }
-
-    /// A closed chunk whose bytes are copied into an exact-size buffer: the open chunk's buffer
-    /// grew by doubling, and a closed chunk lives for the rest of the block range.
-    static func trimmed(_ chunk: XORChunk) -> EncodedChunk {
-        var encoded = chunk.encoded()
-        if encoded.data.capacity > encoded.data.count {
-            encoded.data = Array(encoded.data[...])
-        }
-        return encoded
     }
 
     /// Exclusive end of the block range `[k·range, (k+1)·range)` holding `t`.
@@ -109,8 +102,9 @@ final class MemSeries {
         closed.append(contentsOf: chunks.dropLast())
         let chunk = try XORChunk(bytes: last.data)
         open = chunk
-        openRangeEnd = Self.rangeEnd(of: last.minTime, chunkRange: chunkRange)
-        lastTimestamp = last.maxTime
+        // The decoded bounds are authoritative; the record's copy could disagree only if damaged.
+        openRangeEnd = Self.rangeEnd(of: chunk.minTime, chunkRange: chunkRange)
+        lastTimestamp = chunk.maxTime
         lastValueBits = chunk.lastValue.bitPattern
     }
 }

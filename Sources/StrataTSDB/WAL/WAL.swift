@@ -39,6 +39,8 @@ public final class WAL: @unchecked Sendable {
     public private(set) var currentSegment: Int
     /// Bytes of the current segment, written or buffered in `pending`.
     private var segmentOffset = 0
+    /// Bytes of the current segment handed to `write(2)`; a failed write rolls back to here.
+    private var writtenOffset = 0
     /// Encoded pages of the current call, not yet written.
     private var pending: [UInt8] = []
     private var isClosed = false
@@ -84,6 +86,8 @@ public final class WAL: @unchecked Sendable {
     }
 
     /// Writes all records; returns once every byte has been handed to `write(2)` (no fsync).
+    /// On error, a prefix of the records may have been written (calls over 4 MiB are written in
+    /// parts); the rest were not.
     public func log(_ records: [[UInt8]]) throws(WALError) {
         guard !isClosed else { throw .closed(directory: directory) }
         for record in records {
@@ -163,8 +167,29 @@ public final class WAL: @unchecked Sendable {
         pending.withUnsafeBytes { raw in
             do throws(WALError) { try FileIO.writeAll(fd, raw, path: path) } catch { failure = error }
         }
-        if let failure { throw failure }
+        if let failure {
+            rollBack()
+            throw failure
+        }
         bytesWritten += UInt64(count)
+        writtenOffset = segmentOffset
+    }
+
+    /// After a failed write (e.g. ENOSPC), cuts the segment back to the last complete write so
+    /// that page accounting matches the file and the next call appends whole records again. The
+    /// records of the failed call are not logged, which the caller learns from the error. If even
+    /// that fails, the WAL closes itself rather than write misaligned pages.
+    private func rollBack() {
+        if Glibc.ftruncate(fd, off_t(writtenOffset)) == 0 && Glibc.lseek(fd, off_t(writtenOffset), SEEK_SET) >= 0 {
+            segmentOffset = writtenOffset
+            logger.error("WAL write failed; rolled the segment back to its last complete write",
+                         metadata: ["segment": "\(segmentPath)", "offset": "\(writtenOffset)"])
+        } else {
+            isClosed = true
+            _ = Glibc.close(fd)
+            logger.error("WAL write failed and the segment could not be rolled back; WAL closed",
+                         metadata: ["segment": "\(segmentPath)"])
+        }
     }
 
     /// Pads the open page (as Prometheus does), writes, fsyncs and closes the segment, then opens
@@ -187,6 +212,7 @@ public final class WAL: @unchecked Sendable {
         segmentPath = path
         currentSegment = next
         segmentOffset = 0
+        writtenOffset = 0
     }
 
     /// fsyncs and closes the current segment and opens the next; returns the new segment's index.

@@ -59,12 +59,12 @@ final class PrometheusProcess: @unchecked Sendable {
     /// Runs an instant query and returns `data.result` as JSON objects.
     func query(client: HTTPClient, _ expr: String, time: Double? = nil) async throws -> [[String: Any]] {
         var components = URLComponents(string: baseURL + "/api/v1/query")
-        components?.queryItems = [URLQueryItem(name: "query", value: expr)] + (time.map { [URLQueryItem(name: "time", value: String(format: "%.3f", $0))] } ?? [])
+        components?.queryItems = [URLQueryItem(name: "query", value: expr)] + (time.map { [URLQueryItem(name: "time", value: String($0))] } ?? [])
         guard let url = components?.url?.absoluteString else { throw HarnessError("bad query URL for \(expr)") }
         let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 256 << 20)
         guard response.status == .ok,
-              let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+              let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
               let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]] else {
             throw HarnessError("prometheus query \(expr) failed: \(response.status) \(String(buffer: body))")
         }

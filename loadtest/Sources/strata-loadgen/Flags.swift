@@ -47,6 +47,8 @@ struct Config: Sendable {
     var samplesPerSeries: Int?
     /// Extra headers, in the order given.
     var headers: [ExtraHeader] = []
+    /// Labels added to every series (`-label run=2`), to write fresh series on each run.
+    var extraLabels: [Label] = []
     /// Print a JSON summary as the last line.
     var json = false
     /// Exit 0 even when requests failed.
@@ -117,6 +119,10 @@ private func flagSpecs() -> [FlagSpec] {
         FlagSpec(name: "json", placeholder: nil,
                  help: "Print a one-line JSON summary as the last line of output.",
                  defaultText: nil) { c, v in c.json = try parseBool(v, flag: "json") },
+        FlagSpec(name: "label", placeholder: "name=value",
+                 help: "Label added to every series, e.g. run=2 so that a rerun writes new series instead of\n"
+                     + "overlapping (out-of-order) samples into old ones. Repeatable.",
+                 defaultText: nil) { c, v in c.extraLabels.append(try parseLabel(v)) },
         FlagSpec(name: "max-preencoded-bytes", placeholder: "bytes",
                  help: "Throughput mode: refuse to run when the pre-encoded bodies would exceed this many bytes.",
                  defaultText: "4294967296") { c, v in c.maxPreencodedBytes = try parsePositiveInt(v, flag: "max-preencoded-bytes") },
@@ -264,7 +270,7 @@ private func parsePositiveInt(_ v: String, flag: String, max: Int = Int.max) thr
 private func parsePositiveDuration(_ v: String, flag: String) throws -> Duration {
     let d: Duration
     do {
-        d = try GoDuration.parse(v)
+        d = try GoDuration.parseThrowing(v)
     } catch {
         throw FlagError(description: "invalid value \"\(v)\" for flag -\(flag): \(error)")
     }
@@ -272,6 +278,34 @@ private func parsePositiveDuration(_ v: String, flag: String) throws -> Duration
         throw FlagError(description: "invalid value \"\(v)\" for flag -\(flag): want a positive duration such as 15s, 1m30s or 500ms")
     }
     return d
+}
+
+/// Label names the fleet itself sets; `-label` may not override them.
+let reservedLabelNames: Set<String> = [
+    "__name__", "app", "cluster", "container", "instance", "job", "namespace", "node", "pod", "zone",
+]
+
+/// Parses `name=value` for `-label`.
+private func parseLabel(_ v: String) throws -> Label {
+    guard let eq = v.firstIndex(of: "=") else {
+        throw FlagError(description: "invalid value \"\(v)\" for flag -label: want name=value")
+    }
+    let name = String(v[..<eq])
+    let value = String(v[v.index(after: eq)...])
+    let valid = name.utf8.enumerated().allSatisfy { i, b in
+        b == UInt8(ascii: "_") || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (i > 0 && b >= 0x30 && b <= 0x39)
+    }
+    guard !name.isEmpty, valid, !name.hasPrefix("__") else {
+        throw FlagError(description: "invalid label name \"\(name)\" in flag -label: want [a-zA-Z_][a-zA-Z0-9_]* not starting with __")
+    }
+    let catalogNames = metricCatalog.contains { $0.extras.contains { $0.name == name } }
+    guard !reservedLabelNames.contains(name), !catalogNames else {
+        throw FlagError(description: "flag -label may not set \"\(name)\": the fleet sets it on every series")
+    }
+    guard !value.isEmpty else {
+        throw FlagError(description: "flag -label \(name)= has an empty value (an empty label is no label)")
+    }
+    return Label(name: name, value: value)
 }
 
 /// Parses `Name: value`.

@@ -43,8 +43,8 @@ struct Fleet: Sendable {
     /// One node-exporter target per this many pods.
     static let podsPerNode = 20
 
-    /// Builds a fleet of exactly `seriesCount` series.
-    init(seriesCount: Int) {
+    /// Builds a fleet of exactly `seriesCount` series; `extraLabels` go on every series.
+    init(seriesCount: Int, extraLabels: [Label] = []) {
         let podMetrics = metricCatalog.filter { $0.source != .node }
         let nodeMetrics = metricCatalog.filter { $0.source == .node }
         let perPod = podMetrics.reduce(0) { $0 + $1.seriesPerTarget }
@@ -60,7 +60,7 @@ struct Fleet: Sendable {
         while out.count < seriesCount {
             if pod % Fleet.podsPerNode == 0 {
                 let node = NodeTarget(index: pod / Fleet.podsPerNode)
-                Fleet.emit(metrics: nodeMetrics, base: node.exporterLabels, into: &out, seen: &seen, limit: seriesCount)
+                Fleet.emit(metrics: nodeMetrics, base: node.exporterLabels + extraLabels, into: &out, seen: &seen, limit: seriesCount)
             }
             let target = PodTarget(index: pod, nodesPerCluster: nodesPerCluster)
             for metric in podMetrics where out.count < seriesCount {
@@ -70,7 +70,7 @@ struct Fleet: Sendable {
                 case .kubeState: base = target.labels(job: "kube-state-metrics", instance: target.kubeStateInstance)
                 case .app, .node: base = target.labels(job: "kubernetes-pods", instance: target.ip + ":8080")
                 }
-                Fleet.emit(metrics: [metric], base: base, into: &out, seen: &seen, limit: seriesCount)
+                Fleet.emit(metrics: [metric], base: base + extraLabels, into: &out, seen: &seen, limit: seriesCount)
             }
             pod += 1
         }

@@ -105,10 +105,12 @@ struct Summary: Codable, Sendable {
     var errors: [String: ErrorEntry]
     var lateTicks: Int?
     var maxTickLagSeconds: Double?
+    /// CPU seconds the generator itself used during the timed phase (it shares the machine).
+    var loadgenCpuSeconds: Double
 }
 
 /// Builds the summary of a finished run.
-func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: Duration?) -> Summary {
+func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: Duration?, cpuSeconds: Double) -> Summary {
     let seconds = max(elapsed.seconds, 1e-9)
     let h = stats.histogram
     func ms(_ ns: Int64) -> Double { (Double(ns) / 1e4).rounded() / 100 }
@@ -127,7 +129,8 @@ func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: 
         bytesPerSample: stats.samples == 0 ? 0 : Double(stats.bytesSent) / Double(stats.samples),
         latencyMs: .init(p50: ms(h.quantile(0.5)), p90: ms(h.quantile(0.9)), p99: ms(h.quantile(0.99)),
                          max: ms(h.maxNanos), mean: ms(h.meanNanos)),
-        errors: errors, lateTicks: nil, maxTickLagSeconds: nil)
+        errors: errors, lateTicks: nil, maxTickLagSeconds: nil,
+        loadgenCpuSeconds: round3(cpuSeconds))
     summary.samplesPerSecond = summary.samplesPerSecond.rounded()
     summary.requestsPerSecond = (summary.requestsPerSecond * 10).rounded() / 10
     summary.bytesPerSample = (summary.bytesPerSample * 100).rounded() / 100
@@ -152,6 +155,8 @@ func renderReport(_ s: Summary) -> String {
     let rate = Double(s.bytesSent) / max(s.elapsedSeconds, 1e-9)
     out += "  bytes sent    \(fmtBytes(Double(s.bytesSent))) (\(fmtBytes(rate))/s), \(String(format: "%.2f", s.bytesPerSample)) B/sample compressed, "
         + "\(fmtBytes(Double(s.bytesUncompressed))) uncompressed\n"
+    let cores = s.loadgenCpuSeconds / max(s.elapsedSeconds, 1e-9)
+    out += "  loadgen CPU   \(String(format: "%.2f", s.loadgenCpuSeconds))s (\(String(format: "%.2f", cores)) cores) during the timed phase\n"
     if let late = s.lateTicks, let lag = s.maxTickLagSeconds {
         out += "  pacing        \(late) late ticks, max lag \(fmtSeconds(lag))\n"
     }

@@ -12,6 +12,21 @@ struct RunResult: Sendable {
     var elapsed: Duration
     /// Throughput mode: time spent generating and encoding before the timed phase.
     var preencode: Duration?
+    /// CPU time (user + system) this process used during the timed phase.
+    var cpuSeconds: Double
+}
+
+/// CPU time (user + system) used by this process so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    let who = __rusage_who_t(RUSAGE_SELF.rawValue)
+    #else
+    let who = RUSAGE_SELF
+    #endif
+    guard getrusage(who, &usage) == 0 else { return 0 }
+    func secs(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// Live counters read by the progress printer.
@@ -96,6 +111,7 @@ func runThroughput(config: Config, samplesPerSeries: Int, shards: [ShardGenerato
     log("pre-encoded \(group(requestCount)) requests in \(fmtSeconds(preencode.seconds)): \(fmtBytes(Double(wire))) of snappy bodies")
 
     let progress = Progress()
+    let cpuStart = processCPUSeconds()
     let start = ContinuousClock.now
     let printer = Task { await progress.printPeriodically(every: .seconds(5), start: start) }
     let results = await withTaskGroup(of: (Int, RunStats, [Int]).self) { group in
@@ -117,6 +133,7 @@ func runThroughput(config: Config, samplesPerSeries: Int, shards: [ShardGenerato
         return all
     }
     let elapsed = ContinuousClock.now - start
+    let cpu = processCPUSeconds() - cpuStart
     printer.cancel()
 
     var stats = RunStats()
@@ -128,7 +145,7 @@ func runThroughput(config: Config, samplesPerSeries: Int, shards: [ShardGenerato
             }
         }
     }
-    return RunResult(stats: stats, elapsed: elapsed, preencode: preencode)
+    return RunResult(stats: stats, elapsed: elapsed, preencode: preencode, cpuSeconds: cpu)
 }
 
 /// Real-time mode: every scrape interval for `duration`, each worker generates one sample per
@@ -149,6 +166,7 @@ func runRealTime(config: Config, duration: Duration, shards: [ShardGenerator], s
     log("real time: \(ticks) scrapes of \(group(config.series)) series, one every \(fmtSeconds(interval.seconds))")
     let (contents, continuation) = AsyncStream<RequestContent>.makeStream()
     let progress = Progress()
+    let cpuStart = processCPUSeconds()
     let start = ContinuousClock.now
     let startMs = wallClockMs()
     let printer = Task { await progress.printPeriodically(every: max(interval, .seconds(5)), start: start) }
@@ -197,7 +215,8 @@ func runRealTime(config: Config, duration: Duration, shards: [ShardGenerator], s
     let endDue = start + duration
     if ContinuousClock.now < endDue { try? await Task.sleep(until: endDue, clock: .continuous) }
     let elapsed = ContinuousClock.now - start
+    let cpu = processCPUSeconds() - cpuStart
     printer.cancel()
     try recorder?.flush()
-    return RunResult(stats: stats, elapsed: elapsed, preencode: nil)
+    return RunResult(stats: stats, elapsed: elapsed, preencode: nil, cpuSeconds: cpu)
 }

@@ -25,7 +25,7 @@ func runLoadGen(arguments: [String]) async -> Int32 {
     }
 
     let buildStart = ContinuousClock.now
-    let fleet = Fleet(seriesCount: config.series)
+    let fleet = Fleet(seriesCount: config.series, extraLabels: config.extraLabels)
     let cardinalities = fleet.cardinalities()
         .filter { $0.name != metricNameLabel }
         .map { "\($0.name)=\($0.values)" }.joined(separator: " ")
@@ -75,7 +75,8 @@ func runLoadGen(arguments: [String]) async -> Int32 {
     }
     await sender.shutdown()
 
-    let summary = makeSummary(config: config, stats: result.stats, elapsed: result.elapsed, preencode: result.preencode)
+    let summary = makeSummary(config: config, stats: result.stats, elapsed: result.elapsed, preencode: result.preencode,
+                              cpuSeconds: result.cpuSeconds)
     print(renderReport(summary), terminator: "")
     if let recorder {
         print("  recorded      \(group(recorder.samplesWritten)) acknowledged samples to \(config.recordAcked ?? "")")
