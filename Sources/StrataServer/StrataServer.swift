@@ -69,12 +69,15 @@ public enum StrataServer {
         // Last in the list, first to stop: the HTTP server drains in-flight pushes before the
         // ingester closes its WALs.
         services.append(.init(service: app))
-        let group = ServiceGroup(configuration: .init(
+        var groupConfig = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [],
             logger: logger
-        ))
+        )
+        // Past this, remaining services are cancelled; the ingester still closes its WALs.
+        groupConfig.maximumGracefulShutdownDuration = config.server.gracefulShutdownTimeout
+        let group = ServiceGroup(configuration: groupConfig)
         logger.info("starting strata", metadata: [
             "version": "\(strataVersion)", "target": "\(config.target)",
             "http": "\(host):\(config.server.httpListenPort)", "tsdb_dir": "\(config.tsdb.dir)",

@@ -156,7 +156,7 @@ struct KillRecoveryTests {
         try await Self.verify(recorder, server: restarted, client: client)
         // The repaired WAL takes new writes and replays again.
         let after = try await pushRemoteWrite(client: client, url: restarted.baseURL + "/api/v1/push", tenant: Self.tenant,
-                                              series: [(Self.series(writer: 99, index: 0), [Sample(timestamp: startMs + 9_999_999, value: 42)])])
+                                              series: [(Self.series(writer: 99, index: 0), [Sample(timestamp: startMs + 300_000, value: 42)])])
         #expect(after.status == 200, "push after repair answered \(after.status): \(after.body)")
         #expect(restarted.terminate() == 0)
         let again = try StrataProcess(dataDirectory: dir)

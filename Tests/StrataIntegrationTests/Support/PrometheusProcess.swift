@@ -60,6 +60,9 @@ final class PrometheusProcess: @unchecked Sendable {
     func query(client: HTTPClient, _ expr: String, time: Double? = nil) async throws -> [[String: Any]] {
         var components = URLComponents(string: baseURL + "/api/v1/query")
         components?.queryItems = [URLQueryItem(name: "query", value: expr)] + (time.map { [URLQueryItem(name: "time", value: String($0))] } ?? [])
+        // URLComponents leaves "+" alone, which a Go server reads as a space.
+        let encoded = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        components?.percentEncodedQuery = encoded
         guard let url = components?.url?.absoluteString else { throw HarnessError("bad query URL for \(expr)") }
         let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 256 << 20)

@@ -300,7 +300,7 @@ private func parseLabel(_ v: String) throws -> Label {
     }
     let catalogNames = metricCatalog.contains { $0.extras.contains { $0.name == name } }
     guard !reservedLabelNames.contains(name), !catalogNames else {
-        throw FlagError(description: "flag -label may not set \"\(name)\": the fleet sets it on every series")
+        throw FlagError(description: "flag -label may not set \"\(name)\": the fleet already uses this label name")
     }
     guard !value.isEmpty else {
         throw FlagError(description: "flag -label \(name)= has an empty value (an empty label is no label)")

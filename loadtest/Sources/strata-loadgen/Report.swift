@@ -148,7 +148,7 @@ func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: 
 /// The human-readable report.
 func renderReport(_ s: Summary) -> String {
     var out = "results (\(s.mode) mode, \(s.concurrency) workers, \(fmtSeconds(s.elapsedSeconds))):\n"
-    out += "  samples/s     \(group(Int(s.samplesPerSecond)))   (\(group(s.samplesAcked)) acknowledged of \(group(s.samples)) sent)\n"
+    out += "  samples/s     \(group(Int(s.samplesPerSecond)))   (\(group(s.samplesAcked)) acknowledged of \(group(s.samples)) attempted)\n"
     out += "  requests/s    \(String(format: "%.1f", s.requestsPerSecond))   (\(group(s.requestsAcked)) ok, \(group(s.requestsFailed)) failed)\n"
     let l = s.latencyMs
     out += "  latency       p50 \(fmtMs(l.p50))  p90 \(fmtMs(l.p90))  p99 \(fmtMs(l.p99))  max \(fmtMs(l.max))  mean \(fmtMs(l.mean))\n"

@@ -33,6 +33,8 @@ final class Sender: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: config.concurrency)
+        // Fail fast when the server is down instead of retrying until -timeout on every request.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
         configuration.decompression = .disabled
         configuration.redirectConfiguration = .disallow
