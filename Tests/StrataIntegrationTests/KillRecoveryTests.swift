@@ -153,6 +153,7 @@ struct KillRecoveryTests {
 
         let restarted = try StrataProcess(dataDirectory: dir)
         try await restarted.waitUntilReady(client: client)
+        #expect(restarted.log().contains("WAL repaired"), "the torn record was not reported; log:\n\(restarted.log())")
         try await Self.verify(recorder, server: restarted, client: client)
         // The repaired WAL takes new writes and replays again.
         let after = try await pushRemoteWrite(client: client, url: restarted.baseURL + "/api/v1/push", tenant: Self.tenant,
