@@ -3,7 +3,9 @@
 //
 // A separate package so the main `swift build` / `swift test` never builds package-benchmark.
 // The main package exports no library products, so the library targets are re-declared here;
-// `Sources/<Target>` are relative symlinks to `../../Sources/<Target>`.
+// `Sources/<Target>` are relative symlinks to `../../Sources/<Target>`. There is deliberately no
+// `.package(name: "strata", path: "..")`: it would bring no usable product, only target names that
+// clash with these (and the server's whole dependency graph).
 //
 // Run:  cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
 import PackageDescription

@@ -168,7 +168,11 @@ final class WALFixture: @unchecked Sendable {
     init() throws {
         directory = Fixture.makeTempDirectory("wal")
         wal = try WAL(directory: directory + "/wal", logger: Fixture.quietLogger)
-        // A typical samples record: 2000 samples of consecutive refs at one scrape.
+        record = Self.makeRecord()
+    }
+
+    /// A typical samples record: 2000 samples of consecutive refs at one scrape.
+    static func makeRecord() -> [UInt8] {
         var rng = SplitMix64(state: 42)
         let refSamples = (0..<Fixture.batchSeries).map { i in
             RefSample(ref: UInt64(40_001 + i),
@@ -177,7 +181,7 @@ final class WALFixture: @unchecked Sendable {
         }
         var out: [UInt8] = []
         RecordEncoder.samples(refSamples, into: &out)
-        record = out
+        return out
     }
 
     func close() {
@@ -204,14 +208,16 @@ let benchmarks: @Sendable () -> Void = {
     let compressed = Snappy.compress(body)
 
     // 1. Decode of a decompressed remote-write body: 2000 series x 1 sample. One iteration = one body.
-    Benchmark("RemoteWrite.decode 2000 series x 1 sample") { benchmark in
+    Benchmark("RemoteWrite.decode 2000 series x 1 sample",
+              configuration: .init(tags: ["body_bytes": "\(body.count)"])) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try RemoteWriteDecoder.decode(body))
         }
     }
 
     // 2. Snappy block decompression of that body.
-    Benchmark("Snappy.decompress 2000-series body") { benchmark in
+    Benchmark("Snappy.decompress 2000-series body",
+              configuration: .init(tags: ["compressed_bytes": "\(compressed.count)", "body_bytes": "\(body.count)"])) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try Snappy.decompress(compressed, maxDecodedSize: 16 << 20))
         }
@@ -273,6 +279,7 @@ let benchmarks: @Sendable () -> Void = {
         "WAL.log samples record (2000 samples)",
         configuration: .init(
             metrics: metrics,
+            tags: ["record_bytes": "\(WALFixture.makeRecord().count)"],
             setup: { WALFixture.current = try WALFixture() },
             teardown: { WALFixture.current?.close(); WALFixture.current = nil }
         )
