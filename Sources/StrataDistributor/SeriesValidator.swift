@@ -252,7 +252,7 @@ struct SeriesValidator {
 
     /// Well-formed UTF-8, checked without allocating (ASCII takes the fast path).
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if !bytes.contains(where: { $0 >= 0x80 }) { return true }
+        if isASCII(bytes) { return true }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         while true {
@@ -262,6 +262,25 @@ struct SeriesValidator {
             case .error: return false
             }
         }
+    }
+
+    /// True when no byte has its high bit set; reads eight bytes at a time, since label values
+    /// are nearly always ASCII and this runs for every label of every series pushed.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var i = 0
+        var acc: UInt64 = 0
+        while i + 8 <= count {
+            acc |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < count {
+            acc |= UInt64(base.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return acc & 0x8080_8080_8080_8080 == 0
     }
 
     private static func milliseconds(_ duration: Duration) -> Int64 {

@@ -63,7 +63,12 @@ public struct LabelsHasher {
         guard count > 0, let src = bytes.baseAddress else { return }
         let start = buffered
         withUnsafeMutableBytes(of: &buffer) { dst in
-            dst.baseAddress.map { ($0 + start).copyMemory(from: src + from, byteCount: count) }
+            // Label names and values are mostly short: a byte loop beats a memmove call there.
+            if count <= 16 {
+                for i in 0..<count { dst[start + i] = src.load(fromByteOffset: from + i, as: UInt8.self) }
+            } else {
+                dst.baseAddress.map { ($0 + start).copyMemory(from: src + from, byteCount: count) }
+            }
         }
         buffered += count
     }
