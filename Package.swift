@@ -100,7 +100,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "StrataPromQL", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
+        .target(name: "StrataPromQL", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
         // Remote-write load generator (loadtest/).
         .executableTarget(
@@ -114,7 +114,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),

@@ -30,6 +30,10 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case sampleTimestampTooOld = "sample-timestamp-too-old"
     case ingesterUnavailable = "ingester-unavailable"
 
+    // Query path.
+    case maxSamplesPerQuery = "max-samples-per-query"
+    case queryTimeout = "query-timeout"
+
     /// The full ID as it appears in messages: `err-strata-<reason>`.
     public var id: String { "err-strata-" + rawValue }
 }

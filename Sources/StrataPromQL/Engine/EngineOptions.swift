@@ -1,0 +1,18 @@
+/// Settings of the PromQL engine that an operator tunes with flags.
+public struct EngineOptions: Sendable {
+    /// How far back an instant selector looks for a sample (`-querier.lookback-delta`), ms.
+    public var lookbackDelta: Int64 = 5 * 60 * 1000
+    /// Most samples a query may hold in memory at once (`-querier.max-samples`).
+    public var maxSamples: Int = 50_000_000
+    /// Longest a query may run (`-querier.timeout`).
+    public var timeout: Duration = .seconds(120)
+    /// Step of subqueries written without one (`[1h:]`), ms — Prometheus's default evaluation
+    /// interval, 1m.
+    public var defaultSubqueryStep: Int64 = 60 * 1000
+    /// Allows the functions and aggregations Prometheus puts behind
+    /// `--enable-feature=promql-experimental-functions` (`-querier.promql-experimental-functions-enabled`).
+    public var experimentalFunctions: Bool = false
+
+    /// The defaults, which match Prometheus's.
+    public init() {}
+}

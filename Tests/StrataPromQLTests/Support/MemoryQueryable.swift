@@ -1,0 +1,71 @@
+import StrataChunks
+import StrataModel
+
+/// A `Queryable` over series held in memory, for engine tests and the conformance runner.
+///
+/// Samples are stored as real XOR chunks of up to 120 samples, so the engine reads them
+/// through the same decoding path as head and block data.
+final class MemoryQueryable: Queryable, @unchecked Sendable {
+    /// Series by labels; each holds its samples in time order.
+    private var series: [Labels: [Sample]] = [:]
+
+    init() {}
+
+    /// Appends samples (in time order, after any already held) to the series `labels`.
+    func add(_ labels: Labels, _ samples: [Sample]) {
+        var existing = series[labels, default: []]
+        existing.append(contentsOf: samples)
+        existing.sort { $0.timestamp < $1.timestamp }
+        series[labels] = existing
+    }
+
+    /// Removes every series.
+    func clear() { series.removeAll() }
+
+    func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+        guard !request.matchers.isEmpty else { return [] }
+        var out: [QuerySeries] = []
+        for (labels, samples) in series where request.matchers.allSatisfy({ $0.matches(labels[$0.name] ?? "") }) {
+            let inRange = samples.filter { $0.timestamp >= request.minTime && $0.timestamp <= request.maxTime }
+            guard !inRange.isEmpty else { continue }
+            out.append(QuerySeries(labels: labels, chunks: Self.encode(inRange)))
+        }
+        return out.sorted { $0.labels < $1.labels }
+    }
+
+    func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        var names = Set<String>()
+        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
+            for l in labels { names.insert(l.name) }
+        }
+        return names.sorted()
+    }
+
+    func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        var values = Set<String>()
+        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
+            if let v = labels[name] { values.insert(v) }
+        }
+        return values.sorted()
+    }
+
+    private func matching(_ labels: Labels, _ samples: [Sample], _ minTime: Int64, _ maxTime: Int64, _ matchers: [LabelMatcher]) -> Bool {
+        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+            && samples.contains { $0.timestamp >= minTime && $0.timestamp <= maxTime }
+    }
+
+    /// Cuts samples into chunks of at most 120, as the head does.
+    static func encode(_ samples: [Sample]) -> [EncodedChunk] {
+        var chunks: [EncodedChunk] = []
+        var chunk = XORChunk()
+        for s in samples {
+            if chunk.count >= XORChunk.maxSamples {
+                chunks.append(chunk.encoded())
+                chunk = XORChunk()
+            }
+            chunk.append(timestamp: s.timestamp, value: s.value)
+        }
+        if chunk.count > 0 { chunks.append(chunk.encoded()) }
+        return chunks
+    }
+}
