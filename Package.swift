@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "StrataHTTP",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester",
+                "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester", "StrataPromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
