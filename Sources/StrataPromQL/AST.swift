@@ -77,6 +77,9 @@ public struct NumberLiteral: Sendable, Equatable {
 public struct StringLiteral: Sendable, Equatable {
     /// The decoded text.
     public var value: String
+    /// The decoded bytes when they are not valid UTF-8 (`value` then has U+FFFD in their place);
+    /// Prometheus keeps such bytes, and its messages show them as `\xc5`.
+    public var invalidUTF8: [UInt8]? = nil
     /// Source position.
     public var position: PositionRange
 

@@ -64,6 +64,13 @@ struct Lexer {
         tokens.append(Token(kind: kind, start: start, end: pos, text: text, number: number))
     }
 
+    /// Emits a string token, keeping the raw bytes when they are not valid UTF-8.
+    private mutating func emitString(from start: Int, bytes out: [UInt8]) {
+        var token = Token(kind: .string, start: start, end: pos, text: String(decoding: out, as: UTF8.self))
+        if String(validating: out, as: UTF8.self) == nil { token.invalidUTF8 = out }
+        tokens.append(token)
+    }
+
     private mutating func emitError(at start: Int, _ message: String) {
         tokens.append(Token(kind: .error, start: start, end: max(start, pos), text: message))
     }
@@ -300,7 +307,7 @@ struct Lexer {
             let c = bytes[pos]
             if c == quote {
                 pos += 1
-                emit(.string, from: start, text: String(decoding: out, as: UTF8.self))
+                emitString(from: start, bytes: out)
                 return true
             }
             if c == 0x0A {

@@ -131,7 +131,7 @@ struct Parser {
             return .number(NumberLiteral(value: token.number, isDuration: token.kind == .duration, position: token.range))
         case .string:
             _ = advance()
-            return .string(StringLiteral(value: token.text, position: token.range))
+            return .string(StringLiteral(value: token.text, invalidUTF8: token.invalidUTF8, position: token.range))
         case .leftParen:
             try enter(token.range)
             defer { depth -= 1 }
@@ -292,6 +292,46 @@ func goQuote(_ s: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// Go's `%q` of a byte string that may hold invalid UTF-8: valid runs are quoted as `goQuote`
+/// does, each invalid byte as `\xNN`.
+func goQuote(bytes: [UInt8]) -> String {
+    var out = "\""
+    var i = 0
+    while i < bytes.count {
+        // Longest valid run starting at i.
+        var j = i
+        while j < bytes.count {
+            let width = utf8SequenceLength(bytes, at: j)
+            if width == 0 { break }
+            j += width
+        }
+        if j > i {
+            let quoted = goQuote(String(decoding: bytes[i..<j], as: UTF8.self))
+            out += quoted.dropFirst().dropLast()
+            i = j
+        } else {
+            out += "\\x" + hex2(UInt32(bytes[i]))
+            i += 1
+        }
+    }
+    return out + "\""
+}
+
+/// Length of the valid UTF-8 sequence at `i`, or 0 when the bytes there are not one.
+private func utf8SequenceLength(_ b: [UInt8], at i: Int) -> Int {
+    let c = b[i]
+    let width: Int
+    switch c {
+    case 0x00...0x7F: return 1
+    case 0xC2...0xDF: width = 2
+    case 0xE0...0xEF: width = 3
+    case 0xF0...0xF4: width = 4
+    default: return 0
+    }
+    guard i + width <= b.count else { return 0 }
+    return String(validating: b[i..<(i + width)], as: UTF8.self) == nil ? 0 : width
 }
 
 private func hex2(_ v: UInt32) -> String { hexPad(v, 2) }

@@ -14,7 +14,7 @@ struct Printer {
                 out += formatNumber(n.value)
             }
         case .string(let s):
-            out += goQuote(s.value)
+            out += s.invalidUTF8.map { goQuote(bytes: $0) } ?? goQuote(s.value)
         case .vectorSelector(let vs):
             writeSelector(vs)
             writeModifiers(at: vs.at, offset: vs.offset)

@@ -42,6 +42,9 @@ struct Token: Sendable {
     var text: String
     /// Numbers: the value; durations: seconds.
     var number: Double = 0
+    /// Strings whose decoded bytes are not valid UTF-8 (`"\xc5"`): those bytes, since `text`
+    /// holds U+FFFD in their place.
+    var invalidUTF8: [UInt8]? = nil
 
     var range: PositionRange { PositionRange(start: start, end: end) }
 }

@@ -26,6 +26,20 @@ public struct Engine: Sendable {
         _ query: String, start: Int64, end: Int64, step: Int64, tenant: TenantID, storage: any Queryable
     ) async throws(QueryError) -> QueryResult {
         let expr = try parse(query)
+        return try await rangeQuery(expr, start: start, end: end, step: step, tenant: tenant, storage: storage)
+    }
+
+    /// Evaluates an already parsed (and experimental-feature checked) expression at `time`.
+    public func instantQuery(
+        _ expr: Expr, at time: Int64, tenant: TenantID, storage: any Queryable
+    ) async throws(QueryError) -> QueryResult {
+        try await evaluate(expr, start: time, end: time, step: 0, tenant: tenant, storage: storage)
+    }
+
+    /// Evaluates an already parsed expression as a range query.
+    public func rangeQuery(
+        _ expr: Expr, start: Int64, end: Int64, step: Int64, tenant: TenantID, storage: any Queryable
+    ) async throws(QueryError) -> QueryResult {
         guard step > 0 else {
             throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
@@ -38,11 +52,43 @@ public struct Engine: Sendable {
 
     /// Parses `query`, turning a parse error into `bad_data` and refusing experimental functions
     /// unless they are enabled.
-    func parse(_ query: String) throws(QueryError) -> Expr {
+    public func parse(_ query: String) throws(QueryError) -> Expr {
+        let expr: Expr
         do {
-            return try PromQL.parse(query)
+            expr = try PromQL.parse(query)
         } catch {
             throw .badData(error.description)
+        }
+        if !options.experimentalFunctions, let (position, message) = Self.experimentalUse(in: expr) {
+            throw .badData(ParseError(query: Array(query.utf8), position: position, message: message).description)
+        }
+        return expr
+    }
+
+    /// The first use of an experimental function or aggregation in `expr`, with Prometheus's
+    /// parse error text for it.
+    static func experimentalUse(in expr: Expr) -> (PositionRange, String)? {
+        switch expr {
+        case .number, .string, .vectorSelector, .matrixSelector:
+            return nil
+        case .subquery(let s): return experimentalUse(in: s.expr)
+        case .paren(let p): return experimentalUse(in: p.expr)
+        case .unary(let u): return experimentalUse(in: u.expr)
+        case .binary(let b): return experimentalUse(in: b.lhs) ?? experimentalUse(in: b.rhs)
+        case .aggregate(let a):
+            if a.op == .limitk || a.op == .limit_ratio {
+                return (a.position, "limitk() and limit_ratio() are experimental and must be enabled with --enable-feature=promql-experimental-functions")
+            }
+            if let p = a.param, let found = experimentalUse(in: p) { return found }
+            return experimentalUse(in: a.expr)
+        case .call(let c):
+            if c.function.experimental {
+                return (c.position, "function \"\(c.function.name)\" is not enabled")
+            }
+            for arg in c.args {
+                if let found = experimentalUse(in: arg) { return found }
+            }
+            return nil
         }
     }
 }

@@ -1,0 +1,209 @@
+import StrataModel
+import Synchronization
+
+/// `label_replace` and `label_join`: rewrite one label of every sample.
+///
+/// The string arguments are literals, so a sample's output labels depend only on its input
+/// labels; they are remembered in `enh.labelCache` and computed once per series, not per step.
+enum LabelFunctions {
+    /// `label_replace(v, dst, replacement, src, regex)`
+    static let labelReplace: FunctionImplementation = { args, enh, _ throws(QueryError) in
+        let dst = FunctionSupport.string(args, 1)
+        let replacement = FunctionSupport.string(args, 2)
+        let src = FunctionSupport.string(args, 3)
+        let pattern = FunctionSupport.string(args, 4)
+        let regex = try ReplaceRegex.cached(pattern)
+        guard isValidLabelName(dst) else {
+            throw .execution("invalid destination label name in label_replace(): \(dst)")
+        }
+        let input = FunctionSupport.vector(args, 0)
+        enh.out.removeAll(keepingCapacity: true)
+        enh.out.reserveCapacity(input.count)
+        for var s in input {
+            // Renaming `__name__` also revives a name marked for removal, which depends on
+            // whether the regex matched, so that case skips the cache.
+            if dst != metricNameLabel, let cached = enh.labelCache[s.metric] {
+                s.metric = cached
+            } else {
+                let value = s.metric[src] ?? ""
+                var out = s.metric
+                if let expanded = regex.replace(value, template: replacement) {
+                    out = FunctionSupport.setting(dst, expanded, in: s.metric)
+                    if dst == metricNameLabel { s.dropName = false }
+                }
+                enh.labelCache[s.metric] = out
+                s.metric = out
+            }
+            s.t = enh.ts
+            enh.out.append(s)
+        }
+        return enh.out
+    }
+
+    /// `label_join(v, dst, separator, src...)`
+    static let labelJoin: FunctionImplementation = { args, enh, _ throws(QueryError) in
+        let dst = FunctionSupport.string(args, 1)
+        let separator = FunctionSupport.string(args, 2)
+        var sources: [String] = []
+        if args.exprs.count > 3 {
+            for i in 3..<args.exprs.count {
+                let src = FunctionSupport.string(args, i)
+                guard isValidLabelName(src) else {
+                    throw .execution("invalid source label name in label_join(): \(src)")
+                }
+                sources.append(src)
+            }
+        }
+        guard isValidLabelName(dst) else {
+            throw .execution("invalid destination label name in label_join(): \(dst)")
+        }
+        let input = FunctionSupport.vector(args, 0)
+        enh.out.removeAll(keepingCapacity: true)
+        enh.out.reserveCapacity(input.count)
+        for var s in input {
+            let out: Labels
+            if let cached = enh.labelCache[s.metric] {
+                out = cached
+            } else {
+                var joined = ""
+                for (i, src) in sources.enumerated() {
+                    if i > 0 { joined += separator }
+                    joined += s.metric[src] ?? ""
+                }
+                out = FunctionSupport.setting(dst, joined, in: s.metric)
+                enh.labelCache[s.metric] = out
+            }
+            s.metric = out
+            if dst == metricNameLabel { s.dropName = false }
+            s.t = enh.ts
+            enh.out.append(s)
+        }
+        return enh.out
+    }
+
+    /// Prometheus 3 accepts any non-empty UTF-8 label name. The parser turns invalid UTF-8
+    /// (`"\xff"`) into U+FFFD, so that character marks a name Go would have rejected.
+    static func isValidLabelName(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains("\u{FFFD}")
+    }
+}
+
+/// A fully anchored regex of `label_replace` with Go's `Regexp.Expand` template semantics.
+struct ReplaceRegex: @unchecked Sendable {
+    // Regex values are immutable after construction; they are not declared Sendable only
+    // because their output type is not.
+    private let regex: Regex<AnyRegexOutput>
+
+    /// Compiled regexes by pattern; label_replace sees the same literal at every step.
+    private static let cache = Mutex<[String: ReplaceRegex]>([:])
+
+    /// The compiled `pattern`, from the cache when it was seen before.
+    static func cached(_ pattern: String) throws(QueryError) -> ReplaceRegex {
+        if let hit = cache.withLock({ $0[pattern] }) { return hit }
+        let compiled = try ReplaceRegex(pattern)
+        cache.withLock { c in
+            if c.count > 1000 { c.removeAll() }
+            c[pattern] = compiled
+        }
+        return compiled
+    }
+
+    /// Compiles `pattern` anchored at both ends with `.` matching newlines, as Prometheus does.
+    init(_ pattern: String) throws(QueryError) {
+        do {
+            // Go's RE2 matches code points, not grapheme clusters, and its `\d`, `\w`, `\s`
+            // are ASCII-only.
+            regex = try Regex("(?s:" + pattern + ")").matchingSemantics(.unicodeScalar)
+                .asciiOnlyDigits().asciiOnlyWhitespace().asciiOnlyWordCharacters()
+        } catch {
+            throw .execution("invalid regular expression in label_replace(): \(pattern)")
+        }
+    }
+
+    /// The expansion of `template` when `value` matches entirely; nil when it does not.
+    func replace(_ value: String, template: String) -> String? {
+        guard let match = try? regex.wholeMatch(in: value) else { return nil }
+        let output = match.output
+        return ReplaceRegex.expand(template) { ref in
+            if let index = ref.index {
+                guard index < output.count, let range = output[index].range else { return "" }
+                return String(value[range])
+            }
+            for group in output where group.name == ref.name {
+                if let range = group.range { return String(value[range]) }
+            }
+            return ""
+        }
+    }
+
+    /// A `$1`, `${1}`, `$name` or `${name}` reference of a template.
+    struct Reference {
+        /// The name as written (`1`, `host`).
+        var name: String
+        /// The group number when the name is a number without leading zeros.
+        var index: Int?
+    }
+
+    /// Expands `template` as Go's `Regexp.ExpandString`: `$$` is a dollar, a name is the longest
+    /// run of letters, digits and `_` (so `$1x` refers to the group named `1x`), and a `$` that
+    /// starts no valid reference stays literal.
+    static func expand(_ template: String, _ lookup: (Reference) -> String) -> String {
+        var out = ""
+        let scalars = Array(template.unicodeScalars)
+        var i = 0
+        func isNameScalar(_ s: Unicode.Scalar) -> Bool {
+            s == "_" || s.properties.generalCategory.isLetter
+                || s.properties.numericType == .decimal
+        }
+        while i < scalars.count {
+            let c = scalars[i]
+            guard c == "$" else {
+                out.unicodeScalars.append(c)
+                i += 1
+                continue
+            }
+            if i + 1 < scalars.count && scalars[i + 1] == "$" {
+                out += "$"
+                i += 2
+                continue
+            }
+            var j = i + 1
+            let brace = j < scalars.count && scalars[j] == "{"
+            if brace { j += 1 }
+            let nameStart = j
+            while j < scalars.count && isNameScalar(scalars[j]) { j += 1 }
+            var valid = j > nameStart
+            let name = String(String.UnicodeScalarView(scalars[nameStart..<j]))
+            if valid && brace {
+                if j < scalars.count && scalars[j] == "}" { j += 1 } else { valid = false }
+            }
+            guard valid else {
+                out += "$"
+                i += 1
+                continue
+            }
+            var index: Int? = 0
+            for u in name.utf8 {
+                guard let current = index, u >= 48 && u <= 57, current < 100_000_000 else {
+                    index = nil
+                    break
+                }
+                index = current * 10 + Int(u - 48)
+            }
+            if name.utf8.count > 1 && name.utf8.first == 48 { index = nil }
+            out += lookup(Reference(name: name, index: index))
+            i = j
+        }
+        return out
+    }
+}
+
+extension Unicode.GeneralCategory {
+    /// Unicode letter categories, as Go's `unicode.IsLetter`.
+    var isLetter: Bool {
+        switch self {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+}
