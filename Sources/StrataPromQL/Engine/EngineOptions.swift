@@ -12,6 +12,10 @@ public struct EngineOptions: Sendable {
     /// Allows the functions and aggregations Prometheus puts behind
     /// `--enable-feature=promql-experimental-functions` (`-querier.promql-experimental-functions-enabled`).
     public var experimentalFunctions: Bool = false
+    /// Most tasks one query may use for the parts of its evaluation that split across series
+    /// (range functions and aggregations over large selections, such as `sum(rate(x[5m]))`):
+    /// 0 means one per processor core, up to 8; 1 keeps every query on one task, as Prometheus does.
+    public var parallelism: Int = 0
 
     /// The defaults, which match Prometheus's.
     public init() {}

@@ -63,6 +63,13 @@ import Testing
         #expect(infos == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"gauge\" (1:6)"])
     }
 
+    @Test func nonCounterInfoOfSubqueryPointsAtQueryStart() async throws {
+        let q = "1 + rate(gauge[5m:1m])"
+        let r = try await EngineTest.instant(q, at: 240_000, storage())
+        #expect(r.annotations.texts(query: q).infos
+            == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"gauge\" (1:1)"])
+    }
+
     @Test func scalarFunctionResultIsScalar() async throws {
         let r = try await EngineTest.instant("scalar(gauge) * 2", at: 60_000, storage())
         #expect(r.value == .scalar(t: 60_000, f: 2))
@@ -100,5 +107,79 @@ import Testing
             try await EngineTest.instant("count_over_time(http_total[1m])", at: 600_000, storage(), options: options)
         }
         #expect(err == .tooManySamples(limit: 3))
+    }
+
+    @Test func pinnedExpressionsAreEvaluatedOnceAndRepeated() async throws {
+        let s = storage()
+        let m = EngineTest.matrix(try await EngineTest.range("sum by (job) (rate(http_total[1m] @ 600))", from: 0, to: 300_000, step: 60_000, s))
+        #expect(m.count == 2)
+        #expect(m.allSatisfy { $0.floats.map(\.t) == [0, 60_000, 120_000, 180_000, 240_000, 300_000] })
+        let instant = EngineTest.vector(try await EngineTest.instant("sum by (job) (rate(http_total[1m]))", at: 600_000, s))
+        for series in m {
+            let expected = instant.first { $0.metric == series.metric }?.f
+            #expect(series.floats.allSatisfy { $0.f == expected })
+        }
+    }
+
+    @Test func parallelFusedPathAgreesWithStepwiseEvaluation() async throws {
+        let s = MemoryQueryable()
+        for i in 0..<5000 {
+            s.add(EngineTest.labels("load", ["job": "j\(i % 7)", "instance": "i\(i)"]),
+                  EngineTest.samples(interval: 30_000, (0..<40).map { Double($0 * (i % 13 + 1)) }))
+        }
+        var parallel = EngineOptions()
+        parallel.parallelism = 4
+        var serial = EngineOptions()
+        serial.parallelism = 1
+        let raw = "rate(load[2m])"
+        let rawParallel = try await EngineTest.range(raw, from: 0, to: 1_200_000, step: 60_000, s, options: parallel)
+        let rawSerial = try await EngineTest.range(raw, from: 0, to: 1_200_000, step: 60_000, s, options: serial)
+        #expect(EngineTest.matrix(rawParallel).count == 5000)
+        #expect(rawParallel.value == rawSerial.value)
+        #expect(rawParallel.samplesLoaded == rawSerial.samplesLoaded)
+        let selParallel = try await EngineTest.range("load offset 30s", from: 0, to: 1_200_000, step: 60_000, s, options: parallel)
+        let selSerial = try await EngineTest.range("load offset 30s", from: 0, to: 1_200_000, step: 60_000, s, options: serial)
+        #expect(EngineTest.matrix(selParallel).count == 5000)
+        #expect(selParallel.value == selSerial.value)
+        #expect(selParallel.samplesLoaded == selSerial.samplesLoaded)
+        let plain = "sum by (job) (load)"
+        let plainParallel = try await EngineTest.range(plain, from: 0, to: 1_200_000, step: 60_000, s, options: parallel)
+        let plainStepwise = try await EngineTest.range("sum by (job) (load * 1)", from: 0, to: 1_200_000, step: 60_000, s, options: serial)
+        #expect(EngineTest.matrix(plainParallel).count == 7)
+        #expect(plainParallel.value == plainStepwise.value)
+        let q = "sum by (job) (rate(load[2m]))"
+        let a = try await EngineTest.range(q, from: 0, to: 1_200_000, step: 60_000, s, options: parallel)
+        let b = try await EngineTest.range(q, from: 0, to: 1_200_000, step: 60_000, s, options: serial)
+        let c = try await EngineTest.range("sum by (job) (rate(load[2m]) + 0)", from: 0, to: 1_200_000, step: 60_000, s, options: serial)
+        #expect(EngineTest.matrix(a).count == 7)
+        #expect(a.value == b.value)
+        #expect(a.samplesLoaded == b.samplesLoaded)
+        // Step-wise sums add in another order; compare with a tolerance.
+        let am = EngineTest.matrix(a), cm = EngineTest.matrix(c)
+        #expect(am.map(\.metric) == cm.map(\.metric))
+        for (x, y) in zip(am, cm) {
+            #expect(x.floats.map(\.t) == y.floats.map(\.t))
+            #expect(zip(x.floats, y.floats).allSatisfy { abs($0.f - $1.f) <= 1e-9 * max(1, abs($0.f)) })
+        }
+    }
+
+    @Test(arguments: [
+        ("sum by (job) (gappy)", "sum by (job) (gappy * 1)"),
+        ("max(gappy offset 2m)", "max(gappy offset 2m * 1)"),
+        ("count without (instance) (gappy offset -1m)", "count without (instance) (gappy offset -1m * 1)"),
+        ("avg(gappy)", "avg(-(-gappy))"),
+    ])
+    func fusedSelectorAggregationAgreesWithStepwise(_ queries: (String, String)) async throws {
+        let s = MemoryQueryable()
+        for i in 0..<6 {
+            var samples = EngineTest.samples(interval: 45_000, (0..<30).map { $0 % (i + 2) == 0 ? nil : Double($0 * i) })
+            samples.append(Sample(timestamp: 30 * 45_000 + Int64(i) * 1000, value: StaleNaN.value))
+            samples.append(Sample(timestamp: 40 * 45_000, value: 5))
+            s.add(EngineTest.labels("gappy", ["job": "j\(i % 2)", "instance": "i\(i)"]), samples)
+        }
+        let fused = try await EngineTest.range(queries.0, from: 0, to: 2_400_000, step: 20_000, s)
+        let stepwise = try await EngineTest.range(queries.1, from: 0, to: 2_400_000, step: 20_000, s)
+        #expect(!EngineTest.matrix(fused).isEmpty)
+        #expect(fused.value == stepwise.value)
     }
 }

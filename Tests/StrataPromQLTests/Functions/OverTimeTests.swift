@@ -109,6 +109,7 @@ struct OverTimeTests {
         // Upstream's comparisons let NaN through.
         let nan = try H.window("double_exponential_smoothing", pts, rangeStart: 0, rangeEnd: 100_000, scalars: [1: .nan, 2: 0.5])
         #expect(H.value(nan.out).isNaN)
-        #expect(goFixed6(1.5) == "1.500000" && goFixed6(-0.0000004) == "-0.000000" && goFixed6(1e20) == "100000000000000000000.000000")
+        #expect(FunctionMath.goFixed6(1.5) == "1.500000" && FunctionMath.goFixed6(-0.0000004) == "-0.000000"
+            && FunctionMath.goFixed6(1e20) == "100000000000000000000.000000")
     }
 }

@@ -2,21 +2,6 @@
 ///
 /// A namespace so that other engine folders can have their own helpers of the same names.
 enum AggregationMath {
-    /// One step of Kahan–Neumaier compensated summation, as Prometheus's `kahanSumInc`.
-    ///
-    /// Returns the new running sum and compensation. The compensation is reset when the sum
-    /// becomes infinite, because a finite correction added to ±Inf would only produce NaN.
-    @inline(__always)
-    static func kahanSumInc(_ inc: Double, _ sum: Double, _ c: Double) -> (sum: Double, c: Double) {
-        let t = sum + inc
-        if t.isInfinite { return (t, 0) }
-        // Neumaier's variant: compensate with the smaller of the two operands.
-        if sum.magnitude >= inc.magnitude {
-            return (t, c + ((sum - t) + inc))
-        }
-        return (t, c + ((inc - t) + sum))
-    }
-
     /// The φ-quantile of `values` as the `quantile` aggregation computes it.
     ///
     /// Linear interpolation between the two closest ranks; NaN sorts below every number (so a

@@ -54,7 +54,7 @@ extension Aggregation {
                     continue
                 }
                 if anyDrop && drops[s.series] { groups[g].dropName = true }
-                (groups[g].value, groups[g].c) = AggregationMath.kahanSumInc(s.f, groups[g].value, groups[g].c)
+                (groups[g].value, groups[g].c) = FunctionMath.kahanSumInc(s.f, groups[g].value, groups[g].c)
             }
         }
         self.touched = touched
@@ -140,7 +140,7 @@ extension Aggregation {
     static func addToMean(_ f: Double, _ group: inout FloatGroup) {
         group.count += 1
         if !group.incrementalMean {
-            let (sum, c) = AggregationMath.kahanSumInc(f, group.value, group.c)
+            let (sum, c) = FunctionMath.kahanSumInc(f, group.value, group.c)
             if !sum.isInfinite {
                 group.value = sum
                 group.c = c
@@ -151,7 +151,7 @@ extension Aggregation {
             group.c /= group.count - 1
         }
         let q = (group.count - 1) / group.count
-        (group.mean, group.c) = AggregationMath.kahanSumInc(f / group.count, q * group.mean, q * group.c)
+        (group.mean, group.c) = FunctionMath.kahanSumInc(f / group.count, q * group.mean, q * group.c)
     }
 
     /// Turns the touched groups into output samples (in group order, as Prometheus emits them)

@@ -5,8 +5,11 @@ import StrataModel
 /// A reference type because subquery evaluators run nested inside their parent and must count
 /// samples and collect annotations into the same place. It never leaves the query's task.
 final class EvalContext {
+    /// The engine settings.
     let options: EngineOptions
+    /// Where selectors read.
     let storage: any Queryable
+    /// Whose data is read.
     let tenant: TenantID
     /// Warnings and infos raised so far.
     var annotations = Annotations()
@@ -18,8 +21,10 @@ final class EvalContext {
     let deadline: ContinuousClock.Instant
     /// The query's evaluation range, for `@ start()` / `@ end()`.
     let queryStart: Int64
+    /// See `queryStart`.
     let queryEnd: Int64
 
+    /// Starts the clock of a query over `[queryStart, queryEnd]`.
     init(options: EngineOptions, storage: any Queryable, tenant: TenantID, queryStart: Int64, queryEnd: Int64) {
         self.options = options
         self.storage = storage
@@ -40,7 +45,7 @@ final class EvalContext {
     /// Throws when `n` more samples would exceed the per-query limit.
     @inline(__always)
     func checkSamples(_ n: Int) throws(QueryError) {
-        if currentSamples + n > options.maxSamples { throw .tooManySamples(limit: options.maxSamples) }
+        if n > options.maxSamples - currentSamples { throw .tooManySamples(limit: options.maxSamples) }
     }
 
     /// Resolves an `@` modifier to a timestamp.

@@ -19,8 +19,13 @@ extension Evaluator {
             return try await evalAggregateOfRangeFunction(
                 a, call: call, args: args, matrixArg: m, selector: ms, params: params, label: label)
         }
+        if a.op.isPlainReduction, numSteps > 1, case .vectorSelector(let vs) = a.expr.unwrapped, vs.at == nil {
+            return try await evalAggregateOfSelector(a, selector: vs, params: params, label: label)
+        }
         let input = try await eval(a.expr)
         var aggregation = try Aggregation(expr: a, series: input.map(\.metric), dropName: input.map(\.dropName))
+        // One check of the parameter over all steps, so a varying parameter warns once, as upstream.
+        if let params { try aggregation.validate(params: params, annotations: &ctx.annotations) }
         var cursor = StepCursor(count: input.count)
         var samples = [AggregationSample]()
         samples.reserveCapacity(input.count)
@@ -36,7 +41,7 @@ extension Evaluator {
             let out = try aggregation.step(ts: ts, samples: samples, param: params?[k], label: label, annotations: &ctx.annotations)
             try ctx.checkSamples(collector.points + out.count)
             try collector.add(out, ts: ts)
-            ts += interval
+            ts &+= interval
             k += 1
         }
         ctx.currentSamples = base + collector.points

@@ -3,7 +3,10 @@ import StrataModel
 extension Evaluator {
     /// Steps evaluated together by the fused path: enough to amortise the per-series work,
     /// few enough that the block of intermediate values stays small.
-    static let fusedBlockSteps = 128
+    static let fusedBlockSteps = 64
+
+    /// Fewest series per parallel part: below this, splitting costs more than it saves.
+    static let fusedMinSeriesPerPart = 2048
 
     /// The range function and its selector when `expr` is `f(…, selector[range], …)`, the shape
     /// the fused aggregation path handles.
@@ -18,7 +21,8 @@ extension Evaluator {
 
     /// `agg(f(selector[range]))` over a range: the function runs series by series for a block
     /// of steps, its values go straight into the aggregation, and the intermediate matrix of
-    /// every series at every step (what Prometheus materialises) is never built.
+    /// every series at every step (what Prometheus materialises) is never built. The series of
+    /// a block are split over parallel tasks when there are many.
     func evalAggregateOfRangeFunction(
         _ a: AggregateExpr, call: Call, args: [Expr], matrixArg m: Int, selector ms: MatrixSelector,
         params: [Double]?, label: String?
@@ -30,101 +34,248 @@ extension Evaluator {
         for i in args.indices where i != m && args[i].type != .string {
             scalars[i] = scalarValues(try await eval(args[i]))
         }
-        let range = milliseconds(ms.range)
         let offset = milliseconds(ms.vectorSelector.offset)
         let at = ctx.resolve(ms.vectorSelector.at)
-        let maxt = (at ?? end) - offset
-        let mint = (at ?? start) - offset - range + 1
+        let range = milliseconds(ms.range)
+        let maxt = (at ?? end) &- offset
+        let mint = (at ?? start) &- offset &- range &+ 1
         let stored = try await ctx.select(ms.vectorSelector.matchers, mint: mint, maxt: maxt)
-
+        let job = FusedJob(
+            impl: impl, args: args, scalars: scalars, start: start, interval: interval, at: at, offset: offset,
+            range: range, checkCounter: name == "rate" || name == "increase",
+            maxSamples: ctx.options.maxSamples, deadline: ctx.deadline)
         // Prometheus's rule for range functions: all but these two drop the name.
         let drops = name != "last_over_time" && name != "first_over_time"
-        var aggregation = try Aggregation(
-            expr: a, series: stored.map(\.labels), dropName: [Bool](repeating: drops, count: stored.count))
-        var windows = stored.map { SeriesWindow($0, mint: mint, maxt: maxt) }
-        let checkCounter = name == "rate" || name == "increase"
-        var counterChecked = [Bool](repeating: !checkCounter, count: stored.count)
+        return try await evalFusedAggregate(a, stored: stored, mint: mint, maxt: maxt, keepStale: false, job: job,
+                                            dropName: drops, params: params, label: label, base: base,
+                                            counterInfoAt: args[m].position)
+    }
 
-        var fargs = FunctionArgs(vectors: [Vector](repeating: [], count: args.count),
-                                 window: [SeriesResult(metric: .empty, floats: [])], exprs: args)
-        for i in args.indices where scalars[i] != nil {
-            fargs.vectors[i] = [VectorSample(metric: .empty, t: start, f: 0)]
+    /// `agg(selector)` over a range: each series' value at each step goes straight into the
+    /// aggregation, without the intermediate matrix of every series at every step.
+    func evalAggregateOfSelector(
+        _ a: AggregateExpr, selector vs: VectorSelector, params: [Double]?, label: String?
+    ) async throws(QueryError) -> Matrix {
+        let base = ctx.currentSamples
+        let offset = milliseconds(vs.offset)
+        let lookback = ctx.options.lookbackDelta
+        let maxt = end &- offset
+        let mint = start &- offset &- lookback &+ 1
+        let stored = try await ctx.select(vs.matchers, mint: mint, maxt: maxt)
+        let job = FusedJob(
+            impl: nil, args: [], scalars: [], start: start, interval: interval, at: nil, offset: offset,
+            range: lookback, checkCounter: false, maxSamples: ctx.options.maxSamples, deadline: ctx.deadline)
+        return try await evalFusedAggregate(a, stored: stored, mint: mint, maxt: maxt, keepStale: true, job: job,
+                                            dropName: false, params: params, label: label, base: base,
+                                            counterInfoAt: vs.position)
+    }
+
+    /// Drives a fused aggregation: blocks of steps, each computed per series (in parallel parts
+    /// when there are many series) and then aggregated step by step.
+    func evalFusedAggregate(
+        _ a: AggregateExpr, stored: [QuerySeries], mint: Int64, maxt: Int64, keepStale: Bool, job: FusedJob,
+        dropName: Bool, params: [Double]?, label: String?, base: Int, counterInfoAt position: PositionRange
+    ) async throws(QueryError) -> Matrix {
+        let labels = stored.map(\.labels)
+        var aggregation = try Aggregation(expr: a, series: labels, dropName: [Bool](repeating: dropName, count: stored.count))
+        if let params { try aggregation.validate(params: params, annotations: &ctx.annotations) }
+
+        // Split the series into parts, each advanced by one task per block.
+        let partCount = max(1, min(ctx.options.effectiveParallelism, stored.count / Self.fusedMinSeriesPerPart))
+        let partSize = (stored.count + partCount - 1) / partCount
+        var parts: [FusedPart] = []
+        var first = 0
+        while first < stored.count {
+            let last = min(stored.count, first + partSize)
+            parts.append(FusedPart(first: first, series: Array(stored[first..<last]), labels: Array(labels[first..<last]),
+                                   mint: mint, maxt: maxt, keepStale: keepStale, block: Self.fusedBlockSteps))
+            first = last
         }
-        var enh = EvalNodeHelper(ts: start)
-        // Kept in locals in the loops (class properties cost an exclusivity check per access).
-        var annotations = Annotations()
-        var loaded = 0
-        let maxSamples = ctx.options.maxSamples
-        let block = Self.fusedBlockSteps
-        var values = [Double](repeating: 0, count: stored.count * block)
-        var present = [Bool](repeating: false, count: stored.count * block)
+
         var samples = [AggregationSample]()
         samples.reserveCapacity(stored.count)
         var collector = SeriesCollector(stepCapacity: numSteps)
+        var counterInfo = Set<String>()
         let steps = numSteps
         var blockStart = 0
         while blockStart < steps {
-            let blockSteps = min(block, steps - blockStart)
-            for i in stored.indices {
-                if i & 255 == 0 { try ctx.checkInterrupted() }
-                fargs.window[0].metric = stored[i].labels
-                var produced = false
-                for kk in 0..<blockSteps {
-                    let k = blockStart + kk
-                    let ts = start + Int64(k) * interval
-                    let ref = (at ?? ts) - offset
-                    let lower = ref - range
-                    let r = windows[i].advance(lower: lower, ref: ref)
-                    present[i * block + kk] = false
-                    if r.isEmpty { continue }
-                    if base + r.count + collector.points > maxSamples { throw .tooManySamples(limit: maxSamples) }
-                    loaded += r.count
-                    fargs.window[0].floats.removeAll(keepingCapacity: true)
-                    fargs.window[0].floats.append(contentsOf: windows[i].buffer[r])
-                    fargs.rangeStart = lower
-                    fargs.rangeEnd = ref
-                    for j in args.indices {
-                        if let s = scalars[j] {
-                            fargs.vectors[j][0].t = ts
-                            fargs.vectors[j][0].f = s[k]
-                        }
-                    }
-                    enh.ts = ts
-                    enh.out.removeAll(keepingCapacity: true)
-                    let result = try impl(fargs, &enh, &annotations)
-                    if let first = result.first {
-                        values[i * block + kk] = first.f
-                        present[i * block + kk] = true
-                        produced = true
-                    }
+            let blockSteps = min(Self.fusedBlockSteps, steps - blockStart)
+            let held = base + collector.points
+            if parts.count == 1 {
+                try parts[0].run(job, firstStep: blockStart, steps: blockSteps, held: held)
+            } else {
+                parts = try await Self.runInParallel(parts, job, firstStep: blockStart, steps: blockSteps, held: held)
+            }
+            for p in parts.indices {
+                ctx.annotations.merge(parts[p].annotations)
+                parts[p].annotations = Annotations()
+                ctx.samplesLoaded += parts[p].loaded
+                parts[p].loaded = 0
+                for name in parts[p].nonCounters where counterInfo.insert(name).inserted {
+                    ctx.annotations.info(
+                        "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
+                        at: position)
                 }
-                if produced && !counterChecked[i] {
-                    counterChecked[i] = true
-                    if let metricName = stored[i].labels.metricName, !metricName.isEmpty,
-                       !metricName.hasSuffix("_total"), !metricName.hasSuffix("_sum"),
-                       !metricName.hasSuffix("_count"), !metricName.hasSuffix("_bucket") {
-                        annotations.info(
-                            "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(metricName))",
-                            at: args[m].position)
-                    }
-                }
+                parts[p].nonCounters.removeAll()
             }
             for kk in 0..<blockSteps {
                 let k = blockStart + kk
-                let ts = start + Int64(k) * interval
                 samples.removeAll(keepingCapacity: true)
-                for i in stored.indices where present[i * block + kk] {
-                    samples.append(AggregationSample(series: i, f: values[i * block + kk]))
+                for part in parts {
+                    let block = part.block
+                    for j in 0..<part.labels.count where part.present[j &* block &+ kk] {
+                        samples.append(AggregationSample(series: part.first + j, f: part.values[j &* block &+ kk]))
+                    }
                 }
-                let out = try aggregation.step(ts: ts, samples: samples, param: params?[k], label: label, annotations: &annotations)
-                if base + collector.points + out.count > maxSamples { throw .tooManySamples(limit: maxSamples) }
-                try collector.add(out, ts: ts)
+                let out = try aggregation.step(ts: start &+ Int64(k) &* interval, samples: samples, param: params?[k],
+                                               label: label, annotations: &ctx.annotations)
+                try ctx.checkSamples(collector.points + out.count)
+                try collector.add(out, ts: start &+ Int64(k) &* interval)
             }
             blockStart += blockSteps
         }
-        ctx.annotations.merge(annotations)
-        ctx.samplesLoaded += loaded
         ctx.currentSamples = base + collector.points
         return collector.series
+    }
+
+    /// Runs one block of every part in its own task.
+    static func runInParallel(
+        _ parts: [FusedPart], _ job: FusedJob, firstStep: Int, steps: Int, held: Int
+    ) async throws(QueryError) -> [FusedPart] {
+        let results = await withTaskGroup(of: (Int, Result<FusedPart, QueryError>).self) { group in
+            for (i, part) in parts.enumerated() {
+                group.addTask {
+                    var part = part
+                    do throws(QueryError) {
+                        try part.run(job, firstStep: firstStep, steps: steps, held: held)
+                        return (i, .success(part))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            var done = [Result<FusedPart, QueryError>?](repeating: nil, count: parts.count)
+            for await (i, r) in group { done[i] = r }
+            return done
+        }
+        var out: [FusedPart] = []
+        out.reserveCapacity(parts.count)
+        for r in results {
+            switch r {
+            case .success(let p)?: out.append(p)
+            case .failure(let e)?: throw e
+            case nil: throw .execution("a parallel part of the evaluation did not finish")
+            }
+        }
+        return out
+    }
+}
+
+/// What every part of a fused evaluation shares: the function, its arguments, the step grid.
+struct FusedJob: Sendable {
+    /// The range function; nil for a plain selector, whose value is the newest sample in the
+    /// window `(ref - range, ref]` (with `range` the lookback delta) unless it is stale.
+    let impl: FunctionImplementation?
+    let args: [Expr]
+    /// Scalar arguments by argument index, one value per step.
+    let scalars: [[Double]?]
+    let start: Int64
+    let interval: Int64
+    let at: Int64?
+    let offset: Int64
+    let range: Int64
+    /// Whether to report series whose name does not look like a counter (`rate`, `increase`).
+    let checkCounter: Bool
+    let maxSamples: Int
+    let deadline: ContinuousClock.Instant
+}
+
+/// A contiguous run of the selected series, with their windows and the values of the current
+/// block of steps. Moved into a task for a block and back.
+struct FusedPart: Sendable {
+    /// Index of the first series in the selection.
+    let first: Int
+    let labels: [Labels]
+    var windows: [SeriesWindow]
+    /// Steps per block; `values[j * block + kk]` is series `j` at step `kk` of the block.
+    let block: Int
+    var values: [Double]
+    var present: [Bool]
+    var annotations = Annotations()
+    var loaded = 0
+    /// Metric names found not to look like counters since the last report.
+    var nonCounters: [String] = []
+    private var checked: [Bool]
+
+    init(first: Int, series: [QuerySeries], labels: [Labels], mint: Int64, maxt: Int64, keepStale: Bool, block: Int) {
+        self.first = first
+        self.labels = labels
+        self.block = block
+        windows = series.map { SeriesWindow($0, mint: mint, maxt: maxt, keepStale: keepStale) }
+        values = [Double](repeating: 0, count: series.count * block)
+        present = [Bool](repeating: false, count: series.count * block)
+        checked = [Bool](repeating: false, count: series.count)
+    }
+
+    /// Evaluates the function for `steps` steps from step `firstStep` for every series of the part.
+    mutating func run(_ job: FusedJob, firstStep: Int, steps: Int, held: Int) throws(QueryError) {
+        var fargs = FunctionArgs(vectors: [Vector](repeating: [], count: job.args.count),
+                                 window: [SeriesResult(metric: .empty, floats: [])], exprs: job.args)
+        for i in job.args.indices where job.scalars[i] != nil {
+            fargs.vectors[i] = [VectorSample(metric: .empty, t: job.start, f: 0)]
+        }
+        var enh = EvalNodeHelper(ts: job.start)
+        for j in labels.indices {
+            if j & 255 == 0 {
+                if Task.isCancelled { throw .canceled("expression evaluation") }
+                if ContinuousClock.now >= job.deadline { throw .timeout("expression evaluation") }
+            }
+            fargs.window[0].metric = labels[j]
+            var produced = false
+            for kk in 0..<steps {
+                let k = firstStep + kk
+                let ts = job.start &+ Int64(k) &* job.interval
+                let ref = (job.at ?? ts) &- job.offset
+                let lower = ref &- job.range
+                let r = windows[j].advance(lower: lower, ref: ref)
+                present[j &* block &+ kk] = false
+                if r.isEmpty { continue }
+                guard let impl = job.impl else {
+                    let newest = windows[j].buffer[r.upperBound - 1]
+                    if StaleNaN.isStale(newest.f) { continue }
+                    loaded += 1
+                    values[j &* block &+ kk] = newest.f
+                    present[j &* block &+ kk] = true
+                    continue
+                }
+                if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                loaded += r.count
+                fargs.window[0].floats.removeAll(keepingCapacity: true)
+                fargs.window[0].floats.append(contentsOf: windows[j].buffer[r])
+                fargs.rangeStart = lower
+                fargs.rangeEnd = ref
+                for i in job.args.indices {
+                    if let s = job.scalars[i] {
+                        fargs.vectors[i][0].t = ts
+                        fargs.vectors[i][0].f = s[k]
+                    }
+                }
+                enh.ts = ts
+                enh.out.removeAll(keepingCapacity: true)
+                let result = try impl(fargs, &enh, &annotations)
+                if let value = result.first {
+                    values[j &* block &+ kk] = value.f
+                    present[j &* block &+ kk] = true
+                    produced = true
+                }
+            }
+            if produced && job.checkCounter && !checked[j] {
+                checked[j] = true
+                if let name = labels[j].metricName, !name.isEmpty, !name.hasSuffix("_total"), !name.hasSuffix("_sum"),
+                   !name.hasSuffix("_count"), !name.hasSuffix("_bucket") {
+                    nonCounters.append(name)
+                }
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ extension Evaluator {
             var ts = start
             for k in l.indices {
                 floats.append(FPoint(t: ts, f: b.op.applyScalar(l[k], r[k])))
-                ts += interval
+                ts &+= interval
             }
             result = [SeriesResult(metric: .empty, floats: floats)]
         case (.vector, .scalar):
@@ -91,7 +91,7 @@ extension Evaluator {
                 throw .tooManySamples(limit: ctx.options.maxSamples)
             }
             try collector.add(out, ts: ts)
-            ts += interval
+            ts &+= interval
             k += 1
         }
         return collector.series
@@ -100,9 +100,13 @@ extension Evaluator {
 
 /// Scratch state of a vector-vector operation, reused across steps.
 struct BinaryStepState {
+    /// Signatures of both sides.
     let plan: VectorMatchingPlan
+    /// `on`/`ignoring`, `group_x`.
     let matching: VectorMatching
+    /// The operator.
     let op: BinaryOp
+    /// The `bool` modifier.
     let returnBool: Bool
     /// Per signature: the step (generation) it was last seen on the other side, and where.
     private var seenGen: [Int]
@@ -114,6 +118,7 @@ struct BinaryStepState {
     /// Result labels by (left series, right series) pair.
     private var resultCache: [Int: Labels] = [:]
 
+    /// Scratch state for one operation node.
     init(plan: VectorMatchingPlan, matching: VectorMatching, op: BinaryOp, returnBool: Bool) {
         self.plan = plan
         self.matching = matching
@@ -124,8 +129,10 @@ struct BinaryStepState {
         matchedGen = [Int](repeating: 0, count: plan.count)
     }
 
+    /// Invalidates every per-signature mark of the previous step without clearing arrays.
     private mutating func nextGeneration() { generation += 1 }
 
+    /// `and`: left samples whose signature the right side has.
     mutating func and(_ l: Vector, _ li: [Int], _ r: Vector, _ ri: [Int], into out: inout Vector) {
         if l.isEmpty || r.isEmpty { return }
         nextGeneration()
@@ -133,6 +140,7 @@ struct BinaryStepState {
         for i in l.indices where seenGen[plan.lhsSig[li[i]]] == generation { out.append(l[i]) }
     }
 
+    /// `or`: all left samples, then right samples whose signature the left side lacks.
     mutating func or(_ l: Vector, _ li: [Int], _ r: Vector, _ ri: [Int], into out: inout Vector) {
         if l.isEmpty { out.append(contentsOf: r); return }
         if r.isEmpty { out.append(contentsOf: l); return }
@@ -144,6 +152,7 @@ struct BinaryStepState {
         for j in r.indices where seenGen[plan.rhsSig[ri[j]]] != generation { out.append(r[j]) }
     }
 
+    /// `unless`: left samples whose signature the right side lacks.
     mutating func unless(_ l: Vector, _ li: [Int], _ r: Vector, _ ri: [Int], into out: inout Vector) {
         if l.isEmpty || r.isEmpty { out.append(contentsOf: l); return }
         nextGeneration()

@@ -36,7 +36,7 @@ extension Evaluator {
             let out = try impl(fargs, &enh, &ctx.annotations)
             try ctx.checkSamples(collector.points + out.count)
             try collector.add(out, ts: ts)
-            ts += interval
+            ts &+= interval
             k += 1
         }
         ctx.currentSamples = base + collector.points
@@ -61,7 +61,10 @@ extension Evaluator {
         var enh = EvalNodeHelper(ts: start)
         var collector = SeriesCollector(stepCapacity: numSteps)
         var ts = start
+        var k = 0
         while ts <= end {
+            if k & 63 == 0 { try ctx.checkInterrupted() }
+            k += 1
             fargs.vectors[0].removeAll(keepingCapacity: true)
             for i in mat.indices {
                 guard let v = cursor.value(mat, series: i, at: ts) else { continue }
@@ -72,7 +75,7 @@ extension Evaluator {
             enh.out.removeAll(keepingCapacity: true)
             let out = try impl(fargs, &enh, &ctx.annotations)
             try collector.add(out, ts: ts)
-            ts += interval
+            ts &+= interval
         }
         ctx.currentSamples = base + collector.points
         return collector.series

@@ -52,12 +52,12 @@ extension Evaluator {
             // samples: its `@` and offset, and those of the subqueries around it.
             let (pinned, offset) = infoReference(first)
             let lookback = ctx.options.lookbackDelta
-            let refStart = (pinned ?? start) - offset
-            let refEnd = (pinned ?? end) - offset
-            let stored = try await ctx.select(selectMatchers, mint: refStart - lookback + 1, maxt: refEnd).filter { s in
+            let refStart = (pinned ?? start) &- offset
+            let refEnd = (pinned ?? end) &- offset
+            let stored = try await ctx.select(selectMatchers, mint: refStart &- lookback &+ 1, maxt: refEnd).filter { s in
                 idValues.allSatisfy { name, values in values.contains(s.labels[name] ?? "") }
             }
-            infoMat = try sampleSeries(stored, offset: offset, at: pinned.map { $0 - offset }, refStart: refStart,
+            infoMat = try await sampleSeries(stored, offset: offset, at: pinned.map { $0 &- offset }, refStart: refStart,
                                        refEnd: refEnd, sampleTimestamps: true)
         }
         let allMatchEmpty = dataMatchers.values.allSatisfy { $0.allSatisfy { $0.matches("") } }
@@ -119,7 +119,7 @@ extension Evaluator {
             }
             try ctx.checkSamples(collector.points + out.count)
             try collector.add(out, ts: ts)
-            ts += interval
+            ts &+= interval
         }
         ctx.currentSamples = base + collector.points
         return collector.series

@@ -6,7 +6,8 @@ extension Evaluator {
     /// Series are processed one at a time: the series' samples are decoded once, and for each
     /// step the window `(ref - range, ref]` is found by moving its two ends forward, copied into
     /// a reused one-series matrix, and handed to the implementation. Memory is bounded by one
-    /// series' samples rather than by the whole selection.
+    /// series' samples rather than by the whole selection. Large selections are split into
+    /// runs of series evaluated by parallel tasks; results keep the selection's order.
     func evalRangeFunction(_ call: Call, args: [Expr], matrixArg m: Int) async throws(QueryError) -> Matrix {
         let name = call.function.name
         let isAbsent = name == "absent_over_time"
@@ -28,8 +29,8 @@ extension Evaluator {
             range = milliseconds(ms.range)
             offset = milliseconds(ms.vectorSelector.offset)
             at = ctx.resolve(ms.vectorSelector.at)
-            maxt = (at ?? end) - offset
-            mint = (at ?? start) - offset - range + 1
+            maxt = (at ?? end) &- offset
+            mint = (at ?? start) &- offset &- range &+ 1
             stored = try await ctx.select(ms.vectorSelector.matchers, mint: mint, maxt: maxt)
         case .subquery(let sq):
             range = milliseconds(sq.range)
@@ -40,104 +41,50 @@ extension Evaluator {
             throw .execution("unexpected range argument of \(name)")
         }
 
-        var fargs = FunctionArgs(vectors: [Vector](repeating: [], count: args.count),
-                                 window: [SeriesResult(metric: .empty, floats: [])], exprs: args)
-        for i in args.indices where scalars[i] != nil {
-            fargs.vectors[i] = [VectorSample(metric: .empty, t: start, f: 0)]
-        }
-        var enh = EvalNodeHelper(ts: start)
-        // Kept in locals in the loops (class properties cost an exclusivity check per access).
-        var annotations = Annotations()
-        var loaded = 0
-        var held = ctx.currentSamples
-        let maxSamples = ctx.options.maxSamples
-        var out = Matrix()
         let steps = numSteps
-        let checkCounter = name == "rate" || name == "increase"
-        var presentSteps = isAbsent ? [Bool](repeating: false, count: steps) : []
-        var completeSeries = false
+        if isAbsent { try ctx.checkSamples(steps) }
+        let job = RangeFunctionJob(
+            impl: impl, isAbsent: isAbsent, args: args, scalars: scalars, start: start, end: end, interval: interval,
+            steps: steps, at: at, offset: offset, range: range, checkCounter: name == "rate" || name == "increase",
+            maxSamples: ctx.options.maxSamples, held: ctx.currentSamples, deadline: ctx.deadline)
 
-        /// Runs the function over every step for one series' points.
-        func process(_ labels: Labels, _ dropName: Bool, _ pts: [FPoint]) throws(QueryError) {
-            var floats = [FPoint]()
-            var outDropName = dropName
-            var lo = 0, hi = 0
-            var ts = start
-            var k = 0
-            var present = 0
-            while ts <= end {
-                let ref = (at ?? ts) - offset
-                let lower = ref - range
-                while hi < pts.count && pts[hi].t <= ref { hi += 1 }
-                while lo < hi && pts[lo].t <= lower { lo += 1 }
-                if lo < hi {
-                    if isAbsent {
-                        presentSteps[k] = true
-                        present += 1
-                    } else if let impl {
-                        let n = hi - lo
-                        if held + n + floats.count > maxSamples { throw .tooManySamples(limit: maxSamples) }
-                        loaded += n
-                        fargs.window[0].floats.removeAll(keepingCapacity: true)
-                        fargs.window[0].floats.append(contentsOf: pts[lo..<hi])
-                        fargs.rangeStart = lower
-                        fargs.rangeEnd = ref
-                        for i in args.indices {
-                            if let s = scalars[i] {
-                                fargs.vectors[i][0].t = ts
-                                fargs.vectors[i][0].f = s[k]
-                            }
-                        }
-                        enh.ts = ts
-                        enh.out.removeAll(keepingCapacity: true)
-                        let result = try impl(fargs, &enh, &annotations)
-                        if let first = result.first {
-                            if floats.isEmpty {
-                                floats.reserveCapacity(steps - k)
-                                outDropName = first.dropName
-                            }
-                            floats.append(FPoint(t: ts, f: first.f))
-                        }
-                    }
-                }
-                ts += interval
-                k += 1
-            }
-            if present == steps { completeSeries = true }
-            if floats.isEmpty { return }
-            if held + floats.count > maxSamples { throw .tooManySamples(limit: maxSamples) }
-            held += floats.count
-            out.append(SeriesResult(metric: labels, floats: floats, dropName: outDropName))
-            if checkCounter, let metricName = labels.metricName, !metricName.isEmpty,
-               !metricName.hasSuffix("_total"), !metricName.hasSuffix("_sum"),
-               !metricName.hasSuffix("_count"), !metricName.hasSuffix("_bucket") {
-                annotations.info(
-                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(metricName))",
-                    at: args[m].position)
-            }
-        }
-
+        // Large selections are split into parts evaluated by parallel tasks.
+        var parts: [RangeFunctionPart] = []
         if let sub = subqueryResult {
-            for (n, s) in sub.enumerated() {
-                if n & 255 == 0 { try ctx.checkInterrupted() }
-                fargs.window[0].metric = s.metric
-                fargs.window[0].dropName = s.dropName
-                try process(s.metric, s.dropName, s.floats)
-            }
+            parts = [RangeFunctionPart(source: .evaluated(sub), steps: isAbsent ? steps : 0)]
         } else {
-            var decoder = SeriesDecoder()
-            for (n, s) in stored.enumerated() {
-                if n & 255 == 0 { try ctx.checkInterrupted() }
-                decoder.decode(s, mint: mint, maxt: maxt, keepStale: false)
-                if decoder.points.isEmpty { continue }
-                fargs.window[0].metric = s.labels
-                fargs.window[0].dropName = false
-                try process(s.labels, false, decoder.points)
-            }
+            let partCount = isAbsent ? 1 : max(1, min(ctx.options.effectiveParallelism, stored.count / Self.fusedMinSeriesPerPart))
+            let partSize = (stored.count + partCount - 1) / partCount
+            var first = 0
+            repeat {
+                let last = min(stored.count, first + partSize)
+                parts.append(RangeFunctionPart(source: .stored(Array(stored[first..<last]), mint: mint, maxt: maxt),
+                                               steps: isAbsent ? steps : 0))
+                first = last
+            } while first < stored.count
+        }
+        if parts.count == 1 {
+            try parts[0].run(job)
+        } else {
+            parts = try await Self.runInParallel(parts, job)
         }
 
-        ctx.annotations.merge(annotations)
-        ctx.samplesLoaded += loaded
+        var out = Matrix()
+        var presentSteps = [Bool](repeating: false, count: isAbsent ? steps : 0)
+        var completeSeries = false
+        var reported = Set<String>()
+        for part in parts {
+            out.append(contentsOf: part.out)
+            ctx.annotations.merge(part.annotations)
+            ctx.samplesLoaded += part.loaded
+            completeSeries = completeSeries || part.completeSeries
+            for k in presentSteps.indices where part.presentSteps[k] { presentSteps[k] = true }
+            for name in part.nonCounters where reported.insert(name).inserted {
+                ctx.annotations.info(
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
+                    at: counterInfoPosition(args[m]))
+            }
+        }
         if isAbsent {
             ctx.currentSamples = base
             if completeSeries { return [] }
@@ -146,36 +93,196 @@ extension Evaluator {
             var k = 0
             while ts <= end {
                 if !presentSteps[k] { floats.append(FPoint(t: ts, f: 1)) }
-                ts += interval
+                ts &+= interval
                 k += 1
             }
             if floats.isEmpty { return [] }
             ctx.currentSamples += floats.count
-            return [SeriesResult(metric: absentLabels(args[m]), floats: floats, dropName: true)]
+            return [SeriesResult(metric: Absent.labelsForAbsent(args[m]), floats: floats, dropName: true)]
         }
+        try ctx.checkSamples(out.pointCount)
         ctx.currentSamples = base + out.pointCount
         return out
     }
 
-    /// The labels `absent` and `absent_over_time` give their result: the equality matchers of
-    /// the selector, except the name and any label matched more than once or otherwise.
-    func absentLabels(_ expr: Expr) -> Labels {
-        let matchers: [LabelMatcher]
-        switch expr.unwrapped {
-        case .vectorSelector(let vs): matchers = vs.matchers
-        case .matrixSelector(let ms): matchers = ms.vectorSelector.matchers
-        default: return .empty
+    /// Runs every part in its own task, keeping their order.
+    static func runInParallel(_ parts: [RangeFunctionPart], _ job: RangeFunctionJob) async throws(QueryError) -> [RangeFunctionPart] {
+        let results = await withTaskGroup(of: (Int, Result<RangeFunctionPart, QueryError>).self) { group in
+            for (i, part) in parts.enumerated() {
+                group.addTask {
+                    var part = part
+                    do throws(QueryError) {
+                        try part.run(job)
+                        return (i, .success(part))
+                    } catch {
+                        return (i, .failure(error))
+                    }
+                }
+            }
+            var done = [Result<RangeFunctionPart, QueryError>?](repeating: nil, count: parts.count)
+            for await (i, r) in group { done[i] = r }
+            return done
         }
-        var seen = Set<String>()
-        var values: [String: String] = [:]
-        for m in matchers where m.name != metricNameLabel {
-            if m.type == .equal && !seen.contains(m.name) {
-                values[m.name] = m.value
-                seen.insert(m.name)
-            } else {
-                values[m.name] = nil
+        var out: [RangeFunctionPart] = []
+        out.reserveCapacity(parts.count)
+        for r in results {
+            switch r {
+            case .success(let p)?: out.append(p)
+            case .failure(let e)?: throw e
+            case nil: throw .execution("a parallel part of the evaluation did not finish")
             }
         }
-        return Labels(values)
+        return out
+    }
+
+    /// Where the "might not be a counter" info points. Prometheus replaces a subquery argument
+    /// by an evaluated range selector without a position before raising it, so for a subquery
+    /// the info points at the start of the query.
+    func counterInfoPosition(_ arg: Expr) -> PositionRange {
+        if case .subquery = arg { return PositionRange(start: 0, end: 0) }
+        return arg.position
+    }
+}
+
+/// What every part of a range-function evaluation shares.
+struct RangeFunctionJob: Sendable {
+    /// Nil for `absent_over_time`, which only records where windows are non-empty.
+    let impl: FunctionImplementation?
+    let isAbsent: Bool
+    let args: [Expr]
+    /// Scalar arguments by argument index, one value per step.
+    let scalars: [[Double]?]
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+    let steps: Int
+    let at: Int64?
+    let offset: Int64
+    let range: Int64
+    /// Whether to report series whose name does not look like a counter (`rate`, `increase`).
+    let checkCounter: Bool
+    let maxSamples: Int
+    /// Samples held before the evaluation started.
+    let held: Int
+    let deadline: ContinuousClock.Instant
+}
+
+/// A run of series a range function is evaluated over, series by series, and what came out.
+struct RangeFunctionPart: Sendable {
+    /// Where the series come from: storage (decoded here) or an evaluated subquery.
+    enum Source: Sendable {
+        case stored([QuerySeries], mint: Int64, maxt: Int64)
+        case evaluated(Matrix)
+    }
+
+    let source: Source
+    /// One series per input series with at least one result.
+    var out: Matrix = []
+    var annotations = Annotations()
+    var loaded = 0
+    /// Names of series whose name does not look like a counter, in series order.
+    var nonCounters: [String] = []
+    /// For `absent_over_time`: the steps at which some series has a sample in its window.
+    var presentSteps: [Bool]
+    /// For `absent_over_time`: whether one series has samples at every step.
+    var completeSeries = false
+
+    init(source: Source, steps: Int) {
+        self.source = source
+        presentSteps = [Bool](repeating: false, count: steps)
+    }
+
+    /// Evaluates the function over every series of the part.
+    mutating func run(_ job: RangeFunctionJob) throws(QueryError) {
+        var fargs = FunctionArgs(vectors: [Vector](repeating: [], count: job.args.count),
+                                 window: [SeriesResult(metric: .empty, floats: [])], exprs: job.args)
+        for i in job.args.indices where job.scalars[i] != nil {
+            fargs.vectors[i] = [VectorSample(metric: .empty, t: job.start, f: 0)]
+        }
+        var enh = EvalNodeHelper(ts: job.start)
+        var held = job.held
+        switch source {
+        case .evaluated(let mat):
+            for (n, s) in mat.enumerated() {
+                if n & 255 == 0 { try Self.checkInterrupted(job) }
+                try process(job, s.metric, s.dropName, s.floats, &fargs, &enh, &held)
+            }
+        case .stored(let series, let mint, let maxt):
+            var decoder = SeriesDecoder()
+            for (n, s) in series.enumerated() {
+                if n & 255 == 0 { try Self.checkInterrupted(job) }
+                decoder.decode(s, mint: mint, maxt: maxt, keepStale: false)
+                if decoder.points.isEmpty { continue }
+                try process(job, s.labels, false, decoder.points, &fargs, &enh, &held)
+            }
+        }
+    }
+
+    static func checkInterrupted(_ job: RangeFunctionJob) throws(QueryError) {
+        if Task.isCancelled { throw .canceled("expression evaluation") }
+        if ContinuousClock.now >= job.deadline { throw .timeout("expression evaluation") }
+    }
+
+    /// Runs the function over every step for one series' points.
+    mutating func process(
+        _ job: RangeFunctionJob, _ labels: Labels, _ dropName: Bool, _ pts: [FPoint],
+        _ fargs: inout FunctionArgs, _ enh: inout EvalNodeHelper, _ held: inout Int
+    ) throws(QueryError) {
+        fargs.window[0].metric = labels
+        fargs.window[0].dropName = dropName
+        var floats = [FPoint]()
+        var outDropName = dropName
+        var lo = 0, hi = 0
+        var ts = job.start
+        var k = 0
+        var present = 0
+        while ts <= job.end {
+            if k & 0xFFFF == 0xFFFF { try Self.checkInterrupted(job) }
+            let ref = (job.at ?? ts) &- job.offset
+            let lower = ref &- job.range
+            while hi < pts.count && pts[hi].t <= ref { hi += 1 }
+            while lo < hi && pts[lo].t <= lower { lo += 1 }
+            if lo < hi {
+                if job.isAbsent {
+                    presentSteps[k] = true
+                    present += 1
+                } else if let impl = job.impl {
+                    let n = hi - lo
+                    if held + n + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    loaded += n
+                    fargs.window[0].floats.removeAll(keepingCapacity: true)
+                    fargs.window[0].floats.append(contentsOf: pts[lo..<hi])
+                    fargs.rangeStart = lower
+                    fargs.rangeEnd = ref
+                    for i in job.args.indices {
+                        if let s = job.scalars[i] {
+                            fargs.vectors[i][0].t = ts
+                            fargs.vectors[i][0].f = s[k]
+                        }
+                    }
+                    enh.ts = ts
+                    enh.out.removeAll(keepingCapacity: true)
+                    let result = try impl(fargs, &enh, &annotations)
+                    if let first = result.first {
+                        if floats.isEmpty {
+                            floats.reserveCapacity(min(job.steps - k, 4096))
+                            outDropName = first.dropName
+                        }
+                        floats.append(FPoint(t: ts, f: first.f))
+                    }
+                }
+            }
+            ts &+= job.interval
+            k += 1
+        }
+        if present == job.steps { completeSeries = true }
+        if floats.isEmpty { return }
+        if held + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+        held += floats.count
+        out.append(SeriesResult(metric: labels, floats: floats, dropName: outDropName))
+        if job.checkCounter, let name = labels.metricName, !name.isEmpty, !name.hasSuffix("_total"),
+           !name.hasSuffix("_sum"), !name.hasSuffix("_count"), !name.hasSuffix("_bucket") {
+            nonCounters.append(name)
+        }
     }
 }

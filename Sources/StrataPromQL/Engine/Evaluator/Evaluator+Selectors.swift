@@ -32,53 +32,66 @@ extension Evaluator {
         let lookback = ctx.options.lookbackDelta
         let refStart: Int64, refEnd: Int64
         if let at {
-            refStart = sampleTimestamps ? at : at - offset
+            refStart = sampleTimestamps ? at : at &- offset
             refEnd = refStart
         } else {
-            refStart = start - offset
-            refEnd = end - offset
+            refStart = start &- offset
+            refEnd = end &- offset
         }
-        let stored = try await ctx.select(vs.matchers, mint: refStart - lookback + 1, maxt: refEnd)
-        return try sampleSeries(stored, offset: offset, at: at != nil ? refStart : nil, refStart: refStart, refEnd: refEnd,
+        let stored = try await ctx.select(vs.matchers, mint: refStart &- lookback &+ 1, maxt: refEnd)
+        return try await sampleSeries(stored, offset: offset, at: at != nil ? refStart : nil, refStart: refStart, refEnd: refEnd,
                                 sampleTimestamps: sampleTimestamps)
     }
 
     /// The instant-selector points of already selected series: per step, the newest sample in
-    /// the lookback window ending at `pinned` (when set) or at the step minus `offset`.
+    /// the lookback window ending at `pinned` (when set) or at the step minus `offset`. Large
+    /// selections are split into runs of series sampled by parallel tasks.
     func sampleSeries(
         _ stored: [QuerySeries], offset: Int64, at pinned: Int64?, refStart: Int64, refEnd: Int64, sampleTimestamps: Bool
-    ) throws(QueryError) -> Matrix {
-        let lookback = ctx.options.lookbackDelta
-        var decoder = SeriesDecoder()
+    ) async throws(QueryError) -> Matrix {
+        let job = SelectorSampling(
+            start: start, end: end, interval: interval, steps: numSteps, offset: offset, pinned: pinned,
+            lookback: ctx.options.lookbackDelta, mint: refStart &- ctx.options.lookbackDelta &+ 1, maxt: refEnd,
+            sampleTimestamps: sampleTimestamps, maxSamples: ctx.options.maxSamples, held: ctx.currentSamples,
+            deadline: ctx.deadline)
+        let partCount = max(1, min(ctx.options.effectiveParallelism, stored.count / Self.fusedMinSeriesPerPart))
         var out = Matrix()
-        out.reserveCapacity(stored.count)
-        let steps = numSteps
-        for (n, series) in stored.enumerated() {
-            if n & 255 == 0 { try ctx.checkInterrupted() }
-            decoder.decode(series, mint: refStart - lookback + 1, maxt: refEnd, keepStale: true)
-            let pts = decoder.points
-            if pts.isEmpty { continue }
-            var floats = [FPoint]()
-            var j = 0
-            var ts = start
-            while ts <= end {
-                let ref = pinned ?? (ts - offset)
-                while j < pts.count && pts[j].t <= ref { j += 1 }
-                if j > 0 {
-                    let p = pts[j - 1]
-                    if p.t > ref - lookback && !StaleNaN.isStale(p.f) {
-                        if floats.isEmpty { floats.reserveCapacity(steps) }
-                        floats.append(FPoint(t: ts, f: sampleTimestamps ? Double(p.t) : p.f))
+        if partCount == 1 {
+            out = try job.sample(stored[...])
+        } else {
+            let partSize = (stored.count + partCount - 1) / partCount
+            let results = await withTaskGroup(of: (Int, Result<Matrix, QueryError>).self) { group in
+                var first = 0, i = 0
+                while first < stored.count {
+                    let slice = stored[first..<min(stored.count, first + partSize)]
+                    let index = i
+                    group.addTask {
+                        do throws(QueryError) {
+                            return (index, .success(try job.sample(slice)))
+                        } catch {
+                            return (index, .failure(error))
+                        }
                     }
+                    first += partSize
+                    i += 1
                 }
-                ts += interval
+                var done = [Result<Matrix, QueryError>?](repeating: nil, count: i)
+                for await (index, r) in group { done[index] = r }
+                return done
             }
-            if floats.isEmpty { continue }
-            try ctx.checkSamples(floats.count)
-            ctx.currentSamples += floats.count
-            ctx.samplesLoaded += floats.count
-            out.append(SeriesResult(metric: series.labels, floats: floats))
+            out.reserveCapacity(stored.count)
+            for r in results {
+                switch r {
+                case .success(let m)?: out.append(contentsOf: m)
+                case .failure(let e)?: throw e
+                case nil: throw .execution("a parallel part of the evaluation did not finish")
+                }
+            }
         }
+        let points = out.pointCount
+        try ctx.checkSamples(points)
+        ctx.currentSamples += points
+        ctx.samplesLoaded += points
         return out
     }
 
@@ -87,8 +100,8 @@ extension Evaluator {
     func evalMatrixSelector(_ ms: MatrixSelector) async throws(QueryError) -> Matrix {
         guard start == end else { throw .execution("cannot do range evaluation of matrix selector") }
         let vs = ms.vectorSelector
-        let ref = (ctx.resolve(vs.at) ?? start) - milliseconds(vs.offset)
-        let mint = ref - milliseconds(ms.range) + 1
+        let ref = (ctx.resolve(vs.at) ?? start) &- milliseconds(vs.offset)
+        let mint = ref &- milliseconds(ms.range) &+ 1
         let stored = try await ctx.select(vs.matchers, mint: mint, maxt: ref)
         var decoder = SeriesDecoder()
         var out = Matrix()
@@ -102,5 +115,70 @@ extension Evaluator {
             out.append(SeriesResult(metric: series.labels, floats: decoder.points))
         }
         return out
+    }
+}
+
+/// How an instant selector samples its series, shared by the tasks that sample parts of a
+/// large selection.
+struct SelectorSampling: Sendable {
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+    let steps: Int
+    let offset: Int64
+    /// The `@` reference time (already offset), the same at every step.
+    let pinned: Int64?
+    let lookback: Int64
+    let mint: Int64
+    let maxt: Int64
+    /// Record each chosen sample's own timestamp instead of its value (for `timestamp()`).
+    let sampleTimestamps: Bool
+    let maxSamples: Int
+    /// Samples held before sampling started.
+    let held: Int
+    let deadline: ContinuousClock.Instant
+
+    /// The points of `series`, in order, without the series that have none.
+    func sample(_ series: ArraySlice<QuerySeries>) throws(QueryError) -> Matrix {
+        var decoder = SeriesDecoder()
+        var out = Matrix()
+        out.reserveCapacity(series.count)
+        var total = held
+        for (n, s) in series.enumerated() {
+            if n & 255 == 0 { try checkInterrupted() }
+            decoder.decode(s, mint: mint, maxt: maxt, keepStale: true)
+            let pts = decoder.points
+            if pts.isEmpty { continue }
+            var floats = [FPoint]()
+            var j = 0
+            var ts = start
+            while ts <= end {
+                let ref = pinned ?? (ts &- offset)
+                while j < pts.count && pts[j].t <= ref { j += 1 }
+                if j > 0 {
+                    let p = pts[j - 1]
+                    if p.t > ref &- lookback && !StaleNaN.isStale(p.f) {
+                        if floats.isEmpty { floats.reserveCapacity(min(steps, 4096)) }
+                        floats.append(FPoint(t: ts, f: sampleTimestamps ? Double(p.t) : p.f))
+                        // A long evaluation of one series must still see the limits.
+                        if floats.count & 0xFFFF == 0 {
+                            if total + floats.count > maxSamples { throw .tooManySamples(limit: maxSamples) }
+                            try checkInterrupted()
+                        }
+                    }
+                }
+                ts &+= interval
+            }
+            if floats.isEmpty { continue }
+            total += floats.count
+            if total > maxSamples { throw .tooManySamples(limit: maxSamples) }
+            out.append(SeriesResult(metric: s.labels, floats: floats))
+        }
+        return out
+    }
+
+    func checkInterrupted() throws(QueryError) {
+        if Task.isCancelled { throw .canceled("expression evaluation") }
+        if ContinuousClock.now >= deadline { throw .timeout("expression evaluation") }
     }
 }

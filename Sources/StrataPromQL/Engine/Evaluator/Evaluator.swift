@@ -16,18 +16,38 @@ struct Evaluator {
     /// Storage, limits and annotations of the query.
     let ctx: EvalContext
 
+    /// An evaluator of the steps from `start` to `end`. `end` is kept at least one interval
+    /// below `Int64.max` so that stepping past the last step cannot overflow, however far
+    /// an `@` or offset pushes the times.
+    init(start: Int64, end: Int64, interval: Int64, ctx: EvalContext) {
+        let step = max(1, interval)
+        self.start = start
+        self.end = min(end, Int64.max - step)
+        self.interval = step
+        self.ctx = ctx
+    }
+
     /// The number of steps; zero when `end < start` (an empty subquery).
-    var numSteps: Int { end < start ? 0 : Int((end - start) / interval) + 1 }
+    var numSteps: Int {
+        if end < start { return 0 }
+        let n = UInt64(bitPattern: end &- start) / UInt64(interval)
+        return n >= UInt64(Int.max) ? Int.max : Int(n) + 1
+    }
 
     /// Step index of a step timestamp.
     @inline(__always)
-    func stepIndex(_ ts: Int64) -> Int { Int((ts - start) / interval) }
+    func stepIndex(_ ts: Int64) -> Int { Int(truncatingIfNeeded: (ts &- start) / interval) }
 
     /// Evaluates an expression of type scalar, instant vector or (at the top of an instant
     /// query) range vector.
     func eval(_ expr: Expr) async throws(QueryError) -> Matrix {
         try ctx.checkInterrupted()
-        if numSteps == 0 { return [] }
+        let steps = numSteps
+        if steps == 0 { return [] }
+        // Range-vector results keep their own timestamps and are never repeated.
+        if steps > 1 && expr.type != .matrix && StepInvariance.analyse(expr).wrap {
+            return try await evalOnceAndRepeat(expr)
+        }
         switch expr {
         case .number(let n):
             return try constant(n.value)
@@ -68,7 +88,7 @@ struct Evaluator {
         var ts = start
         while ts <= end {
             points.append(FPoint(t: ts, f: value))
-            ts += interval
+            ts &+= interval
         }
         ctx.currentSamples += n
         return [SeriesResult(metric: .empty, floats: points)]
@@ -100,11 +120,12 @@ struct Evaluator {
         let range = milliseconds(sq.range)
         var step = milliseconds(sq.step)
         if step <= 0 { step = ctx.options.defaultSubqueryStep }
+        if step <= 0 { step = 60_000 }
         let at = ctx.resolve(sq.at)
-        let refStart = (at ?? start) - offset
-        let refEnd = (at ?? end) - offset
-        var innerStart = step * ((refStart - range) / step)
-        if innerStart <= refStart - range { innerStart += step }
+        let refStart = (at ?? start) &- offset
+        let refEnd = (at ?? end) &- offset
+        var innerStart = step &* ((refStart &- range) / step)
+        if innerStart <= refStart &- range { innerStart &+= step }
         return Evaluator(start: innerStart, end: refEnd, interval: step, ctx: ctx)
     }
 }

@@ -17,8 +17,10 @@ struct SeriesCollector {
     private var hint: [Int] = []
     /// Points collected.
     private(set) var points = 0
+    /// Steps of the evaluation, to size new series.
     let stepCapacity: Int
 
+    /// A collector for an evaluation of `stepCapacity` steps.
     init(stepCapacity: Int) {
         self.stepCapacity = stepCapacity
     }
@@ -57,6 +59,7 @@ struct SeriesCollector {
 struct StepCursor {
     private var pos: [Int]
 
+    /// Cursors at the start of `count` series.
     init(count: Int) {
         pos = [Int](repeating: 0, count: count)
     }

@@ -10,6 +10,7 @@ struct VectorMatchingPlan {
     /// Number of distinct signatures.
     let count: Int
 
+    /// Numbers the distinct signatures of both sides' series.
     init(lhs: Matrix, rhs: Matrix, matching: VectorMatching) {
         var ordinals: [Labels: Int] = [:]
         let names = Set(matching.matchingLabels)

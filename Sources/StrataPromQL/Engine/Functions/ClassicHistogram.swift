@@ -30,7 +30,7 @@ enum ClassicHistogram {
             let le = s.metric["le"] ?? ""
             guard let bound = parseGoFloat(le) else {
                 annotations.warn(
-                    "bucket label \"le\" is missing or has a malformed value of \(quoteGo(le)) for metric name \(quoteGo(s.metric.metricName ?? ""))",
+                    "bucket label \"le\" is missing or has a malformed value of \(FunctionSupport.quoteGo(le)) for metric name \(FunctionSupport.quoteGo(s.metric.metricName ?? ""))",
                     at: position)
                 continue
             }

@@ -81,27 +81,14 @@ enum FunctionSupport {
         if !inserted { out.append(Label(name: name, value: value)) }
         return Labels(presorted: out)
     }
-}
 
-/// Go's `math.Max`: NaN wins unless the other operand is +Inf, and +0 beats -0.
-@inlinable
-func goMax(_ x: Double, _ y: Double) -> Double {
-    if x == .infinity || y == .infinity { return .infinity }
-    if x.isNaN || y.isNaN { return .nan }
-    if x == 0 && x == y { return x.sign == .minus ? y : x }
-    return x > y ? x : y
-}
+    /// Quotes like Go's `%q` for the texts annotations carry (metric names, label values).
+    static func quoteGo(_ s: String) -> String {
+        quoteLabelValue(s)
+    }
 
-/// Go's `math.Min`: NaN wins unless the other operand is -Inf, and -0 beats +0.
-@inlinable
-func goMin(_ x: Double, _ y: Double) -> Double {
-    if x == -.infinity || y == -.infinity { return -.infinity }
-    if x.isNaN || y.isNaN { return .nan }
-    if x == 0 && x == y { return x.sign == .minus ? x : y }
-    return x < y ? x : y
-}
-
-/// Quotes like Go's `%q` for the texts annotations carry (metric names, label values).
-func quoteGo(_ s: String) -> String {
-    quoteLabelValue(s)
+    /// The warning upstream raises for a quantile outside [0, 1].
+    static func invalidQuantileMessage(_ q: Double) -> String {
+        "quantile value should be between 0 and 1, got \(GoFloat.format(q, .shortest))"
+    }
 }

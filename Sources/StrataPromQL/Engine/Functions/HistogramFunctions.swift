@@ -8,7 +8,7 @@ enum HistogramFunctions {
     static let quantile: FunctionImplementation = { args, enh, annotations throws(QueryError) in
         let q = FunctionSupport.scalar(args, 0)
         if q.isNaN || q < 0 || q > 1 {
-            annotations.warn(invalidQuantileMessage(q), at: FunctionSupport.position(args, 0))
+            annotations.warn(FunctionSupport.invalidQuantileMessage(q), at: FunctionSupport.position(args, 0))
         }
         let bucketsPosition = FunctionSupport.position(args, 1)
         let groups = ClassicHistogram.groups(FunctionSupport.vector(args, 1), &enh, &annotations, position: bucketsPosition)
@@ -32,7 +32,7 @@ enum HistogramFunctions {
             for i in 2..<args.vectors.count {
                 let q = FunctionSupport.scalar(args, i)
                 if q.isNaN || q < 0 || q > 1 {
-                    annotations.warn(invalidQuantileMessage(q), at: FunctionSupport.position(args, i))
+                    annotations.warn(FunctionSupport.invalidQuantileMessage(q), at: FunctionSupport.position(args, i))
                 }
                 qs.append((q, openMetricsFloat(q)))
             }
@@ -74,7 +74,7 @@ enum HistogramFunctions {
 
     /// The info upstream attaches when bucket counts had to be made monotonic.
     static func monotonicityMessage(_ metric: Labels) -> String {
-        "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \(quoteGo(metric.metricName ?? ""))"
+        "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \(FunctionSupport.quoteGo(metric.metricName ?? ""))"
     }
 
     /// A float as OpenMetrics writes it: Go's shortest form, with `.0` added to integers.

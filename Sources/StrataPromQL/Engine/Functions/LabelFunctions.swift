@@ -136,6 +136,14 @@ struct ReplaceRegex: @unchecked Sendable {
         }
     }
 
+    /// Unicode letter categories, as Go's `unicode.IsLetter`.
+    private static func isLetter(_ c: Unicode.GeneralCategory) -> Bool {
+        switch c {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
+        default: return false
+        }
+    }
+
     /// A `$1`, `${1}`, `$name` or `${name}` reference of a template.
     struct Reference {
         /// The name as written (`1`, `host`).
@@ -152,7 +160,7 @@ struct ReplaceRegex: @unchecked Sendable {
         let scalars = Array(template.unicodeScalars)
         var i = 0
         func isNameScalar(_ s: Unicode.Scalar) -> Bool {
-            s == "_" || s.properties.generalCategory.isLetter
+            s == "_" || isLetter(s.properties.generalCategory)
                 || s.properties.numericType == .decimal
         }
         while i < scalars.count {
@@ -195,15 +203,5 @@ struct ReplaceRegex: @unchecked Sendable {
             i = j
         }
         return out
-    }
-}
-
-extension Unicode.GeneralCategory {
-    /// Unicode letter categories, as Go's `unicode.IsLetter`.
-    var isLetter: Bool {
-        switch self {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return true
-        default: return false
-        }
     }
 }

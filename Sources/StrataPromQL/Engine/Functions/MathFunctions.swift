@@ -57,18 +57,18 @@ enum MathFunctions {
             enh.out.removeAll(keepingCapacity: true)
             return enh.out
         }
-        return FunctionSupport.map(args, &enh) { v in goMax(lo, goMin(hi, v)) }
+        return FunctionSupport.map(args, &enh) { v in FunctionMath.goMax(lo, FunctionMath.goMin(hi, v)) }
     }
 
     /// `clamp_max(v, max)`
     static let clampMax: FunctionImplementation = { args, enh, _ throws(QueryError) in
         let hi = FunctionSupport.scalar(args, 1)
-        return FunctionSupport.map(args, &enh) { v in goMin(hi, v) }
+        return FunctionSupport.map(args, &enh) { v in FunctionMath.goMin(hi, v) }
     }
 
     /// `clamp_min(v, min)`
     static let clampMin: FunctionImplementation = { args, enh, _ throws(QueryError) in
         let lo = FunctionSupport.scalar(args, 1)
-        return FunctionSupport.map(args, &enh) { v in goMax(lo, v) }
+        return FunctionSupport.map(args, &enh) { v in FunctionMath.goMax(lo, v) }
     }
 }

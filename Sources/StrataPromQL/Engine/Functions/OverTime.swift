@@ -24,7 +24,7 @@ enum OverTime {
             let f = points[i].f
             count = Double(i + 1)
             if !incremental {
-                let (newSum, newC) = kahanSumInc(f, sum, c)
+                let (newSum, newC) = FunctionMath.kahanSumInc(f, sum, c)
                 if !newSum.isInfinite {
                     sum = newSum
                     c = newC
@@ -35,7 +35,7 @@ enum OverTime {
                 c /= (count - 1)
             }
             let q = (count - 1) / count
-            (mean, c) = kahanSumInc(f / count, q * mean, q * c)
+            (mean, c) = FunctionMath.kahanSumInc(f / count, q * mean, q * c)
         }
         if incremental { return mean + c }
         return sum / count + c / count
@@ -44,7 +44,7 @@ enum OverTime {
     /// `sum_over_time`: compensated sum.
     static let sum = reduce { points in
         var sum = 0.0, c = 0.0
-        for p in points { (sum, c) = kahanSumInc(p.f, sum, c) }
+        for p in points { (sum, c) = FunctionMath.kahanSumInc(p.f, sum, c) }
         return sum.isInfinite ? sum : sum + c
     }
 
@@ -88,8 +88,8 @@ enum OverTime {
         for p in points {
             count += 1
             let delta = p.f - (mean + cMean)
-            (mean, cMean) = kahanSumInc(delta / count, mean, cMean)
-            (aux, cAux) = kahanSumInc(delta * (p.f - (mean + cMean)), aux, cAux)
+            (mean, cMean) = FunctionMath.kahanSumInc(delta / count, mean, cMean)
+            (aux, cAux) = FunctionMath.kahanSumInc(delta * (p.f - (mean + cMean)), aux, cAux)
         }
         return (aux + cAux) / count
     }
@@ -126,7 +126,7 @@ enum OverTime {
         guard let series = args.window.first, !series.floats.isEmpty else { return enh.out }
         let q = FunctionSupport.scalar(args, 0)
         if q.isNaN || q < 0 || q > 1 {
-            annotations.warn(invalidQuantileMessage(q), at: FunctionSupport.position(args, 0))
+            annotations.warn(FunctionSupport.invalidQuantileMessage(q), at: FunctionSupport.position(args, 0))
         }
         var values = series.floats.map(\.f)
         return FunctionSupport.rangeResult(series, Quantile.of(q, &values), &enh)
@@ -141,11 +141,6 @@ enum OverTime {
         var deviations = points.map { ($0.f - median).magnitude }
         return Quantile.of(0.5, &deviations)
     }
-}
-
-/// The warning upstream raises for a quantile outside [0, 1].
-func invalidQuantileMessage(_ q: Double) -> String {
-    "quantile value should be between 0 and 1, got \(GoFloat.format(q, .shortest))"
 }
 
 /// The φ-quantile of plain values as Prometheus computes it for `quantile` and

@@ -58,10 +58,10 @@ enum RangeFunctions {
             if constY && i > 0 && p.f != initY { constY = false }
             n += 1
             let x = Double(p.t - interceptTime) / 1e3
-            (sumX, cX) = kahanSumInc(x, sumX, cX)
-            (sumY, cY) = kahanSumInc(p.f, sumY, cY)
-            (sumXY, cXY) = kahanSumInc(x * p.f, sumXY, cXY)
-            (sumX2, cX2) = kahanSumInc(x * x, sumX2, cX2)
+            (sumX, cX) = FunctionMath.kahanSumInc(x, sumX, cX)
+            (sumY, cY) = FunctionMath.kahanSumInc(p.f, sumY, cY)
+            (sumXY, cXY) = FunctionMath.kahanSumInc(x * p.f, sumXY, cXY)
+            (sumX2, cX2) = FunctionMath.kahanSumInc(x * x, sumX2, cX2)
         }
         if constY {
             if initY.isInfinite { return (.nan, .nan) }
@@ -85,10 +85,10 @@ enum RangeFunctions {
         let tf = FunctionSupport.scalar(args, 2)
         // Written as upstream's checks, which let NaN factors through (the result is then NaN).
         if sf <= 0 || sf >= 1 {
-            throw .execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(goFixed6(sf))")
+            throw .execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(FunctionMath.goFixed6(sf))")
         }
         if tf <= 0 || tf >= 1 {
-            throw .execution("invalid trend factor. Expected: 0 < tf < 1, got: \(goFixed6(tf))")
+            throw .execution("invalid trend factor. Expected: 0 < tf < 1, got: \(FunctionMath.goFixed6(tf))")
         }
         guard let series = args.window.first, series.floats.count > 1 else { return [] }
         let points = series.floats
@@ -106,25 +106,4 @@ enum RangeFunctions {
         }
         return FunctionSupport.rangeResult(series, s1, &enh)
     }
-}
-
-/// Go's `%f`: six decimals, `NaN`, `+Inf`, `-Inf`.
-func goFixed6(_ v: Double) -> String {
-    if v.isNaN { return "NaN" }
-    if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
-    let negative = v < 0 || (v == 0 && v.sign == .minus)
-    let a = v.magnitude
-    guard a < 9e9 else {
-        // Beyond this the shortest form has at most a few decimals; pad them to six.
-        let text = GoFloat.format(v, .fixed)
-        let parts = text.split(separator: ".", maxSplits: 1)
-        let decimals = parts.count > 1 ? String(parts[1].prefix(6)) : ""
-        return String(parts[0]) + "." + decimals + String(repeating: "0", count: 6 - decimals.count)
-    }
-    let scaled = (a * 1e6).rounded(.toNearestOrEven)
-    let whole = Int64(scaled) / 1_000_000
-    let frac = Int64(scaled) % 1_000_000
-    var fracText = String(frac)
-    fracText = String(repeating: "0", count: 6 - fracText.count) + fracText
-    return (negative ? "-" : "") + String(whole) + "." + fracText
 }
