@@ -101,6 +101,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "StrataPromQL", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        // Prometheus TSDB blocks on disk: meta.json, index v2, chunk segments, tombstones.
+        .target(name: "StrataBlocks", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
         // Remote-write load generator (loadtest/).
         .executableTarget(
@@ -115,6 +117,7 @@ let package = Package(
         ),
 
         .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
