@@ -30,6 +30,8 @@ let package = Package(
             path: "Sources/CSnappy",
             providers: [.apt(["libsnappy-dev"])]
         ),
+        // zlib (Debian zlib1g-dev): gzip compression of API responses.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Value types every module shares: labels, samples, matchers, tenant IDs, Queryable.
         .target(name: "StrataModel", swiftSettings: swiftSettings),
         // Chunk encodings (Prometheus XOR): encoder, decoder, sample iteration over chunks.
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "StrataHTTP",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester", "StrataPromQL",
+                "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester", "StrataPromQL", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "StrataServer",
             dependencies: [
-                "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP",
+                "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -143,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor",
+                "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -6,9 +6,9 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
-# Debian packages: libsnappy-dev (remote-write compression), prometheus + promtool (the real
-# remote-write client and reference in tests).
-packages=(libsnappy-dev prometheus)
+# Debian packages: libsnappy-dev (remote-write compression), zlib1g-dev (gzip API responses),
+# prometheus + promtool (the real remote-write client, PromQL reference and block checker in tests).
+packages=(libsnappy-dev zlib1g-dev prometheus)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@ import Metrics
 import StrataDistributor
 import StrataLimits
 import StrataModel
+import StrataPromQL
 
 /// Everything the HTTP layer serves, wired by the server from whichever roles run here.
 ///
@@ -38,6 +39,12 @@ public struct StrataAPI: Sendable {
     public var metricsFactory: any MetricsFactory
     /// The server logger.
     public var logger: Logger
+    /// Settings of the PromQL engine behind `/query` and `/query_range` (`-querier.*`).
+    public var engineOptions = EngineOptions()
+    /// What `/api/v1/status/buildinfo` reports.
+    public var buildInfo = PromBuildInfo(version: "unknown")
+    /// The current time in ms, the default `time` of instant queries (replaceable in tests).
+    public var now: @Sendable () -> Int64 = { PromAPIClock.nowMilliseconds() }
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -54,6 +61,15 @@ public struct StrataAPI: Sendable {
         self.logger = logger
     }
 
+    /// Sets the PromQL engine's `-querier.*` settings.
+    public mutating func configureQuerier(lookbackDelta: Duration, maxSamples: Int, timeout: Duration, experimentalFunctions: Bool) {
+        let lookback = lookbackDelta.components
+        engineOptions.lookbackDelta = lookback.seconds * 1000 + lookback.attoseconds / 1_000_000_000_000_000
+        engineOptions.maxSamples = maxSamples
+        engineOptions.timeout = timeout
+        engineOptions.experimentalFunctions = experimentalFunctions
+    }
+
     /// The router with every endpoint of the roles present.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -67,6 +83,10 @@ public struct StrataAPI: Sendable {
             let read = RemoteReadHandler(tenants: tenants, queryable: queryable, logger: logger)
             router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
             router.post("/api/v1/read") { request, _ in await read.handle(request) }
+            let promAPI = PromAPIHandler(tenants: tenants, queryable: queryable, engineOptions: engineOptions,
+                                         buildInfo: buildInfo, logger: logger, now: now)
+            promAPI.register(on: router, prefix: "/prometheus/api/v1")
+            promAPI.register(on: router, prefix: "/api/v1")
         }
         return router
     }

@@ -77,7 +77,7 @@ public struct ServerComponents: Sendable {
         let registry = self.registry
         let runtimeConfig = self.runtimeConfig
         let tenant = (try? TenantID(validating: config.noAuthTenant)) ?? .anonymous
-        return StrataAPI(
+        var api = StrataAPI(
             tenants: TenantResolver(multitenancyEnabled: config.multitenancyEnabled, noAuthTenant: tenant),
             overrides: overrides,
             distributor: distributor,
@@ -108,5 +108,10 @@ public struct ServerComponents: Sendable {
             metricsFactory: metricsFactory,
             logger: logger
         )
+        let querier = config.querier
+        api.configureQuerier(lookbackDelta: querier.lookbackDelta, maxSamples: querier.maxSamples, timeout: querier.timeout,
+                             experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
+        api.buildInfo = PromBuildInfo(version: strataVersion)
+        return api
     }
 }

@@ -60,6 +60,16 @@ enum ConfigRegistry {
         .duration("blocks-storage.tsdb.wal-checkpoint-interval", ["blocks_storage", "tsdb", "wal_checkpoint_interval"], \.tsdb.walCheckpointInterval,
                   "How often the ingester checks whether a tenant's WAL has grown enough to write a checkpoint (bounds replay time)."),
 
+        .duration("querier.lookback-delta", ["querier", "lookback_delta"], \.querier.lookbackDelta,
+                  "Time since the last sample after which a time series is considered stale and ignored by expression evaluations."),
+        .int("querier.max-samples", ["querier", "max_samples"], \.querier.maxSamples,
+             "Maximum number of samples a single query can load into memory."),
+        .duration("querier.timeout", ["querier", "timeout"], \.querier.timeout,
+                  "The timeout for a query. A request's own timeout parameter can only shorten it."),
+        .bool("querier.promql-experimental-functions-enabled", ["querier", "promql_experimental_functions_enabled"],
+              \.querier.promqlExperimentalFunctionsEnabled,
+              "Enable experimental PromQL functions and aggregations (those behind Prometheus's promql-experimental-functions feature flag)."),
+
         .string("runtime-config.file", ["runtime_config", "file"], \.runtimeConfig.file,
                 "Path to the runtime configuration file with per-tenant limit overrides (Mimir's `overrides:` format). Empty: none."),
         .duration("runtime-config.reload-period", ["runtime_config", "period"], \.runtimeConfig.period,

@@ -19,6 +19,8 @@ public struct StrataConfig: Sendable {
     public var limits = Limits()
     /// The runtime config (per-tenant overrides) file and its reload period.
     public var runtimeConfig = RuntimeConfig()
+    /// The PromQL engine behind the query API.
+    public var querier = QuerierConfig()
 
     /// The defaults.
     public init() {}
@@ -40,6 +42,14 @@ public struct StrataConfig: Sendable {
         public var blockRangesPeriod: Duration = .seconds(2 * 3600)
         public var walSegmentSizeBytes = 128 * 1024 * 1024
         public var walCheckpointInterval: Duration = .seconds(60)
+    }
+
+    /// `querier:` block.
+    public struct QuerierConfig: Sendable {
+        public var lookbackDelta: Duration = .seconds(5 * 60)
+        public var maxSamples = 50_000_000
+        public var timeout: Duration = .seconds(120)
+        public var promqlExperimentalFunctionsEnabled = false
     }
 
     /// `runtime_config:` block.

@@ -1,0 +1,225 @@
+import Hummingbird
+import StrataModel
+import StrataPromQL
+
+/// `/series`, `/labels`, `/label/<name>/values`, `/metadata` and `/query_exemplars`: lookups
+/// that need label sets but no evaluation.
+extension PromAPIHandler {
+    /// The warning Prometheus adds when `limit` cut a result short.
+    static let truncatedWarning = "results truncated due to limit"
+
+    func series(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
+        let matches = params.values("match[]")
+        guard !matches.isEmpty else { throw PromAPIError(.badData, "no match[] parameter provided") }
+        let limit = try PromAPITime.parseLimit(params.value("limit"))
+        let (start, end) = try timeRange(params)
+        let matcherSets = try Self.parseMatchers(matches)
+        let storage = storage(for: tenants)
+        var all: [Labels] = []
+        for matchers in matcherSets {
+            do {
+                let selected = try await storage.select(SelectRequest(tenant: tenants.first ?? .anonymous,
+                                                                      minTime: start, maxTime: end, matchers: matchers))
+                all.reserveCapacity(all.count + selected.count)
+                for s in selected { all.append(s.labels) }
+            } catch {
+                throw PromAPIError(.execution, "\(error)")
+            }
+        }
+        // Several match[] may select the same series: merge as Prometheus's merged series set does.
+        if matcherSets.count > 1 {
+            all.sort()
+            all = Self.uniqueSorted(all)
+        }
+        var warnings: [String] = []
+        if limit > 0, all.count > limit {
+            all.removeLast(all.count - limit)
+            warnings.append(Self.truncatedWarning)
+        }
+        var json = Self.beginSuccess(capacity: 64 + all.count * 96)
+        json.byte(UInt8(ascii: "["))
+        for (i, labels) in all.enumerated() {
+            if i > 0 { json.byte(UInt8(ascii: ",")) }
+            json.labels(labels)
+        }
+        json.byte(UInt8(ascii: "]"))
+        return Self.finishSuccess(json, warnings: warnings, request: request)
+    }
+
+    func labelNames(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
+        let limit = try PromAPITime.parseLimit(params.value("limit"))
+        let (start, end) = try timeRange(params)
+        let matcherSets = try Self.parseMatchers(params.values("match[]"))
+        let storage = storage(for: tenants)
+        let tenant = tenants.first ?? .anonymous
+        var names: [String]
+        do {
+            if matcherSets.isEmpty {
+                names = try await storage.labelNames(tenant: tenant, minTime: start, maxTime: end, matchers: [])
+            } else {
+                var set = Set<String>()
+                for matchers in matcherSets {
+                    set.formUnion(try await storage.labelNames(tenant: tenant, minTime: start, maxTime: end, matchers: matchers))
+                }
+                names = set.sorted()
+            }
+        } catch {
+            throw PromAPIError(.execution, "\(error)")
+        }
+        return stringListResponse(names, limit: limit, request: request)
+    }
+
+    func labelValues(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID], rawName: String) async throws(PromAPIError) -> Response {
+        var name = PromAPIParams.unescapePath(Substring(rawName)) ?? rawName
+        if name.hasPrefix("U__") { name = Self.unescapeLabelName(name) }
+        guard Self.isLegacyLabelName(name) else {
+            throw PromAPIError(.badData, "invalid label name: \(PromAPITime.goQuote(name))")
+        }
+        let limit = try PromAPITime.parseLimit(params.value("limit"))
+        let (start, end) = try timeRange(params)
+        let matcherSets = try Self.parseMatchers(params.values("match[]"))
+        let storage = storage(for: tenants)
+        let tenant = tenants.first ?? .anonymous
+        var values: [String]
+        do {
+            if matcherSets.isEmpty {
+                values = try await storage.labelValues(tenant: tenant, name: name, minTime: start, maxTime: end, matchers: [])
+            } else {
+                var set = Set<String>()
+                for matchers in matcherSets {
+                    set.formUnion(try await storage.labelValues(tenant: tenant, name: name, minTime: start, maxTime: end, matchers: matchers))
+                }
+                values = set.sorted()
+            }
+        } catch {
+            throw PromAPIError(.execution, "\(error)")
+        }
+        return stringListResponse(values, limit: limit, request: request)
+    }
+
+    /// `/metadata`: Strata stores no metric metadata yet, so the answer is always empty once
+    /// the parameters are valid.
+    func metadata(_ request: Request, _ params: PromAPIParams) throws(PromAPIError) -> Response {
+        for (name, message) in [("limit", "limit must be a number"), ("limit_per_metric", "limit_per_metric must be a number")] {
+            let v = params.value(name)
+            if !v.isEmpty, Int(v) == nil { throw PromAPIError(.badData, message) }
+        }
+        var json = Self.beginSuccess(capacity: 64)
+        json.raw("{}")
+        return Self.finishSuccess(json, request: request)
+    }
+
+    /// `/query_exemplars`: Strata stores no exemplars, so the answer is `[]` once the parameters
+    /// are valid.
+    func queryExemplars(_ request: Request, _ params: PromAPIParams) throws(PromAPIError) -> Response {
+        let (start, end) = try timeRange(params)
+        if end < start { throw PromAPIError(.badData, "end timestamp must not be before start timestamp") }
+        do {
+            _ = try PromQL.parse(params.value("query"))
+        } catch {
+            throw .invalidParam("query", error.description)
+        }
+        var json = Self.beginSuccess(capacity: 64)
+        json.raw("[]")
+        return Self.finishSuccess(json, request: request)
+    }
+
+    // MARK: - Helpers
+
+    /// `start` and `end`, defaulting to the whole time range.
+    private func timeRange(_ params: PromAPIParams) throws(PromAPIError) -> (Int64, Int64) {
+        let start = try PromAPITime.parseTimeParam(params.value("start"), name: "start", fallback: PromAPITime.minTime)
+        let end = try PromAPITime.parseTimeParam(params.value("end"), name: "end", fallback: PromAPITime.maxTime)
+        return (start, end)
+    }
+
+    /// A sorted string list, cut to `limit` with Prometheus's warning.
+    private func stringListResponse(_ list: [String], limit: Int, request: Request) -> Response {
+        var list = list
+        var warnings: [String] = []
+        if limit > 0, list.count > limit {
+            list.removeLast(list.count - limit)
+            warnings.append(Self.truncatedWarning)
+        }
+        var json = Self.beginSuccess(capacity: 64 + list.count * 24)
+        json.stringArray(list)
+        return Self.finishSuccess(json, warnings: warnings, request: request)
+    }
+
+    /// Each `match[]` as a series selector's matchers; at least one matcher of each set must
+    /// not match the empty string, as Prometheus requires.
+    static func parseMatchers(_ matches: [String]) throws(PromAPIError) -> [[LabelMatcher]] {
+        var sets: [[LabelMatcher]] = []
+        for text in matches {
+            let expr: Expr
+            do {
+                expr = try PromQL.parse(text)
+            } catch {
+                // Prometheus parses match[] without the expression checks, so `{a=~".*"}` fails
+                // later with the match[] wording below.
+                if error.message == "vector selector must contain at least one non-empty matcher" {
+                    throw .invalidParam("match[]", "match[] must contain at least one non-empty matcher")
+                }
+                throw .invalidParam("match[]", error.description)
+            }
+            guard case .vectorSelector(let selector) = expr, selector.offset == .zero, selector.at == nil else {
+                let column = expr.position.start + 1
+                throw .invalidParam("match[]", "1:\(column): parse error: expected a series selector such as metric{label=\"value\"}, got \(PromQL.format(expr))")
+            }
+            guard selector.matchers.contains(where: { !$0.matchesEmpty }) else {
+                throw .invalidParam("match[]", "match[] must contain at least one non-empty matcher")
+            }
+            sets.append(selector.matchers)
+        }
+        return sets
+    }
+
+    /// `sorted` without repeats.
+    static func uniqueSorted(_ sorted: [Labels]) -> [Labels] {
+        var out: [Labels] = []
+        out.reserveCapacity(sorted.count)
+        for l in sorted where out.last != l { out.append(l) }
+        return out
+    }
+
+    /// The legacy Prometheus label name scheme Strata validates writes with: `[a-zA-Z_][a-zA-Z0-9_]*`.
+    static func isLegacyLabelName(_ name: String) -> Bool {
+        guard let first = name.utf8.first else { return false }
+        func letter(_ c: UInt8) -> Bool { (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == UInt8(ascii: "_") }
+        return letter(first) && name.utf8.dropFirst().allSatisfy { letter($0) || ($0 >= 48 && $0 <= 57) }
+    }
+
+    /// Prometheus's `U__` value-encoding escape of label names in URL paths: `__` is `_`,
+    /// `_<hex>_` is a code point, anything else stands for itself. Invalid escapes leave the
+    /// name as given.
+    static func unescapeLabelName(_ escaped: String) -> String {
+        let body = Array(escaped.unicodeScalars.dropFirst(3))
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < body.count {
+            let c = body[i]
+            guard c == "_" else {
+                out.append(c)
+                i += 1
+                continue
+            }
+            if i + 1 < body.count, body[i + 1] == "_" {
+                out.append("_")
+                i += 2
+                continue
+            }
+            var j = i + 1
+            var hex = ""
+            while j < body.count, body[j] != "_" {
+                hex.unicodeScalars.append(body[j])
+                j += 1
+            }
+            guard j < body.count, !hex.isEmpty, let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else {
+                return escaped
+            }
+            out.append(scalar)
+            i = j + 1
+        }
+        return String(out)
+    }
+}
