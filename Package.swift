@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+        // 3.x or 4.x: swift-certificates (via async-http-client) already resolves 4.x.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libsnappy (Debian libsnappy-dev): remote-write bodies are snappy block format.
@@ -103,6 +105,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "StrataPromQL", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        // Object storage for blocks: Bucket protocol, filesystem and S3 backends.
+        .target(
+            name: "StrataObjstore",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Prometheus TSDB blocks on disk: meta.json, index v2, chunk segments, tombstones.
         .target(name: "StrataBlocks", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
@@ -119,6 +132,17 @@ let package = Package(
         ),
 
         .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataObjstoreTests",
+            dependencies: [
+                "StrataObjstore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),

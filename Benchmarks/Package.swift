@@ -8,6 +8,7 @@
 // clash with these (and the server's whole dependency graph).
 //
 // Run:  cd Benchmarks && swift package --allow-writing-to-package-directory benchmark
+//       (PromQL engine only: add `--target PromQLBenchmarks`)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -28,6 +29,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "StrataWire", dependencies: ["StrataModel", "CSnappy"], path: "Sources/StrataWire",
                 swiftSettings: swiftSettings),
+        .target(name: "StrataPromQL", dependencies: ["StrataModel", "StrataChunks"], path: "Sources/StrataPromQL",
+                swiftSettings: swiftSettings),
         .target(
             name: "StrataTSDB",
             dependencies: ["StrataModel", "StrataChunks", .product(name: "Logging", package: "swift-log")],
@@ -42,6 +45,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/StrataBenchmarks",
+            swiftSettings: swiftSettings + [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // PromQL engine over an in-memory fleet; its own executable so it builds and runs
+        // without the ingestion benchmarks (`--target PromQLBenchmarks`).
+        .executableTarget(
+            name: "PromQLBenchmarks",
+            dependencies: [
+                "StrataModel", "StrataChunks", "StrataPromQL",
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/PromQLBenchmarks",
             swiftSettings: swiftSettings + [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),

@@ -19,6 +19,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# moto_server (PyPI moto[server]): the S3-compatible server the object-storage tests start.
+if ! command -v moto_server >/dev/null 2>&1; then
+    echo "setup: installing moto[server] from PyPI" >&2
+    python3 -m pip install --quiet 'moto[server]' 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages 'moto[server]'
+    if ! command -v moto_server >/dev/null 2>&1; then
+        for d in "$HOME/.local/bin" "$(python3 -m site --user-base 2>/dev/null)/bin"; do
+            if [ -x "$d/moto_server" ]; then export PATH="$d:$PATH"; break; fi
+        done
+    fi
+    command -v moto_server >/dev/null 2>&1 || { echo "setup: moto_server not found after installing moto[server]" >&2; exit 1; }
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
         if [ -x "$d/swift" ]; then export PATH="$d:$PATH"; break; fi

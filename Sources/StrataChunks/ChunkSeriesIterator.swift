@@ -34,7 +34,38 @@ public struct ChunkSeriesIterator: IteratorProtocol, Sendable {
     }
 
     /// The next sample in range, or nil.
+    ///
+    /// Inlinable with a fast path for the usual state (one chunk open, the next one starting
+    /// after its head), because a query calls this once per sample of every series it reads and
+    /// the general merge below costs several times the decoding. The fast path yields exactly
+    /// what the merge would: the open chunk's head is the smallest candidate and no other
+    /// chunk may be opened for it.
+    @inlinable
     public mutating func next() -> Sample? {
+        if active.count == 1 && !finished {
+            let head = active[0].head
+            if nextChunk >= chunks.count || chunks[nextChunk].minTime > head.timestamp {
+                if head.timestamp > maxTime {
+                    finished = true
+                    return nil
+                }
+                last = head.timestamp
+                // Nothing follows Int64.max, and `last + 1` would wrap.
+                if head.timestamp == .max {
+                    finished = true
+                    return head
+                }
+                if !Self.advance(&active[0], floor: head.timestamp &+ 1) { active.removeAll(keepingCapacity: true) }
+                return head
+            }
+        }
+        return mergeNext()
+    }
+
+    /// `next()` in general: opens the chunks that may hold the next sample and merges the
+    /// heads of every open chunk.
+    @usableFromInline
+    mutating func mergeNext() -> Sample? {
         if finished { return nil }
         // Open every chunk that could hold a sample at or before the current candidate.
         var best = bestCursor()
@@ -98,7 +129,7 @@ public struct ChunkSeriesIterator: IteratorProtocol, Sendable {
     var nextFloor: Int64 { last.map { max($0 &+ 1, minTime) } ?? minTime }
 
     /// Moves `cursor` to its next sample at or after `floor`; false when exhausted.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func advance(_ cursor: inout Cursor, floor: Int64) -> Bool {
         if cursor.head.timestamp >= floor && cursor.iterator.decoded > 0 { return true }
         while let s = cursor.iterator.next() {

@@ -24,8 +24,11 @@ struct ConformanceRunner: Sendable {
     /// The engine, configured as upstream's test engine: experimental functions on, 5m lookback,
     /// 50M max samples, 100s timeout, 1m default subquery step.
     let engine: Engine
+    /// Print each eval before running it (to locate an engine crash).
+    let trace: Bool
 
-    init() {
+    init(trace: Bool = false) {
+        self.trace = trace
         var options = EngineOptions()
         options.experimentalFunctions = true
         options.lookbackDelta = 5 * 60 * 1000
@@ -51,6 +54,7 @@ struct ConformanceRunner: Sendable {
                 let parsed = try? PromQL.parse(eval.expression)
                 let nativeHistogram = script.file == "native_histograms.test" || eval.expectsHistogram
                     || (parsed.map { Self.selectsAny(of: histogramSeries, $0) } ?? false)
+                if trace { print("conformance: running \(script.file):\(eval.line): \(eval.expression)") }
                 var queries = 0
                 let failure = await run(eval, parsed: parsed, storage: storage, queries: &queries)
                 results.append(ConformanceCaseResult(

@@ -26,23 +26,19 @@ extension Evaluator {
         var aggregation = try Aggregation(expr: a, series: input.map(\.metric), dropName: input.map(\.dropName))
         // One check of the parameter over all steps, so a varying parameter warns once, as upstream.
         if let params { try aggregation.validate(params: params, annotations: &ctx.annotations) }
-        var cursor = StepCursor(count: input.count)
-        var samples = [AggregationSample]()
-        samples.reserveCapacity(input.count)
+        var gather = StepBlockGather(input: input, start: start, end: end, interval: interval)
         var collector = SeriesCollector(stepCapacity: numSteps)
-        var ts = start
         var k = 0
-        while ts <= end {
-            if k & 63 == 0 { try ctx.checkInterrupted() }
-            samples.removeAll(keepingCapacity: true)
-            for i in input.indices {
-                if let f = cursor.value(input, series: i, at: ts) { samples.append(AggregationSample(series: i, f: f)) }
+        while gather.nextBlock() {
+            try ctx.checkInterrupted()
+            for kk in 0..<gather.blockSteps {
+                let ts = gather.blockStart &+ Int64(kk) &* interval
+                let out = try aggregation.step(ts: ts, samples: gather.samples[kk], param: params?[k], label: label,
+                                               annotations: &ctx.annotations)
+                try ctx.checkSamples(collector.points + out.count)
+                try collector.add(out, ts: ts)
+                k += 1
             }
-            let out = try aggregation.step(ts: ts, samples: samples, param: params?[k], label: label, annotations: &ctx.annotations)
-            try ctx.checkSamples(collector.points + out.count)
-            try collector.add(out, ts: ts)
-            ts &+= interval
-            k += 1
         }
         ctx.currentSamples = base + collector.points
         return collector.series
@@ -57,5 +53,73 @@ extension AggregateOp {
         case .sum, .avg, .count, .min, .max, .group, .stddev, .stdvar: return true
         default: return false
         }
+    }
+}
+
+/// Hands out, a block of steps at a time, the samples of a step-aligned matrix at each step
+/// (by series index, in series order).
+///
+/// Equivalent to a `StepCursor` read of every series at every step, but each series is read
+/// once per block instead of once per step: the per-step pass over every series (and its
+/// reference counting) cost more than the aggregation itself.
+struct StepBlockGather {
+    /// Steps per block: the samples of a block stay small even for many series.
+    static let blockLength = 64
+
+    let input: Matrix
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+    /// The samples of step `kk` of the current block.
+    private(set) var samples: [[AggregationSample]]
+    /// Time of the current block's first step.
+    private(set) var blockStart: Int64 = 0
+    /// Steps in the current block.
+    private(set) var blockSteps = 0
+    /// Per series: its next unread point, and the earliest step it may be read at.
+    private var pos: [Int]
+    private var nextStep: [Int64]
+    private var nextBlockStart: Int64
+
+    init(input: Matrix, start: Int64, end: Int64, interval: Int64) {
+        self.input = input
+        self.start = start
+        self.end = end
+        self.interval = interval
+        samples = [[AggregationSample]](repeating: [], count: Self.blockLength)
+        pos = [Int](repeating: 0, count: input.count)
+        nextStep = [Int64](repeating: start, count: input.count)
+        nextBlockStart = start
+    }
+
+    /// Moves to the next block of steps; false after the last step.
+    ///
+    /// A series' point is taken at the step equal to its timestamp, and only after the
+    /// previous point was taken at an earlier step. A point off the step grid, or not after the
+    /// previous one, stops the series for good: exactly where a `StepCursor` would stick.
+    mutating func nextBlock() -> Bool {
+        guard nextBlockStart <= end else { return false }
+        blockStart = nextBlockStart
+        let remaining = UInt64(bitPattern: end &- blockStart) / UInt64(interval)
+        blockSteps = remaining >= UInt64(Self.blockLength) ? Self.blockLength : Int(remaining) + 1
+        let blockEnd = blockStart &+ Int64(blockSteps - 1) &* interval
+        nextBlockStart = blockEnd &+ interval
+        for kk in 0..<blockSteps { samples[kk].removeAll(keepingCapacity: true) }
+        let input = self.input
+        for i in input.indices {
+            var p = pos[i]
+            input[i].floats.withUnsafeBufferPointer { floats in
+                while p < floats.count {
+                    let t = floats[p].t
+                    if t > blockEnd { break }
+                    guard t >= nextStep[i], (t &- start) % interval == 0 else { break }
+                    samples[Int((t &- blockStart) / interval)].append(AggregationSample(series: i, f: floats[p].f))
+                    nextStep[i] = t &+ interval
+                    p &+= 1
+                }
+            }
+            pos[i] = p
+        }
+        return true
     }
 }

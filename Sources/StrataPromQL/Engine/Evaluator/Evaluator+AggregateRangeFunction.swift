@@ -1,4 +1,5 @@
 import StrataModel
+import Synchronization
 
 extension Evaluator {
     /// Steps evaluated together by the fused path: enough to amortise the per-series work,
@@ -41,7 +42,8 @@ extension Evaluator {
         let mint = (at ?? start) &- offset &- range &+ 1
         let stored = try await ctx.select(ms.vectorSelector.matchers, mint: mint, maxt: maxt)
         let job = FusedJob(
-            impl: impl, args: args, scalars: scalars, start: start, interval: interval, at: at, offset: offset,
+            impl: impl, kernel: args.count == 1 ? WindowKernel.forFunction(name) : nil, args: args, scalars: scalars,
+            start: start, interval: interval, at: at, offset: offset,
             range: range, checkCounter: name == "rate" || name == "increase",
             maxSamples: ctx.options.maxSamples, deadline: ctx.deadline)
         // Prometheus's rule for range functions: all but these two drop the name.
@@ -63,7 +65,7 @@ extension Evaluator {
         let mint = start &- offset &- lookback &+ 1
         let stored = try await ctx.select(vs.matchers, mint: mint, maxt: maxt)
         let job = FusedJob(
-            impl: nil, args: [], scalars: [], start: start, interval: interval, at: nil, offset: offset,
+            impl: nil, kernel: nil, args: [], scalars: [], start: start, interval: interval, at: nil, offset: offset,
             range: lookback, checkCounter: false, maxSamples: ctx.options.maxSamples, deadline: ctx.deadline)
         return try await evalFusedAggregate(a, stored: stored, mint: mint, maxt: maxt, keepStale: true, job: job,
                                             dropName: false, params: params, label: label, base: base,
@@ -92,40 +94,57 @@ extension Evaluator {
             first = last
         }
 
+        // With several parts, each lives in a cell for the whole evaluation and its task
+        // advances it in place. Moving a copy of a part into a task (and back) every block
+        // shared its windows with the copy left behind, so each block copied every window and
+        // its buffer on write.
+        let cells = parts.count > 1 ? parts.map { FusedPartCell($0) } : []
+        if !cells.isEmpty { parts = [] }
+
         var samples = [AggregationSample]()
         samples.reserveCapacity(stored.count)
         var collector = SeriesCollector(stepCapacity: numSteps)
         var counterInfo = Set<String>()
+        /// Moves what a part reported during the block into the query.
+        func drain(_ part: inout FusedPart) {
+            ctx.annotations.merge(part.annotations)
+            part.annotations = Annotations()
+            ctx.samplesLoaded += part.loaded
+            part.loaded = 0
+            for name in part.nonCounters where counterInfo.insert(name).inserted {
+                ctx.annotations.info(
+                    "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
+                    at: position)
+            }
+            part.nonCounters.removeAll()
+        }
+        /// Appends a part's samples at step `kk` of the block.
+        func collect(_ part: inout FusedPart, _ kk: Int) {
+            let block = part.block
+            for j in 0..<part.labels.count where part.present[j &* block &+ kk] {
+                samples.append(AggregationSample(series: part.first + j, f: part.values[j &* block &+ kk]))
+            }
+        }
         let steps = numSteps
         var blockStart = 0
         while blockStart < steps {
             let blockSteps = min(Self.fusedBlockSteps, steps - blockStart)
             let held = base + collector.points
-            if parts.count == 1 {
+            // No part at all when nothing was selected.
+            if !cells.isEmpty {
+                try await Self.runInParallel(cells, job, firstStep: blockStart, steps: blockSteps, held: held)
+                for cell in cells { cell.part.withLock { drain(&$0) } }
+            } else if !parts.isEmpty {
                 try parts[0].run(job, firstStep: blockStart, steps: blockSteps, held: held)
-            } else {
-                parts = try await Self.runInParallel(parts, job, firstStep: blockStart, steps: blockSteps, held: held)
-            }
-            for p in parts.indices {
-                ctx.annotations.merge(parts[p].annotations)
-                parts[p].annotations = Annotations()
-                ctx.samplesLoaded += parts[p].loaded
-                parts[p].loaded = 0
-                for name in parts[p].nonCounters where counterInfo.insert(name).inserted {
-                    ctx.annotations.info(
-                        "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
-                        at: position)
-                }
-                parts[p].nonCounters.removeAll()
+                drain(&parts[0])
             }
             for kk in 0..<blockSteps {
                 let k = blockStart + kk
                 samples.removeAll(keepingCapacity: true)
-                for part in parts {
-                    let block = part.block
-                    for j in 0..<part.labels.count where part.present[j &* block &+ kk] {
-                        samples.append(AggregationSample(series: part.first + j, f: part.values[j &* block &+ kk]))
-                    }
+                if !cells.isEmpty {
+                    for cell in cells { cell.part.withLock { collect(&$0, kk) } }
+                } else if !parts.isEmpty {
+                    collect(&parts[0], kk)
                 }
                 let out = try aggregation.step(ts: start &+ Int64(k) &* interval, samples: samples, param: params?[k],
                                                label: label, annotations: &ctx.annotations)
@@ -138,36 +157,39 @@ extension Evaluator {
         return collector.series
     }
 
-    /// Runs one block of every part in its own task.
+    /// Runs one block of every part in its own task; throws the error of the first failing
+    /// part (in series order).
     static func runInParallel(
-        _ parts: [FusedPart], _ job: FusedJob, firstStep: Int, steps: Int, held: Int
-    ) async throws(QueryError) -> [FusedPart] {
-        let results = await withTaskGroup(of: (Int, Result<FusedPart, QueryError>).self) { group in
-            for (i, part) in parts.enumerated() {
+        _ cells: [FusedPartCell], _ job: FusedJob, firstStep: Int, steps: Int, held: Int
+    ) async throws(QueryError) {
+        let errors = await withTaskGroup(of: (Int, QueryError?).self) { group in
+            for (i, cell) in cells.enumerated() {
                 group.addTask {
-                    var part = part
                     do throws(QueryError) {
-                        try part.run(job, firstStep: firstStep, steps: steps, held: held)
-                        return (i, .success(part))
+                        try cell.part.withLock { (part) throws(QueryError) in
+                            try part.run(job, firstStep: firstStep, steps: steps, held: held)
+                        }
+                        return (i, nil)
                     } catch {
-                        return (i, .failure(error))
+                        return (i, error)
                     }
                 }
             }
-            var done = [Result<FusedPart, QueryError>?](repeating: nil, count: parts.count)
-            for await (i, r) in group { done[i] = r }
-            return done
+            var errors = [QueryError?](repeating: nil, count: cells.count)
+            for await (i, e) in group { errors[i] = e }
+            return errors
         }
-        var out: [FusedPart] = []
-        out.reserveCapacity(parts.count)
-        for r in results {
-            switch r {
-            case .success(let p)?: out.append(p)
-            case .failure(let e)?: throw e
-            case nil: throw .execution("a parallel part of the evaluation did not finish")
-            }
-        }
-        return out
+        for case let e? in errors { throw e }
+    }
+}
+
+/// A part of a fused evaluation that parallel tasks advance in place (see `evalFusedAggregate`).
+/// The lock is never contended: one task uses a cell during a block, the query between blocks.
+final class FusedPartCell: Sendable {
+    let part: Mutex<FusedPart>
+
+    init(_ part: FusedPart) {
+        self.part = Mutex(part)
     }
 }
 
@@ -176,6 +198,9 @@ struct FusedJob: Sendable {
     /// The range function; nil for a plain selector, whose value is the newest sample in the
     /// window `(ref - range, ref]` (with `range` the lookback delta) unless it is stale.
     let impl: FunctionImplementation?
+    /// The function computed on windows in place, when it has such a form (then `impl` is
+    /// not called).
+    let kernel: WindowKernel?
     let args: [Expr]
     /// Scalar arguments by argument index, one value per step.
     let scalars: [[Double]?]
@@ -225,48 +250,77 @@ struct FusedPart: Sendable {
             fargs.vectors[i] = [VectorSample(metric: .empty, t: job.start, f: 0)]
         }
         var enh = EvalNodeHelper(ts: job.start)
+        // Read once: taking them out of `job` at every step retained and released them.
+        let impl = job.impl, kernel = job.kernel, at = job.at
         for j in labels.indices {
             if j & 255 == 0 {
                 if Task.isCancelled { throw .canceled("expression evaluation") }
                 if ContinuousClock.now >= job.deadline { throw .timeout("expression evaluation") }
             }
-            fargs.window[0].metric = labels[j]
+            let row = j &* block
             var produced = false
-            for kk in 0..<steps {
-                let k = firstStep + kk
-                let ts = job.start &+ Int64(k) &* job.interval
-                let ref = (job.at ?? ts) &- job.offset
-                let lower = ref &- job.range
-                let r = windows[j].advance(lower: lower, ref: ref)
-                present[j &* block &+ kk] = false
-                if r.isEmpty { continue }
-                guard let impl = job.impl else {
-                    let newest = windows[j].buffer[r.upperBound - 1]
+            if impl == nil {
+                // A plain selector: the newest sample in the lookback window, unless stale.
+                for kk in 0..<steps {
+                    let ts = job.start &+ Int64(firstStep &+ kk) &* job.interval
+                    let ref = (at ?? ts) &- job.offset
+                    let r = windows[j].advance(lower: ref &- job.range, ref: ref)
+                    present[row &+ kk] = false
+                    if r.isEmpty { continue }
+                    let newest = windows[j].point(at: r.upperBound - 1)
                     if StaleNaN.isStale(newest.f) { continue }
                     loaded += 1
-                    values[j &* block &+ kk] = newest.f
-                    present[j &* block &+ kk] = true
-                    continue
+                    values[row &+ kk] = newest.f
+                    present[row &+ kk] = true
                 }
-                if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
-                loaded += r.count
-                fargs.window[0].floats.removeAll(keepingCapacity: true)
-                fargs.window[0].floats.append(contentsOf: windows[j].buffer[r])
-                fargs.rangeStart = lower
-                fargs.rangeEnd = ref
-                for i in job.args.indices {
-                    if let s = job.scalars[i] {
-                        fargs.vectors[i][0].t = ts
-                        fargs.vectors[i][0].f = s[k]
+                continue
+            }
+            if let kernel {
+                for kk in 0..<steps {
+                    let ts = job.start &+ Int64(firstStep &+ kk) &* job.interval
+                    let ref = (at ?? ts) &- job.offset
+                    let lower = ref &- job.range
+                    let r = windows[j].advance(lower: lower, ref: ref)
+                    present[row &+ kk] = false
+                    if r.isEmpty { continue }
+                    if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    loaded += r.count
+                    if let value = windows[j].withPoints(r, { kernel.compute($0, lower, ref) }) {
+                        values[row &+ kk] = value
+                        present[row &+ kk] = true
+                        produced = true
                     }
                 }
-                enh.ts = ts
-                enh.out.removeAll(keepingCapacity: true)
-                let result = try impl(fargs, &enh, &annotations)
-                if let value = result.first {
-                    values[j &* block &+ kk] = value.f
-                    present[j &* block &+ kk] = true
-                    produced = true
+            } else if let impl {
+                fargs.window[0].metric = labels[j]
+                for kk in 0..<steps {
+                    let k = firstStep + kk
+                    let ts = job.start &+ Int64(k) &* job.interval
+                    let ref = (at ?? ts) &- job.offset
+                    let lower = ref &- job.range
+                    let r = windows[j].advance(lower: lower, ref: ref)
+                    present[row &+ kk] = false
+                    if r.isEmpty { continue }
+                    if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    loaded += r.count
+                    fargs.window[0].floats.removeAll(keepingCapacity: true)
+                    windows[j].appendPoints(r, to: &fargs.window[0].floats)
+                    fargs.rangeStart = lower
+                    fargs.rangeEnd = ref
+                    for i in job.args.indices {
+                        if let s = job.scalars[i] {
+                            fargs.vectors[i][0].t = ts
+                            fargs.vectors[i][0].f = s[k]
+                        }
+                    }
+                    enh.ts = ts
+                    enh.out.removeAll(keepingCapacity: true)
+                    let result = try impl(fargs, &enh, &annotations)
+                    if let value = result.first {
+                        values[row &+ kk] = value.f
+                        present[row &+ kk] = true
+                        produced = true
+                    }
                 }
             }
             if produced && job.checkCounter && !checked[j] {

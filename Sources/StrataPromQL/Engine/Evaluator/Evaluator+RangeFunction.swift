@@ -44,7 +44,8 @@ extension Evaluator {
         let steps = numSteps
         if isAbsent { try ctx.checkSamples(steps) }
         let job = RangeFunctionJob(
-            impl: impl, isAbsent: isAbsent, args: args, scalars: scalars, start: start, end: end, interval: interval,
+            impl: impl, kernel: isAbsent || args.count != 1 ? nil : WindowKernel.forFunction(name), isAbsent: isAbsent,
+            args: args, scalars: scalars, start: start, end: end, interval: interval,
             steps: steps, at: at, offset: offset, range: range, checkCounter: name == "rate" || name == "increase",
             maxSamples: ctx.options.maxSamples, held: ctx.currentSamples, deadline: ctx.deadline)
 
@@ -148,6 +149,9 @@ extension Evaluator {
 struct RangeFunctionJob: Sendable {
     /// Nil for `absent_over_time`, which only records where windows are non-empty.
     let impl: FunctionImplementation?
+    /// The function computed on windows in place, when it has such a form (then `impl` is
+    /// not called).
+    let kernel: WindowKernel?
     let isAbsent: Bool
     let args: [Expr]
     /// Scalar arguments by argument index, one value per step.
@@ -236,6 +240,8 @@ struct RangeFunctionPart: Sendable {
         var ts = job.start
         var k = 0
         var present = 0
+        // Read once: taking them out of `job` at every step retained and released them.
+        let impl = job.impl, kernel = job.kernel
         while ts <= job.end {
             if k & 0xFFFF == 0xFFFF { try Self.checkInterrupted(job) }
             let ref = (job.at ?? ts) &- job.offset
@@ -246,7 +252,19 @@ struct RangeFunctionPart: Sendable {
                 if job.isAbsent {
                     presentSteps[k] = true
                     present += 1
-                } else if let impl = job.impl {
+                } else if let kernel {
+                    let n = hi - lo
+                    if held + n + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    loaded += n
+                    let value = pts.withUnsafeBufferPointer { kernel.compute(UnsafeBufferPointer(rebasing: $0[lo..<hi]), lower, ref) }
+                    if let value {
+                        if floats.isEmpty {
+                            floats.reserveCapacity(min(job.steps - k, 4096))
+                            outDropName = kernel.keepName ? dropName : true
+                        }
+                        floats.append(FPoint(t: ts, f: value))
+                    }
+                } else if let impl {
                     let n = hi - lo
                     if held + n + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
                     loaded += n

@@ -27,29 +27,32 @@ struct SeriesCollector {
 
     /// Adds the output vector of step `ts`.
     mutating func add(_ vec: Vector, ts: Int64) throws(QueryError) {
-        for k in vec.indices {
-            let s = vec[k]
-            var idx = -1
-            if k < hint.count {
-                let h = hint[k]
-                if series[h].metric == s.metric { idx = h }
-            }
-            if idx < 0 {
-                if let found = byLabels[s.metric] {
-                    idx = found
-                } else {
-                    idx = series.count
-                    var floats = [FPoint]()
-                    floats.reserveCapacity(min(stepCapacity, 64))
-                    series.append(SeriesResult(metric: s.metric, floats: floats, dropName: s.dropName))
-                    lastT.append(.min)
-                    byLabels[s.metric] = idx
+        // Read through a buffer pointer: copying each `VectorSample` out of the array retained
+        // and released its labels, a large share of binary operations' time.
+        try vec.withUnsafeBufferPointer { (v) throws(QueryError) in
+            for k in v.indices {
+                var idx = -1
+                if k < hint.count {
+                    let h = hint[k]
+                    if series[h].metric == v[k].metric { idx = h }
                 }
-                if k < hint.count { hint[k] = idx } else { hint.append(idx) }
+                if idx < 0 {
+                    if let found = byLabels[v[k].metric] {
+                        idx = found
+                    } else {
+                        idx = series.count
+                        var floats = [FPoint]()
+                        floats.reserveCapacity(min(stepCapacity, 64))
+                        series.append(SeriesResult(metric: v[k].metric, floats: floats, dropName: v[k].dropName))
+                        lastT.append(.min)
+                        byLabels[v[k].metric] = idx
+                    }
+                    if k < hint.count { hint[k] = idx } else { hint.append(idx) }
+                }
+                if lastT[idx] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
+                lastT[idx] = ts
+                series[idx].floats.append(FPoint(t: ts, f: v[k].f))
             }
-            if lastT[idx] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
-            lastT[idx] = ts
-            series[idx].floats.append(FPoint(t: ts, f: s.f))
         }
         points += vec.count
     }
@@ -69,13 +72,15 @@ struct StepCursor {
     mutating func gather(_ mat: Matrix, at ts: Int64, into out: inout Vector, indices: inout [Int]) {
         out.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
-        for i in mat.indices {
-            let p = pos[i]
-            let floats = mat[i].floats
-            if p < floats.count && floats[p].t == ts {
-                out.append(VectorSample(metric: mat[i].metric, t: ts, f: floats[p].f, dropName: mat[i].dropName))
-                indices.append(i)
-                pos[i] = p + 1
+        // Read through a buffer pointer, so that no series' points are copied (retained) per step.
+        mat.withUnsafeBufferPointer { m in
+            for i in m.indices {
+                let p = pos[i]
+                if p < m[i].floats.count && m[i].floats[p].t == ts {
+                    out.append(VectorSample(metric: m[i].metric, t: ts, f: m[i].floats[p].f, dropName: m[i].dropName))
+                    indices.append(i)
+                    pos[i] = p + 1
+                }
             }
         }
     }

@@ -40,8 +40,23 @@ enum Extrapolation {
     ) -> Vector {
         enh.out.removeAll(keepingCapacity: true)
         guard let series = args.window.first else { return enh.out }
-        let points = series.floats
-        guard points.count > 1, let first = points.first, let last = points.last else { return enh.out }
+        let value = series.floats.withUnsafeBufferPointer {
+            extrapolatedValue($0, rangeStart: args.rangeStart, rangeEnd: args.rangeEnd, isCounter: isCounter, isRate: isRate)
+        }
+        guard let value else { return enh.out }
+        enh.out.append(VectorSample(metric: series.metric, t: enh.ts, f: value, dropName: true))
+        return enh.out
+    }
+
+    /// The value `extrapolated` computes for the window `points` of `(rangeStart, rangeEnd]`;
+    /// nil with fewer than two points. Shared with the engine's direct window path
+    /// (`WindowKernel`), so both give the same bits.
+    @inline(__always)
+    static func extrapolatedValue(
+        _ points: UnsafeBufferPointer<FPoint>, rangeStart: Int64, rangeEnd: Int64, isCounter: Bool, isRate: Bool
+    ) -> Double? {
+        guard points.count > 1 else { return nil }
+        let first = points[0], last = points[points.count - 1]
 
         var result = last.f - first.f
         if isCounter {
@@ -53,9 +68,9 @@ enum Extrapolation {
             }
         }
 
-        let rangeSeconds = Double(args.rangeEnd - args.rangeStart) / 1000
-        var durationToStart = Double(first.t - args.rangeStart) / 1000
-        var durationToEnd = Double(args.rangeEnd - last.t) / 1000
+        let rangeSeconds = Double(rangeEnd - rangeStart) / 1000
+        var durationToStart = Double(first.t - rangeStart) / 1000
+        var durationToEnd = Double(rangeEnd - last.t) / 1000
         let sampledInterval = Double(last.t - first.t) / 1000
         let averageInterval = sampledInterval / Double(points.count - 1)
         let threshold = averageInterval * 1.1
@@ -71,23 +86,30 @@ enum Extrapolation {
         var factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval
         if isRate { factor /= rangeSeconds }
         result *= factor
-
-        enh.out.append(VectorSample(metric: series.metric, t: enh.ts, f: result, dropName: true))
-        return enh.out
+        return result
     }
 
     /// `irate`/`idelta`: from the last two samples of the window; a drop counts as a counter
     /// reset for `irate`.
     static func instant(_ args: FunctionArgs, _ enh: inout EvalNodeHelper, isRate: Bool) -> Vector {
         enh.out.removeAll(keepingCapacity: true)
-        guard let series = args.window.first, series.floats.count > 1 else { return enh.out }
-        let last = series.floats[series.floats.count - 1]
-        let previous = series.floats[series.floats.count - 2]
-        var value = isRate && last.f < previous.f ? last.f : last.f - previous.f
-        let interval = last.t - previous.t
-        guard interval != 0 else { return enh.out }
-        if isRate { value /= Double(interval) / 1000 }
+        guard let series = args.window.first else { return enh.out }
+        guard let value = series.floats.withUnsafeBufferPointer({ instantValue($0, isRate: isRate) }) else { return enh.out }
         enh.out.append(VectorSample(metric: series.metric, t: enh.ts, f: value, dropName: true))
         return enh.out
+    }
+
+    /// The value `instant` computes for the window `points`; nil with fewer than two points or
+    /// when the last two share a timestamp.
+    @inline(__always)
+    static func instantValue(_ points: UnsafeBufferPointer<FPoint>, isRate: Bool) -> Double? {
+        guard points.count > 1 else { return nil }
+        let last = points[points.count - 1]
+        let previous = points[points.count - 2]
+        var value = isRate && last.f < previous.f ? last.f : last.f - previous.f
+        let interval = last.t - previous.t
+        guard interval != 0 else { return nil }
+        if isRate { value /= Double(interval) / 1000 }
+        return value
     }
 }

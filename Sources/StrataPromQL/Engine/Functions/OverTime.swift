@@ -2,16 +2,36 @@ import StrataModel
 
 /// The `*_over_time` functions: one value from all samples of a series' window.
 enum OverTime {
-    /// Wraps a reduction of a non-empty window into a range-vector implementation.
-    @inlinable
-    static func reduce(keepName: Bool = false, _ f: @escaping @Sendable ([FPoint]) -> Double) -> FunctionImplementation {
-        { args, enh, _ throws(QueryError) in
-            guard let series = args.window.first, !series.floats.isEmpty else {
-                enh.out.removeAll(keepingCapacity: true)
-                return enh.out
-            }
-            return FunctionSupport.rangeResult(series, f(series.floats), &enh, keepName: keepName)
+    /// A reduction of a non-empty window to one value, and whether its result keeps the
+    /// input's name (otherwise the name is dropped, as for every value-changing function).
+    ///
+    /// Kept as a plain function of the window's points so that the engine can call it on a
+    /// window in place (`WindowKernel`) as well as through `implementation`.
+    struct Reduction: Sendable {
+        let keepName: Bool
+        let f: @Sendable (UnsafeBufferPointer<FPoint>) -> Double
+
+        init(keepName: Bool = false, _ f: @escaping @Sendable (UnsafeBufferPointer<FPoint>) -> Double) {
+            self.keepName = keepName
+            self.f = f
         }
+
+        /// The reduction as a range-vector function implementation.
+        var implementation: FunctionImplementation {
+            let keepName = keepName, f = f
+            return { args, enh, _ throws(QueryError) in
+                guard let series = args.window.first, !series.floats.isEmpty else {
+                    enh.out.removeAll(keepingCapacity: true)
+                    return enh.out
+                }
+                return FunctionSupport.rangeResult(series, series.floats.withUnsafeBufferPointer(f), &enh, keepName: keepName)
+            }
+        }
+    }
+
+    /// Wraps a reduction of a non-empty window.
+    static func reduce(keepName: Bool = false, _ f: @escaping @Sendable (UnsafeBufferPointer<FPoint>) -> Double) -> Reduction {
+        Reduction(keepName: keepName, f)
     }
 
     /// `avg_over_time`: a compensated sum divided by the count, switching to an incremental
@@ -81,7 +101,7 @@ enum OverTime {
     static let stddev = reduce { points in variance(points).squareRoot() }
 
     /// Population variance as upstream computes it.
-    static func variance(_ points: [FPoint]) -> Double {
+    static func variance(_ points: UnsafeBufferPointer<FPoint>) -> Double {
         var count = 0.0
         var mean = 0.0, cMean = 0.0
         var aux = 0.0, cAux = 0.0
