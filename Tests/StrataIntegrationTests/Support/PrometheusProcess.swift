@@ -22,8 +22,9 @@ final class PrometheusProcess: @unchecked Sendable {
         throw HarnessError("Prometheus is not installed: this test needs a real Prometheus. Install it with `apt-get install prometheus` (scripts/setup.sh does) or set PROMETHEUS_BINARY.")
     }
 
-    /// Starts Prometheus with `configYAML`, which may use `{{PORT}}` for its own port.
-    init(directory: URL, configYAML: (Int) -> String) throws {
+    /// Starts Prometheus with `configYAML`, which may use `{{PORT}}` for its own port;
+    /// `extraArguments` go after the standard flags (e.g. `--web.enable-remote-write-receiver`).
+    init(directory: URL, extraArguments: [String] = [], configYAML: (Int) -> String) throws {
         port = try freePort()
         self.directory = directory
         let configFile = directory.appendingPathComponent("prometheus.yml")
@@ -37,7 +38,7 @@ final class PrometheusProcess: @unchecked Sendable {
             "--storage.tsdb.path=\(directory.appendingPathComponent("data").path)",
             "--web.listen-address=127.0.0.1:\(port)",
             "--log.level=info",
-        ]
+        ] + extraArguments
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle

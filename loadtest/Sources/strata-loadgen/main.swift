@@ -95,5 +95,9 @@ private func averageLabels(_ fleet: Fleet) -> Double {
     return Double(fleet.series.reduce(0) { $0 + $1.labels.count }) / Double(fleet.series.count)
 }
 
-let code = await runLoadGen(arguments: Array(CommandLine.arguments.dropFirst()))
+let arguments = Array(CommandLine.arguments.dropFirst())
+// `query-bench` is a separate subcommand (QueryBench.swift); everything else is the load generator.
+let code = arguments.first == "query-bench"
+    ? await runQueryBench(arguments: Array(arguments.dropFirst()))
+    : await runLoadGen(arguments: arguments)
 exit(code)
