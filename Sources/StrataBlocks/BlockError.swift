@@ -1,3 +1,4 @@
+import StrataModel
 /// Everything that can go wrong writing or reading a block.
 ///
 /// Every case names the file and, where it applies, the byte offset, so an operator can tell a

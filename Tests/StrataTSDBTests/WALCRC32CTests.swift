@@ -1,5 +1,6 @@
 import StrataTSDB
 import Testing
+import StrataModel
 
 /// Bit-at-a-time CRC-32C, the definition the table version must agree with.
 private func referenceCRC32C(_ bytes: [UInt8]) -> UInt32 {

@@ -1,3 +1,4 @@
+import StrataModel
 /// Magic numbers, versions and sizes of the Prometheus TSDB block files (see
 /// `docs/format/block.md`). They are fixed by Prometheus; changing one breaks compatibility.
 public enum BlockFormat {

@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Bounds-checked reader over untrusted block bytes.
 ///
 /// Every read checks the remaining length and throws `BlockError.corrupt` naming the file and the

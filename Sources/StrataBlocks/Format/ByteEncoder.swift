@@ -1,3 +1,4 @@
+import StrataModel
 /// Appends big-endian integers, Go-style varints and length-prefixed strings to a byte array.
 ///
 /// Prometheus's `encoding.Encbuf` equivalent: every block structure is built with it before it is

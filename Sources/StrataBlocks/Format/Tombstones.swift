@@ -1,3 +1,4 @@
+import StrataModel
 /// The `tombstones` file. Strata never deletes inside a block, so it writes the empty form and
 /// reads only to validate: `magic <4b> | version=1 <1b> | entries… | CRC32C <4b>`, where the CRC
 /// covers the entries (not the version byte), so an empty file is 9 bytes ending in zero.

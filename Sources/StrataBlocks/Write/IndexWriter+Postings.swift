@@ -1,3 +1,4 @@
+import StrataModel
 extension IndexWriter {
     /// Names in byte order.
     var sortedNames: [String] { postings.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }

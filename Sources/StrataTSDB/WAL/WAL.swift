@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import StrataModel
 
 /// A segmented write-ahead log in Prometheus's `tsdb/wlog` page format (uncompressed).
 ///

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import StrataModel
 
 /// What a replay read, and whether it had to repair the log.
 public struct WALReplayStats: Sendable {

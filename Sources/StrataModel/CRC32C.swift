@@ -1,11 +1,10 @@
-/// CRC-32C (Castagnoli), the checksum of every block section, computed slicing-by-8.
+/// CRC-32C (Castagnoli), the checksum of WAL fragments and of TSDB block files (index sections,
+/// chunks, tombstones), computed slicing-by-8.
 ///
-/// Copied from `StrataTSDB/WAL/CRC32C.swift` (not importable without a dependency on the TSDB).
-///
-/// Prometheus checksums WAL fragments with Go's `crc32.Castagnoli` table; this is the same
+/// Prometheus checksums both with Go's `crc32.Castagnoli` table; this is the same
 /// function (reflected polynomial 0x82F63B78, initial and final XOR 0xFFFFFFFF). Slicing-by-8
 /// consumes 8 bytes per step with eight 256-entry tables.
-enum CRC32C {
+public enum CRC32C {
     /// The reflected Castagnoli polynomial.
     static let polynomial: UInt32 = 0x82F6_3B78
     private static let tableCount = 8
@@ -28,17 +27,17 @@ enum CRC32C {
     }()
 
     /// The CRC-32C of `bytes`.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         update(0, bytes)
     }
 
     /// The CRC-32C of `bytes`.
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0) }
     }
 
     /// Continues `crc` (a previous result, or 0 to start) over `bytes`.
-    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         tables.withUnsafeBufferPointer { t in
             var i = 0
