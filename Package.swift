@@ -43,7 +43,7 @@ let package = Package(
         // Head, XOR chunks, postings, WAL and checkpoints.
         .target(
             name: "StrataTSDB",
-            dependencies: ["StrataModel", "StrataChunks", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataModel", "StrataChunks", "StrataBlocks", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // Every per-tenant limit and the runtime overrides file.
@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "StrataIngester",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataTSDB", "StrataLimits",
+                "StrataModel", "StrataWire", "StrataTSDB", "StrataLimits", "StrataBlocks", "StrataObjstore", "StrataBucketIndex",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -94,6 +94,7 @@ let package = Package(
             name: "StrataServer",
             dependencies: [
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
+                "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -118,12 +119,26 @@ let package = Package(
         ),
         // Prometheus TSDB blocks on disk: meta.json, index v2, chunk segments, tombstones.
         .target(name: "StrataBlocks", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
+        // Bucket index: <tenant>/bucket-index.json.gz (Mimir's format), read, build and update.
+        .target(
+            name: "StrataBucketIndex",
+            dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "CZlib", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The store-gateway role: blocks from the bucket, index-headers, caches, Queryable.
+        .target(
+            name: "StrataStoreGateway",
+            dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The querier's merge of ingesters (recent) and store-gateways (blocks) into one Queryable.
+        .target(name: "StrataQuerier", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
         // Remote-write load generator (loadtest/).
         .executableTarget(
             name: "StrataLoadGen",
             dependencies: [
-                "StrataModel", "StrataWire",
+                "StrataModel", "StrataWire", "StrataChunks", "StrataBlocks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -132,8 +147,9 @@ let package = Package(
         ),
 
         .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "StrataObjstoreTests",
+        // Real components for tests: moto_server (S3) and a fault-injecting HTTP proxy.
+        .target(
+            name: "StrataTestSupport",
             dependencies: [
                 "StrataObjstore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -141,13 +157,38 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            path: "Tests/StrataTestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataObjstoreTests",
+            dependencies: [
+                "StrataObjstore", "StrataTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataStoreGatewayTests",
+            dependencies: [
+                "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataStoreGateway", "StrataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks", "StrataTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", "StrataBlocks", "StrataTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "StrataLimitsTests",
             dependencies: [
@@ -178,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "StrataIntegrationTests",
             dependencies: [
-                "StrataModel", "StrataWire",
+                "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

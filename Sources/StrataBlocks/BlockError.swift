@@ -22,6 +22,9 @@ public enum BlockError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(file: String, reason: String)
     /// A series or chunk reference points outside the block.
     case invalidReference(file: String, reference: UInt64, reason: String)
+    /// A `SparseByteSource` was asked for bytes it has not been given yet. Not a defect of the
+    /// block: the caller fetches `range` (from object storage) and decodes again.
+    case rangeNotLoaded(file: String, range: Range<Int>)
 
     public var description: String {
         switch self {
@@ -43,6 +46,8 @@ public enum BlockError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): unsupported: \(reason)"
         case .invalidReference(let file, let reference, let reason):
             return "\(file): invalid reference \(reference): \(reason); the index and the chunk files do not belong together or are damaged"
+        case .rangeNotLoaded(let file, let range):
+            return "\(file): bytes \(range.lowerBound)..<\(range.upperBound) have not been fetched; the reader must fetch them and retry (a loop here means the fetch planning is wrong)"
         }
     }
 }

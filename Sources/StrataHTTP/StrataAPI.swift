@@ -45,6 +45,9 @@ public struct StrataAPI: Sendable {
     public var buildInfo = PromBuildInfo(version: "unknown")
     /// The current time in ms, the default `time` of instant queries (replaceable in tests).
     public var now: @Sendable () -> Int64 = { PromAPIClock.nowMilliseconds() }
+    /// Cuts and ships the heads of the given tenants (all when nil); behind `/ingester/flush`.
+    /// Nil when this process has no ingester with object storage.
+    public var flush: (@Sendable (Set<TenantID>?) async throws -> Void)?
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -105,6 +108,11 @@ public struct StrataAPI: Sendable {
                 return PlainError(.badRequest, "unknown mode \"\(mode)\": use all, diff or defaults").response
             }
             return textResponse(yaml, contentType: "text/plain; charset=utf-8")
+        }
+        if let flush {
+            let handler = FlushHandler(flush: flush, logger: logger)
+            router.post("/ingester/flush") { request, _ in await handler.handle(request) }
+            router.get("/ingester/flush") { request, _ in await handler.handle(request) }
         }
         router.get("/metrics") { _, _ -> Response in
             let bytes = metricsText()

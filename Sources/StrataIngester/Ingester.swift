@@ -38,10 +38,18 @@ public final class Ingester: Sendable {
     let metrics: IngesterMetrics
     let state = Mutex<State>(.starting)
     let heads = Mutex<[TenantID: Head]>([:])
+    /// Where cut blocks are shipped; nil keeps everything in the head (no blocks are cut).
+    let blockStorage: BlockStorage?
+    /// Blocks cut and still on local disk, per tenant, sorted by minTime.
+    let localBlocks = Mutex<[TenantID: [LocalBlock]]>([:])
+    /// Serialises cutting, shipping and expiry between the periodic loop and flush requests.
+    let maintenance = SerialQueue()
 
-    /// Creates an ingester; call `open()` before pushing.
-    public init(config: Config, overrides: Overrides, metricsFactory: any MetricsFactory, logger: Logger) {
+    /// Creates an ingester; call `open()` before pushing. With `blockStorage`, heads are cut into
+    /// blocks that are shipped to its bucket; without, data stays in the heads.
+    public init(config: Config, overrides: Overrides, blockStorage: BlockStorage? = nil, metricsFactory: any MetricsFactory, logger: Logger) {
         self.config = config
+        self.blockStorage = blockStorage
         self.overrides = overrides
         self.logger = logger
         self.metrics = IngesterMetrics(factory: metricsFactory)
@@ -55,15 +63,19 @@ public final class Ingester: Sendable {
         try makeDirectory(config.directory)
         let tenants = try listTenantDirectories(config.directory)
         let started = ContinuousClock.now
-        let opened = try await withThrowingTaskGroup(of: (TenantID, Head).self) { group in
+        let opened = try await withThrowingTaskGroup(of: (TenantID, Head, [LocalBlock]).self) { group in
             for tenant in tenants {
-                group.addTask { (tenant, try self.openHead(tenant)) }
+                group.addTask {
+                    let blocks = self.blockStorage == nil ? [] : try self.openLocalBlocks(tenant: tenant, shipped: self.readShipperFile(tenant: tenant))
+                    return (tenant, try self.openHead(tenant, blocks: blocks), blocks)
+                }
             }
-            var out: [TenantID: Head] = [:]
-            for try await (tenant, head) in group { out[tenant] = head }
+            var out: [TenantID: (Head, [LocalBlock])] = [:]
+            for try await (tenant, head, blocks) in group { out[tenant] = (head, blocks) }
             return out
         }
-        heads.withLock { $0.merge(opened) { a, _ in a } }
+        heads.withLock { $0.merge(opened.mapValues(\.0)) { a, _ in a } }
+        localBlocks.withLock { $0.merge(opened.mapValues(\.1).filter { !$0.value.isEmpty }) { a, _ in a } }
         state.withLock { $0 = .running }
         logger.info("ingester is ready", metadata: [
             "tenants": "\(opened.count)",
@@ -124,12 +136,16 @@ public final class Ingester: Sendable {
         return winner
     }
 
-    private func openHead(_ tenant: TenantID) throws -> Head {
+    /// Opens a tenant's head. Samples older than the newest local block's end were cut already:
+    /// the head drops them on replay and refuses them on append.
+    private func openHead(_ tenant: TenantID, blocks: [LocalBlock] = []) throws -> Head {
         let dir = config.directory + "/" + tenant.rawValue
         try makeDirectory(dir)
         var tenantLogger = logger
         tenantLogger[metadataKey: "user"] = "\(tenant)"
-        return try Head(directory: dir, options: config.headOptions, logger: tenantLogger)
+        var options = config.headOptions
+        if let newest = blocks.map(\.block.meta.maxTime).max() { options.minValidTime = max(options.minValidTime, newest) }
+        return try Head(directory: dir, options: options, logger: tenantLogger)
     }
 }
 

@@ -41,6 +41,17 @@ final class IngesterMetrics: Sendable {
         if seriesCreated > 0 { counters.seriesCreated.increment(by: seriesCreated) }
     }
 
+    /// Counts blocks cut from a tenant's head (Mimir: `cortex_ingester_tsdb_compactions_total`).
+    func recordBlocksCut(tenant: TenantID, count: Int) {
+        Counter(label: "strata_ingester_tsdb_compactions_total", factory: factory).increment(by: count)
+    }
+
+    /// Counts shipped and failed block uploads (Mimir's `*_ingester_shipper_*` counters).
+    func recordShipment(tenant: TenantID, uploaded: Int, failed: Int) {
+        if uploaded > 0 { Counter(label: "strata_ingester_shipper_uploads_total", factory: factory).increment(by: uploaded) }
+        if failed > 0 { Counter(label: "strata_ingester_shipper_upload_failures_total", factory: factory).increment(by: failed) }
+    }
+
     /// Publishes head and WAL figures of every tenant.
     func publish(_ stats: [TenantID: HeadStats]) {
         var totalSeries = 0

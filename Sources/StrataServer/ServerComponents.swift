@@ -6,7 +6,11 @@ import StrataHTTP
 import StrataIngester
 import StrataLimits
 import StrataModel
+import StrataObjstore
+import StrataQuerier
+import StrataStoreGateway
 import StrataTSDB
+import Synchronization
 
 /// The roles of one process, built from its configuration and wired to each other.
 ///
@@ -23,6 +27,13 @@ public struct ServerComponents: Sendable {
     public let ingester: Ingester?
     /// The distributor, when `-target` includes it.
     public let distributor: Distributor?
+    /// The store-gateway, when `-target` includes it.
+    public let storeGateway: StoreGateway?
+    /// The object store of blocks, when a role that uses it runs.
+    public let bucket: (any Bucket)?
+    /// Set when the store-gateway's sync loop runs in this process: from then on `/ready` waits
+    /// for its first sync. In-process tests that never start the loop are ready at once.
+    public let storeGatewaySyncExpected = ReadinessFlag()
     /// Self-metrics registry behind `/metrics`.
     public let registry: PrometheusCollectorRegistry
     /// The swift-metrics factory writing into `registry`.
@@ -50,12 +61,33 @@ public struct ServerComponents: Sendable {
         } else {
             runtimeConfig = nil
         }
+        if targets.runs(.ingester) || targets.runs(.storeGateway) {
+            bucket = try config.bucket.makeBucket()
+        } else {
+            bucket = nil
+        }
+        if targets.runs(.storeGateway), let bucket {
+            storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger)
+        } else {
+            storeGateway = nil
+        }
         if targets.runs(.ingester) {
             var head = HeadOptions()
             head.chunkRange = Int64(config.tsdb.blockRangesPeriod.components.seconds) * 1000
             head.walSegmentSize = config.tsdb.walSegmentSizeBytes
+            let gateway = storeGateway
+            let log = logger
+            let retention = config.tsdb.retentionPeriod
+            let storage = bucket.map { bucket in
+                BlockStorage(bucket: bucket, retentionPeriod: retention) { _ in
+                    // The in-process store-gateway sees shipped blocks at once, not at its next sync.
+                    do { try await gateway?.sync() } catch {
+                        log.warning("store-gateway sync after shipping failed", metadata: ["err": "\(error)"])
+                    }
+                }
+            }
             ingester = Ingester(config: .init(directory: config.tsdb.dir, headOptions: head), overrides: overrides,
-                                metricsFactory: factory, logger: logger)
+                                blockStorage: storage, metricsFactory: factory, logger: logger)
         } else {
             ingester = nil
         }
@@ -70,6 +102,26 @@ public struct ServerComponents: Sendable {
     static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         .map { Duration.nanoseconds(Int64($0 * 1e9)) }
 
+    /// The store-gateway settings from `blocks_storage.bucket_store`.
+    static func storeGatewayConfig(_ c: StrataConfig) -> StoreGateway.Config {
+        var g = StoreGateway.Config()
+        g.syncDirectory = c.bucketStore.syncDir
+        g.syncInterval = c.bucketStore.syncInterval
+        g.indexCacheBytes = c.bucketStore.indexCacheBytes
+        g.chunksCacheBytes = c.bucketStore.chunksCacheBytes
+        g.indexHeaderIdleTimeout = c.bucketStore.indexHeaderIdleTimeout
+        return g
+    }
+
+    /// What queries read: recent data from the ingester, older data from the store-gateway.
+    public var queryable: (any Queryable)? {
+        guard ingester != nil || storeGateway != nil else { return nil }
+        if storeGateway == nil { return ingester }
+        return SplitQueryable(ingesters: ingester, store: storeGateway,
+                              queryIngestersWithin: config.querier.queryIngestersWithin,
+                              queryStoreAfter: config.querier.queryStoreAfter)
+    }
+
     /// The HTTP API over these components.
     public func api() -> StrataAPI {
         let ingester = self.ingester
@@ -81,11 +133,18 @@ public struct ServerComponents: Sendable {
             tenants: TenantResolver(multitenancyEnabled: config.multitenancyEnabled, noAuthTenant: tenant),
             overrides: overrides,
             distributor: distributor,
-            queryable: ingester,
-            readiness: {
-                guard let ingester else { return .init(ready: true, message: "ready") }
-                let state = ingester.currentState
-                return .init(ready: state == .running, message: "Ingester not ready: ingester state is \(state.rawValue)")
+            queryable: queryable,
+            readiness: { [storeGateway, storeGatewaySyncExpected] in
+                if let ingester, ingester.currentState != .running {
+                    return .init(ready: false, message: "Ingester not ready: ingester state is \(ingester.currentState.rawValue)")
+                }
+                // As Mimir's store-gateway, not ready before the first sync of the bucket finished.
+                if let storeGateway, storeGatewaySyncExpected.isSet {
+                    if storeGateway.stats.syncsCompleted == 0 {
+                        return .init(ready: false, message: "Store-gateway not ready: the initial sync of the bucket has not finished")
+                    }
+                }
+                return .init(ready: true, message: "ready")
             },
             configYAML: { mode in
                 guard let m = ConfigPrinter.Mode(rawValue: mode) else { return nil }
@@ -112,6 +171,23 @@ public struct ServerComponents: Sendable {
         api.configureQuerier(lookbackDelta: querier.lookbackDelta, maxSamples: querier.maxSamples, timeout: querier.timeout,
                              experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
         api.buildInfo = PromBuildInfo(version: strataVersion)
+        if let ingester, bucket != nil {
+            api.flush = { tenants in try await ingester.flush(tenants: tenants) }
+        }
         return api
     }
+}
+
+/// A flag set once, read by the readiness check.
+public final class ReadinessFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    /// Creates an unset flag.
+    public init() {}
+
+    /// Whether `set()` was called.
+    public var isSet: Bool { value.load(ordering: .acquiring) }
+
+    /// Sets the flag.
+    public func set() { value.store(true, ordering: .releasing) }
 }

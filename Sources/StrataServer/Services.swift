@@ -3,6 +3,7 @@ import NIOPosix
 import ServiceLifecycle
 import StrataIngester
 import StrataLimits
+import StrataStoreGateway
 
 /// Runs the ingester's lifecycle: WAL replay on start, periodic checkpoints, clean close on
 /// graceful shutdown (after the HTTP server has drained).
@@ -32,6 +33,45 @@ struct RuntimeConfigService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await loader.run()
+        }
+    }
+}
+
+/// Cuts heads into blocks every `-blocks-storage.tsdb.head-compaction-interval` and ships them
+/// every `-blocks-storage.tsdb.ship-interval`, removing shipped blocks past retention.
+struct BlockShippingService: Service {
+    let ingester: Ingester
+    let compactionInterval: Duration
+    let shipInterval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: compactionInterval) } catch { break }
+                        await ingester.cutBlocksPeriodically()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: shipInterval) } catch { break }
+                        await ingester.shipAndExpirePeriodically()
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the store-gateway's view of the bucket current: a first sync at start, then one every
+/// `-blocks-storage.bucket-store.sync-interval`.
+struct StoreGatewayService: Service {
+    let storeGateway: StoreGateway
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await storeGateway.run()
         }
     }
 }

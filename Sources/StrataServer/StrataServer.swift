@@ -63,6 +63,15 @@ public enum StrataServer {
             services.append(.init(service: IngesterService(ingester: ingester, checkpointInterval: config.tsdb.walCheckpointInterval,
                                                            logger: logger)))
         }
+        if let ingester = components.ingester, components.bucket != nil {
+            services.append(.init(service: BlockShippingService(ingester: ingester,
+                                                                compactionInterval: config.tsdb.headCompactionInterval,
+                                                                shipInterval: config.tsdb.shipInterval)))
+        }
+        if let storeGateway = components.storeGateway {
+            components.storeGatewaySyncExpected.set()
+            services.append(.init(service: StoreGatewayService(storeGateway: storeGateway)))
+        }
         if let loader = components.runtimeConfig {
             services.append(.init(service: RuntimeConfigService(loader: loader)))
         }
@@ -81,8 +90,15 @@ public enum StrataServer {
         logger.info("starting strata", metadata: [
             "version": "\(strataVersion)", "target": "\(config.target)",
             "http": "\(host):\(config.server.httpListenPort)", "tsdb_dir": "\(config.tsdb.dir)",
+            "blocks_storage": "\(config.bucket.backend.rawValue)",
         ])
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await components.bucket?.shutdown()
+            throw error
+        }
+        await components.bucket?.shutdown()
         logger.info("strata stopped")
     }
 

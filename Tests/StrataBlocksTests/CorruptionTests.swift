@@ -1,6 +1,7 @@
 import Foundation
 @testable import StrataBlocks
 import StrataModel
+import StrataTestSupport
 import Testing
 
 @Suite("corruption")

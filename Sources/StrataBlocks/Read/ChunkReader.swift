@@ -5,7 +5,8 @@ public struct ChunkReader: Sendable {
     /// Segment files by 0-based sequence.
     let segments: [any BlockByteSource]
     /// Bytes read speculatively per chunk (a 120-sample XOR chunk is usually well under this).
-    static let readAhead = 512
+    /// A remote reader prefetches this much from each chunk's start so the first read is served.
+    public static let readAhead = 512
 
     /// Wraps segment sources (file `000001` first) after checking their headers.
     public init(segments: [any BlockByteSource]) throws(BlockError) {

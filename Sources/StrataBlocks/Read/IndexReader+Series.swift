@@ -15,7 +15,8 @@ public struct IndexSeries: Sendable, Equatable {
 
 extension IndexReader {
     /// Bytes read speculatively for a series entry; most fit, larger ones take a second read.
-    static let seriesReadAhead = 512
+    /// A remote reader prefetches this much from each entry's start so the first read is served.
+    public static let seriesReadAhead = 512
 
     /// The series entry at reference `ref` (entry offset / 16).
     public func series(_ ref: SeriesRef) throws(BlockError) -> IndexSeries {

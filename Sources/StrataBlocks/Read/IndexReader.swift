@@ -47,7 +47,9 @@ public struct IndexReader: Sendable {
         labelNames = table.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    static func readTOC(_ source: any BlockByteSource) throws(BlockError) -> IndexTOC {
+    /// Reads and checks the TOC at the end of `source` (the last 52 bytes). A remote reader uses
+    /// it to learn which ranges opening the index needs before fetching them.
+    public static func readTOC(_ source: any BlockByteSource) throws(BlockError) -> IndexTOC {
         let start = source.size - BlockFormat.tocSize
         let bytes = try source.checkedRead(start..<source.size)
         let body = BlockFormat.tocSize - BlockFormat.crcSize

@@ -1,3 +1,4 @@
+import StrataObjstore
 import Yams
 
 /// What the command line asked for besides settings.
@@ -136,6 +137,9 @@ public enum ConfigLoader {
         }
         guard c.tsdb.blockRangesPeriod >= .seconds(60) else {
             throw .invalid("-blocks-storage.tsdb.block-ranges-period must be at least 1m")
+        }
+        if c.bucket.backend == .s3 {
+            do { try c.bucket.s3.validate() } catch { throw .invalid("\(error)") }
         }
         _ = try Targets(c.target)
     }

@@ -1,4 +1,5 @@
 import StrataModel
+import StrataObjstore
 
 /// Every setting of Strata, in the order `-help` and `-print.config` show them.
 ///
@@ -7,7 +8,7 @@ import StrataModel
 enum ConfigRegistry {
     static let fields: [ConfigField] = [
         .string("target", ["target"], \.target,
-                "Comma-separated list of components to run: all, distributor, ingester. The default runs every component in one process."),
+                "Comma-separated list of components to run: all, distributor, ingester, store-gateway. The default runs every component in one process."),
         .bool("auth.multitenancy-enabled", ["multitenancy_enabled"], \.multitenancyEnabled,
               "When true, every request must carry the X-Scope-OrgID header naming its tenant; when false, every request belongs to -auth.no-auth-tenant."),
         .string("auth.no-auth-tenant", ["no_auth_tenant"], \.noAuthTenant,
@@ -60,6 +61,53 @@ enum ConfigRegistry {
         .duration("blocks-storage.tsdb.wal-checkpoint-interval", ["blocks_storage", "tsdb", "wal_checkpoint_interval"], \.tsdb.walCheckpointInterval,
                   "How often the ingester checks whether a tenant's WAL has grown enough to write a checkpoint (bounds replay time)."),
 
+        .duration("blocks-storage.tsdb.head-compaction-interval", ["blocks_storage", "tsdb", "head_compaction_interval"], \.tsdb.headCompactionInterval,
+                  "How frequently the ingester checks whether a tenant's head spans enough time to cut a block."),
+        .duration("blocks-storage.tsdb.ship-interval", ["blocks_storage", "tsdb", "ship_interval"], \.tsdb.shipInterval,
+                  "How frequently the ingester uploads new blocks to the object storage."),
+        .duration("blocks-storage.tsdb.retention-period", ["blocks_storage", "tsdb", "retention_period"], \.tsdb.retentionPeriod,
+                  "How long the ingester keeps a block on local disk after it was shipped, counted from the block's end; keep it above -querier.query-store-after."),
+
+        .string("blocks-storage.backend", ["blocks_storage", "backend"], \.bucket.backendName,
+                "Backend storage to use. Supported backends are: filesystem, s3.", allowed: BucketConfig.Backend.allCases.map(\.rawValue)),
+        .string("blocks-storage.filesystem.dir", ["blocks_storage", "filesystem", "dir"], \.bucket.filesystem.dir,
+                "Local filesystem storage directory."),
+        .string("blocks-storage.s3.endpoint", ["blocks_storage", "s3", "endpoint"], \.bucket.s3.endpoint,
+                "The S3 bucket endpoint (host[:port], no scheme). Empty: AWS S3 in the configured region."),
+        .string("blocks-storage.s3.region", ["blocks_storage", "s3", "region"], \.bucket.s3.region,
+                "S3 region (signing region; us-east-1 when empty)."),
+        .string("blocks-storage.s3.bucket-name", ["blocks_storage", "s3", "bucket_name"], \.bucket.s3.bucketName,
+                "S3 bucket name."),
+        .string("blocks-storage.s3.access-key-id", ["blocks_storage", "s3", "access_key_id"], \.bucket.s3.accessKeyID,
+                "S3 access key ID (empty: AWS_ACCESS_KEY_ID)."),
+        .string("blocks-storage.s3.secret-access-key", ["blocks_storage", "s3", "secret_access_key"], \.bucket.s3.secretAccessKey,
+                "S3 secret access key (empty: AWS_SECRET_ACCESS_KEY)."),
+        .string("blocks-storage.s3.session-token", ["blocks_storage", "s3", "session_token"], \.bucket.s3.sessionToken,
+                "S3 session token (empty: AWS_SESSION_TOKEN)."),
+        .bool("blocks-storage.s3.insecure", ["blocks_storage", "s3", "insecure"], \.bucket.s3.insecure,
+              "If enabled, use http:// for the S3 endpoint instead of https://."),
+        .string("blocks-storage.s3.bucket-lookup-type", ["blocks_storage", "s3", "bucket_lookup_type"], \.bucket.s3.lookupTypeName,
+                "Bucket lookup style: auto, path or virtual-hosted.", allowed: BucketLookupType.allCases.map(\.rawValue)),
+        .int("blocks-storage.s3.max-retries", ["blocks_storage", "s3", "max_retries"], \.bucket.s3.maxRetries,
+             "Retries of a failed S3 request after the first attempt (5xx, 429, resets, timeouts)."),
+        .duration("blocks-storage.s3.request-timeout", ["blocks_storage", "s3", "request_timeout"], \.bucket.s3.requestTimeout,
+                  "Time limit of one attempt of one S3 request."),
+        .int("blocks-storage.s3.upload-concurrency", ["blocks_storage", "s3", "upload_concurrency"], \.bucket.s3.uploadConcurrency,
+             "Parts of one multipart upload sent in parallel."),
+        .int("blocks-storage.s3.part-size", ["blocks_storage", "s3", "part_size"], \.bucket.s3.partSize,
+             "Multipart upload part size in bytes (at least 5 MiB); larger objects upload in parts.", kind: .bytes),
+
+        .string("blocks-storage.bucket-store.sync-dir", ["blocks_storage", "bucket_store", "sync_dir"], \.bucketStore.syncDir,
+                "Directory to store synchronized TSDB index headers (store-gateway)."),
+        .duration("blocks-storage.bucket-store.sync-interval", ["blocks_storage", "bucket_store", "sync_interval"], \.bucketStore.syncInterval,
+                  "How frequently the store-gateway scans the bucket (bucket indexes) for new and deleted blocks."),
+        .int("blocks-storage.bucket-store.index-cache.inmemory.max-size-bytes", ["blocks_storage", "bucket_store", "index_cache", "inmemory", "max_size_bytes"],
+             \.bucketStore.indexCacheBytes, "Maximum size in bytes of the store-gateway's in-memory cache of postings and series.", kind: .bytes),
+        .int("blocks-storage.bucket-store.chunks-cache.inmemory.max-size-bytes", ["blocks_storage", "bucket_store", "chunks_cache", "inmemory", "max_size_bytes"],
+             \.bucketStore.chunksCacheBytes, "Maximum size in bytes of the store-gateway's in-memory chunks cache.", kind: .bytes),
+        .duration("blocks-storage.bucket-store.index-header.lazy-loading-idle-timeout", ["blocks_storage", "bucket_store", "index_header", "lazy_loading_idle_timeout"],
+                  \.bucketStore.indexHeaderIdleTimeout, "An index-header not used for this long is released from memory (it stays on disk)."),
+
         .duration("querier.lookback-delta", ["querier", "lookback_delta"], \.querier.lookbackDelta,
                   "Time since the last sample after which a time series is considered stale and ignored by expression evaluations."),
         .int("querier.max-samples", ["querier", "max_samples"], \.querier.maxSamples,
@@ -69,6 +117,11 @@ enum ConfigRegistry {
         .bool("querier.promql-experimental-functions-enabled", ["querier", "promql_experimental_functions_enabled"],
               \.querier.promqlExperimentalFunctionsEnabled,
               "Enable experimental PromQL functions and aggregations (those behind Prometheus's promql-experimental-functions feature flag)."),
+
+        .duration("querier.query-ingesters-within", ["querier", "query_ingesters_within"], \.querier.queryIngestersWithin,
+                  "Maximum lookback beyond which queries are not sent to ingesters. 0 means all queries are sent to ingesters."),
+        .duration("querier.query-store-after", ["querier", "query_store_after"], \.querier.queryStoreAfter,
+                  "The time after which a metric should be queried from storage and not just ingesters. 0 means all queries are sent to the store."),
 
         .string("runtime-config.file", ["runtime_config", "file"], \.runtimeConfig.file,
                 "Path to the runtime configuration file with per-tenant limit overrides (Mimir's `overrides:` format). Empty: none."),

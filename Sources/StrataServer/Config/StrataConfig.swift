@@ -1,4 +1,5 @@
 import StrataLimits
+import StrataObjstore
 
 /// The whole effective configuration of one Strata process.
 ///
@@ -15,6 +16,10 @@ public struct StrataConfig: Sendable {
     public var server = ServerConfig()
     /// Ingester TSDB storage.
     public var tsdb = TSDBConfig()
+    /// `blocks_storage:` object storage (backend, filesystem, s3).
+    public var bucket = BucketConfig()
+    /// `blocks_storage.bucket_store:` the store-gateway.
+    public var bucketStore = BucketStoreConfig()
     /// Per-tenant limits' defaults (overridden per tenant by the runtime config file).
     public var limits = Limits()
     /// The runtime config (per-tenant overrides) file and its reload period.
@@ -42,6 +47,18 @@ public struct StrataConfig: Sendable {
         public var blockRangesPeriod: Duration = .seconds(2 * 3600)
         public var walSegmentSizeBytes = 128 * 1024 * 1024
         public var walCheckpointInterval: Duration = .seconds(60)
+        public var headCompactionInterval: Duration = .seconds(60)
+        public var shipInterval: Duration = .seconds(60)
+        public var retentionPeriod: Duration = .seconds(13 * 3600)
+    }
+
+    /// `blocks_storage.bucket_store:` block.
+    public struct BucketStoreConfig: Sendable {
+        public var syncDir = "./data/tsdb-sync"
+        public var syncInterval: Duration = .seconds(15 * 60)
+        public var indexCacheBytes = 256 * 1024 * 1024
+        public var chunksCacheBytes = 256 * 1024 * 1024
+        public var indexHeaderIdleTimeout: Duration = .seconds(60 * 60)
     }
 
     /// `querier:` block.
@@ -50,11 +67,29 @@ public struct StrataConfig: Sendable {
         public var maxSamples = 50_000_000
         public var timeout: Duration = .seconds(120)
         public var promqlExperimentalFunctionsEnabled = false
+        public var queryIngestersWithin: Duration = .seconds(13 * 3600)
+        public var queryStoreAfter: Duration = .seconds(12 * 3600)
     }
 
     /// `runtime_config:` block.
     public struct RuntimeConfig: Sendable {
         public var file = ""
         public var period: Duration = .seconds(10)
+    }
+}
+
+extension BucketConfig {
+    /// `backend` as the string flags and YAML use.
+    var backendName: String {
+        get { backend.rawValue }
+        set { backend = Backend(rawValue: newValue) ?? backend }
+    }
+}
+
+extension S3Config {
+    /// `bucket_lookup_type` as the string flags and YAML use.
+    var lookupTypeName: String {
+        get { bucketLookupType.rawValue }
+        set { bucketLookupType = BucketLookupType(rawValue: newValue) ?? bucketLookupType }
     }
 }

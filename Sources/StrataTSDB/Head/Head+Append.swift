@@ -20,7 +20,9 @@ extension Head {
         return try state.withLock { (s: inout HeadState) throws(HeadError) -> AppendOutcome in
             guard let wal = s.wal else { throw .closed }
             s.epoch &+= 1
-            var validator = BatchValidator(epoch: s.epoch, minValidTime: Self.minValidTime(headMaxTime: s.maxTime, chunkRange: chunkRange))
+            let window = Self.minValidTime(headMaxTime: s.maxTime, chunkRange: chunkRange)
+            var validator = BatchValidator(epoch: s.epoch, minValidTime: Swift.max(window, s.minValidTime),
+                                           cutMinValidTime: s.minValidTime)
             s.scratch.reset()
             defer { s.scratch.reset() }
 
@@ -112,7 +114,10 @@ extension Head {
 /// The per-call validation state of one append.
 struct BatchValidator {
     let epoch: UInt64
+    /// The oldest acceptable timestamp: the later of the appendable window and `cutMinValidTime`.
     let minValidTime: Int64
+    /// The head's `minValidTime` (end of the data cut into blocks), named in refusals below it.
+    let cutMinValidTime: Int64
     var outcome = AppendOutcome()
     /// Series created earlier in this batch, by hash (empty, hence not allocated, in the common
     /// case of a batch of known series).
@@ -121,9 +126,10 @@ struct BatchValidator {
     private var pendingPerMetric: [String: Int] = [:]
     private var pendingCount = 0
 
-    init(epoch: UInt64, minValidTime: Int64) {
+    init(epoch: UInt64, minValidTime: Int64, cutMinValidTime: Int64 = .min) {
         self.epoch = epoch
         self.minValidTime = minValidTime
+        self.cutMinValidTime = cutMinValidTime
     }
 
     func pendingSeries(hash: UInt64, batch: SeriesBatch, index: Int) -> MemSeries? {
@@ -225,6 +231,9 @@ struct BatchValidator {
         outcome.rejected[id, default: 0] += 1
         guard outcome.firstRejection == nil else { return }
         let seriesLabels = series?.labels ?? labels ?? batch.labels(of: index)
-        outcome.firstRejection = AppendRejection(id: id, message: HeadMessages.sample(id, timestamp: t, labels: seriesLabels))
+        let message = id == .sampleTimestampTooOld && t < cutMinValidTime
+            ? HeadMessages.belowMinValidTime(timestamp: t, minValidTime: cutMinValidTime, labels: seriesLabels)
+            : HeadMessages.sample(id, timestamp: t, labels: seriesLabels)
+        outcome.firstRejection = AppendRejection(id: id, message: message)
     }
 }

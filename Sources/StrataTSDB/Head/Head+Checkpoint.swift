@@ -48,6 +48,7 @@ extension Head {
     func checkpointNeeded() -> Bool {
         state.withLock { s in
             guard let wal = s.wal else { return false }
+            if s.checkpoint.pendingAfterCut { return true }
             let completed = wal.currentSegment - s.checkpoint.firstSegmentSinceCheckpoint
             if options.checkpointMinSegments > 0, completed >= options.checkpointMinSegments { return true }
             let bytes = Int(wal.bytesWritten) - s.checkpoint.walBytesAtLast
@@ -98,6 +99,7 @@ extension Head {
             s.checkpoint.firstSegmentSinceCheckpoint = index + 1
             s.checkpoint.walBytesAtLast = walBytes
             s.checkpoint.lastDurationSeconds = duration
+            s.checkpoint.pendingAfterCut = false
             guard let wal = s.wal else { return }
             do {
                 try wal.removeSegments(before: index + 1)

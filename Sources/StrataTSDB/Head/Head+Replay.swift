@@ -8,10 +8,12 @@ extension Head {
     /// Series records recreate series under their original refs; samples records append to them
     /// (samples of unknown refs are counted and skipped, samples not newer than their series are
     /// skipped as the original append would have refused them); seriesChunks records (checkpoints)
-    /// restore chunks, the last one resumed as the open chunk.
+    /// restore chunks, the last one resumed as the open chunk. Samples and chunks older than
+    /// `options.minValidTime` are already in a block and dropped; series left without samples
+    /// are removed at the end.
     static func replay(into s: inout HeadState, walDirectory: String, options: HeadOptions,
                        logger: Logger) throws(HeadError) {
-        var replayer = Replayer(chunkRange: options.chunkRange)
+        var replayer = Replayer(chunkRange: options.chunkRange, minValidTime: options.minValidTime)
         var firstSegment = 0
         let latest: (index: Int, path: String)?
         let segments: [Int]
@@ -51,9 +53,18 @@ extension Head {
                 throw .wal("replaying the WAL in \(walDirectory) failed: \(error)")
             }
         }
+        // A chunk straddling the bound keeps its newer part; series whose samples were all cut
+        // (or that never got one) go.
+        s.truncate(before: options.minValidTime)
         s.replay.records = replayer.records
         s.replay.samples = replayer.samples
         s.replay.unknownRefSamples = replayer.unknownRefSamples
+        s.replay.belowMinValidTime = replayer.belowMinValidTime
+        if replayer.belowMinValidTime > 0 {
+            logger.info("WAL replay dropped samples already cut into blocks", metadata: [
+                "samples": "\(replayer.belowMinValidTime)", "min_valid_time": "\(options.minValidTime)",
+            ])
+        }
         if replayer.unknownRefSamples > 0 {
             logger.warning("WAL replay skipped samples of unknown series",
                            metadata: ["samples": "\(replayer.unknownRefSamples)"])
@@ -64,9 +75,12 @@ extension Head {
 /// Applies decoded WAL and checkpoint records to a head state, reusing decode buffers.
 struct Replayer {
     let chunkRange: Int64
+    /// Samples before it are in a block already.
+    let minValidTime: Int64
     var records = 0
     var samples = 0
     var unknownRefSamples = 0
+    var belowMinValidTime = 0
     private var seriesBuffer: [RefSeries] = []
     private var samplesBuffer: [RefSample] = []
     private var chunksBuffer: [RefChunks] = []
@@ -74,8 +88,9 @@ struct Replayer {
     /// a WAL from elsewhere still replays into one series per label set).
     private var aliases: [UInt64: UInt64] = [:]
 
-    init(chunkRange: Int64) {
+    init(chunkRange: Int64, minValidTime: Int64 = .min) {
         self.chunkRange = chunkRange
+        self.minValidTime = minValidTime
     }
 
     mutating func apply(_ record: UnsafeRawBufferPointer, to s: inout HeadState) throws(HeadError) {
@@ -92,6 +107,10 @@ struct Replayer {
                 for sample in samplesBuffer {
                     guard let series = s.series(ref: resolve(sample.ref)) else {
                         unknownRefSamples += 1
+                        continue
+                    }
+                    guard sample.timestamp >= minValidTime else {
+                        belowMinValidTime += 1
                         continue
                     }
                     guard sample.timestamp > series.lastTimestamp else { continue }
@@ -129,16 +148,23 @@ struct Replayer {
         s.register(MemSeries(ref: rs.ref, labels: s.symbols.intern(rs.labels)), hash: hash)
     }
 
-    private func restoreChunks(_ rc: RefChunks, in s: inout HeadState) throws(HeadError) {
-        guard let series = s.series(ref: resolve(rc.ref)), let last = rc.chunks.last else { return }
+    private mutating func restoreChunks(_ rc: RefChunks, in s: inout HeadState) throws(HeadError) {
+        guard let series = s.series(ref: resolve(rc.ref)) else { return }
+        // Chunks are in time order: those wholly before the bound are a prefix, dropped unread.
+        var kept = rc.chunks[...]
+        while let first = kept.first, first.maxTime < minValidTime {
+            if first.data.count >= 2 { belowMinValidTime += Int(first.data[0]) << 8 | Int(first.data[1]) }
+            kept = kept.dropFirst()
+        }
+        guard let last = kept.last else { return }
         let before = series.chunkCount
         do {
-            try series.restore(chunks: rc.chunks, chunkRange: chunkRange)
+            try series.restore(chunks: Array(kept), chunkRange: chunkRange)
         } catch {
             throw .corrupt("chunks of series ref \(rc.ref): \(error)")
         }
         s.numChunks += series.chunkCount - before
-        if let first = rc.chunks.first, first.minTime < s.minTime { s.minTime = first.minTime }
+        if let first = kept.first, first.minTime < s.minTime { s.minTime = first.minTime }
         if last.maxTime > s.maxTime { s.maxTime = last.maxTime }
     }
 }

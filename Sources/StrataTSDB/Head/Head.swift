@@ -17,6 +17,10 @@ public final class Head: Sendable {
     let state: Mutex<HeadState>
     /// Serialises checkpoints (held for a whole checkpoint; appends never take it).
     let checkpointLock = Mutex<Void>(())
+    /// Serialises block cuts (held for a whole cut; appends and queries never take it).
+    let cutLock = Mutex<Void>(())
+    /// Test hooks called at fixed points of a cut (see `CutHooks`).
+    let cutHooks = Mutex<CutHooks>(CutHooks())
 
     /// Opens (creating if needed) the head whose WAL lives in `<directory>/wal`: replays the
     /// latest checkpoint, then the WAL segments after it (repairing a torn tail), then opens a new
@@ -29,6 +33,7 @@ public final class Head: Sendable {
         let start = ContinuousClock.now
         var s = HeadState()
         s.hashMask = options.hashMask
+        s.minValidTime = options.minValidTime
         try Self.replay(into: &s, walDirectory: walDirectory, options: options, logger: logger)
         let wal: WAL
         do {
@@ -84,6 +89,12 @@ public final class Head: Sendable {
             out.replayUnknownRefSamples = s.replay.unknownRefSamples
             out.walRepairs = s.replay.repairs
             out.replayDurationSeconds = s.replay.durationSeconds
+            out.replayBelowMinValidTimeSamples = s.replay.belowMinValidTime
+            out.minValidTime = s.minValidTime
+            out.blocksCut = s.cut.blocks
+            out.blockCutFailures = s.cut.failures
+            out.lastBlockCutDurationSeconds = s.cut.lastDurationSeconds
+            out.seriesRemoved = s.cut.seriesRemoved
             return out
         }
     }

@@ -24,6 +24,12 @@ enum HeadMessages {
         return "\(reason) (\(id.id)). The affected sample has timestamp \(formatRFC3339(milliseconds: timestamp)) and is from series \(formatLabels(labels))"
     }
 
+    /// A sample older than the head's `minValidTime`: its block range was already cut into a
+    /// block, so the head cannot take it any more.
+    static func belowMinValidTime(timestamp: Int64, minValidTime: Int64, labels: Labels) -> String {
+        "the sample has been rejected because its timestamp is too old: it is before the head's minValidTime \(formatRFC3339(milliseconds: minValidTime)), up to which data has already been cut into blocks (\(ErrorID.sampleTimestampTooOld.id)). The affected sample has timestamp \(formatRFC3339(milliseconds: timestamp)) and is from series \(formatLabels(labels))"
+    }
+
     static func maxSeriesPerUser(limit: Int) -> String {
         "per-user series limit of \(limit) exceeded (\(ErrorID.maxSeriesPerUser.id)). To adjust the related per-tenant limit, configure \(maxSeriesPerUserFlag), or contact your service administrator."
     }

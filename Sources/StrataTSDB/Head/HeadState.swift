@@ -33,6 +33,10 @@ struct HeadState {
     /// Oldest and newest sample timestamps.
     var minTime: Int64 = .max
     var maxTime: Int64 = .min
+    /// The oldest timestamp an append may carry: the exclusive end of the data cut into blocks
+    /// (or being cut), a range bound after a periodic cut, the newest sample + 1 after a forced
+    /// one. Never lowered except to undo a cut that failed.
+    var minValidTime: Int64 = .min
     /// Counters since open.
     var samplesAppended = 0
     var seriesCreated = 0
@@ -46,6 +50,8 @@ struct HeadState {
     var replay = ReplaySummary()
     /// Checkpoint bookkeeping.
     var checkpoint = CheckpointSummary()
+    /// Block cut bookkeeping.
+    var cut = CutSummary()
 
     // MARK: - Lookup
 
@@ -145,6 +151,17 @@ struct ReplaySummary {
     var repairs = 0
     var durationSeconds = 0.0
     var checkpointIndex = -1
+    /// Samples (in WAL samples or checkpoint chunks) older than `minValidTime`, dropped.
+    var belowMinValidTime = 0
+}
+
+/// What `cutBlocks` did since the head was opened.
+struct CutSummary {
+    var blocks = 0
+    var failures = 0
+    var lastDurationSeconds = 0.0
+    /// Series removed because a truncation left them without chunks (replay's removals included).
+    var seriesRemoved = 0
 }
 
 /// What the checkpoint policy needs to know about the last checkpoint.
@@ -158,6 +175,8 @@ struct CheckpointSummary {
     /// `WAL.bytesWritten` when the newest checkpoint was cut (0 at open).
     var walBytesAtLast = 0
     var lastDurationSeconds = 0.0
+    /// A cut truncated the head but its checkpoint failed: `checkpointIfNeeded` retries at once.
+    var pendingAfterCut = false
 }
 
 /// True when `labels` equals the labels of series `index` of `batch`, compared byte by byte.

@@ -20,6 +20,13 @@ public struct HeadOptions: Sendable {
     /// `checkpointIfNeeded` also checkpoints once this many WAL bytes were written since the last
     /// checkpoint, so that a small `walSegmentSize` or a large one both bound replay time.
     public var checkpointMaxWALBytes: Int
+    /// The oldest timestamp the head accepts, in ms: everything before it has already been cut
+    /// into blocks. The ingester passes the largest `maxTime` (exclusive) of the tenant's blocks on
+    /// local disk — a range bound, or the newest cut sample + 1 after a forced cut — so that replay
+    /// drops WAL samples and checkpoint chunks a cut already wrote (a crash between publishing a
+    /// block and checkpointing the truncated head) and pushes newer than the blocks go on at once.
+    /// `Int64.min`: no bound.
+    public var minValidTime: Int64
     /// Mask applied to every label hash. Tests set it to 0 to force every series into one hash
     /// bucket and exercise collision handling; production leaves all bits.
     var hashMask: UInt64 = ~0
@@ -28,11 +35,13 @@ public struct HeadOptions: Sendable {
     public init(chunkRange: Int64 = HeadOptions.defaultChunkRange,
                 walSegmentSize: Int = WAL.defaultSegmentSize,
                 checkpointMinSegments: Int = HeadOptions.defaultCheckpointMinSegments,
-                checkpointMaxWALBytes: Int = HeadOptions.defaultCheckpointMaxWALBytes) {
+                checkpointMaxWALBytes: Int = HeadOptions.defaultCheckpointMaxWALBytes,
+                minValidTime: Int64 = .min) {
         self.chunkRange = chunkRange
         self.walSegmentSize = walSegmentSize
         self.checkpointMinSegments = checkpointMinSegments
         self.checkpointMaxWALBytes = checkpointMaxWALBytes
+        self.minValidTime = minValidTime
     }
 }
 
@@ -133,6 +142,22 @@ public struct HeadStats: Sendable, Equatable {
     public var walRepairs: Int = 0
     /// How long opening the head (replay included) took, in seconds.
     public var replayDurationSeconds: Double = 0
+    /// Replayed samples and chunk samples dropped because they were older than `minValidTime`
+    /// (already in a block: a crash came between the cut and its checkpoint).
+    public var replayBelowMinValidTimeSamples: Int = 0
+    /// The oldest timestamp an append may carry because of block cuts (`Int64.min`: none yet);
+    /// the appendable window (head max time − chunkRange/2) applies on top of it.
+    public var minValidTime: Int64 = .min
+    /// Blocks written by `cutBlocks` since the head was opened.
+    public var blocksCut: Int = 0
+    /// `cutBlocks` calls that failed since the head was opened.
+    public var blockCutFailures: Int = 0
+    /// How long the last `cutBlocks` that wrote blocks took to publish them, in seconds (0 when
+    /// none yet); truncation and the checkpoint that follow are not included.
+    public var lastBlockCutDurationSeconds: Double = 0
+    /// Series removed from memory because a cut left them without chunks (at open too: series
+    /// whose samples were all before `minValidTime`, or that had none).
+    public var seriesRemoved: Int = 0
 
     /// An empty head's stats.
     public init() {}
@@ -146,12 +171,15 @@ public enum HeadError: Error, Sendable, CustomStringConvertible {
     case wal(String)
     /// The WAL or checkpoint holds a record the head cannot apply.
     case corrupt(String)
+    /// A block could not be cut; the head kept its data (still queryable and in the WAL).
+    case block(String)
 
     public var description: String {
         switch self {
         case .closed: return "the TSDB head is closed"
         case .wal(let why): return "TSDB head WAL failure: \(why)"
         case .corrupt(let why): return "TSDB head WAL or checkpoint is corrupt: \(why)"
+        case .block(let why): return "TSDB head block cut failed: \(why)"
         }
     }
 }

@@ -67,12 +67,22 @@ final class MemSeries {
         lastValueBits = v.bitPattern
     }
 
+    /// Closes the open chunk when it starts before `end` but could still take samples at or
+    /// after it (a forced cut ends inside a block range), so the next append starts a new chunk
+    /// and no chunk holds samples on both sides of a cut. Cheap enough to run under the lock for
+    /// every series: the bytes are shared, not copied or compacted (the truncation after the cut
+    /// drops the chunk anyway).
+    func closeOpenChunk(reaching end: Int64) {
+        guard let chunk = open, chunk.count > 0, chunk.minTime < end, openRangeEnd > end else { return }
+        closed.append(chunk.encoded())
+        open = nil
+        openRangeEnd = .min
+    }
+
     /// Exclusive end of the block range `[k·range, (k+1)·range)` holding `t`.
     static func rangeEnd(of t: Int64, chunkRange: Int64) -> Int64 {
         guard chunkRange > 0 else { return .max }
-        var start = (t / chunkRange) * chunkRange
-        if t < 0 && start != t { start -= chunkRange } // floor division for pre-1970 timestamps
-        let (end, overflow) = start.addingReportingOverflow(chunkRange)
+        let (end, overflow) = CutPlan.floor(t, chunkRange).addingReportingOverflow(chunkRange)
         return overflow ? .max : end
     }
 

@@ -22,6 +22,60 @@ struct Postings {
         }
     }
 
+    /// Removes series from every list they are in; lists and names left empty go, so label
+    /// names and values of removed series are no longer reported.
+    ///
+    /// One pass per affected list (a sorted subtraction), not one `remove(at:)` per ref, so
+    /// removing most of a large list costs its length once.
+    mutating func remove(_ series: [(ref: UInt64, labels: Labels)]) {
+        guard !series.isEmpty else { return }
+        var refs = PostingsList(series.map(\.ref))
+        refs.sort()
+        var affected: [String: Set<String>] = [:]
+        for s in series {
+            for label in s.labels { affected[label.name, default: []].insert(label.value) }
+        }
+        all = Self.subtract(all, refs)
+        for (name, values) in affected {
+            for value in values {
+                // Mutated in place through the subscripts: no copy of the name's value map.
+                guard let list = index[name]?[value] else { continue }
+                let kept = Self.subtractSparse(list, refs)
+                index[name]?[value] = kept.isEmpty ? nil : kept
+            }
+            if index[name]?.isEmpty == true { index[name] = nil }
+        }
+    }
+
+    /// Refs of sorted `a` absent from sorted `b`, binary-searching `b`: for a short list of one
+    /// label value against the many refs one truncation removes.
+    static func subtractSparse(_ a: PostingsList, _ b: PostingsList) -> PostingsList {
+        var out = PostingsList()
+        out.reserveCapacity(a.count)
+        var lo = 0
+        for x in a {
+            var hi = b.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if b[mid] < x { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < b.count && b[lo] == x { continue }
+            out.append(x)
+        }
+        return out
+    }
+
+    /// Every label name and value of the indexed series, each once.
+    var symbols: [String] {
+        var out: [String] = []
+        out.reserveCapacity(index.count + index.values.reduce(0) { $0 + $1.count })
+        for (name, values) in index {
+            out.append(name)
+            out.append(contentsOf: values.keys)
+        }
+        return out
+    }
+
     @inline(__always)
     private static func insertSorted(_ ref: UInt64, into list: inout PostingsList) {
         if let last = list.last, last >= ref {

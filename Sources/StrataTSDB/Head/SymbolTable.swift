@@ -12,9 +12,24 @@ struct SymbolTable {
     /// The number of distinct strings held.
     var count: Int { symbols.count }
 
+    /// True when `s` is held.
+    func contains(_ s: String) -> Bool { symbols.contains(s) }
+
     /// The stored instance equal to `s`, inserting `s` when it is new.
     mutating func intern(_ s: String) -> String {
         symbols.insert(s).memberAfterInsert
+    }
+
+    /// Keeps only the strings some series still uses: the label names and values the postings
+    /// index holds (the same instances, so interned labels keep sharing them). Called when a cut
+    /// removed series, so that churned values such as old pod names do not stay forever.
+    mutating func retainOnly(usedBy postings: Postings) {
+        var kept = Set<String>(minimumCapacity: postings.index.count + postings.index.values.reduce(0) { $0 + $1.count })
+        for (name, values) in postings.index {
+            kept.insert(name)
+            for value in values.keys { kept.insert(value) }
+        }
+        symbols = kept
     }
 
     /// `labels` rebuilt from interned strings.

@@ -30,7 +30,7 @@ final class PrometheusProcess: @unchecked Sendable {
         let configFile = directory.appendingPathComponent("prometheus.yml")
         try configYAML(port).write(to: configFile, atomically: true, encoding: .utf8)
         logFile = directory.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = [

@@ -73,7 +73,7 @@ final class StrataProcess: @unchecked Sendable {
         self.port = try port ?? freePort()
         self.dataDirectory = dataDirectory
         logFile = dataDirectory.appendingPathComponent("strata-\(UUID().uuidString.prefix(8)).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: try strataBinary())
         process.arguments = [
@@ -81,6 +81,8 @@ final class StrataProcess: @unchecked Sendable {
             "-server.http-listen-address=127.0.0.1",
             "-server.http-listen-port=\(self.port)",
             "-blocks-storage.tsdb.dir=\(dataDirectory.appendingPathComponent("tsdb").path)",
+            "-blocks-storage.filesystem.dir=\(dataDirectory.appendingPathComponent("blocks").path)",
+            "-blocks-storage.bucket-store.sync-dir=\(dataDirectory.appendingPathComponent("tsdb-sync").path)",
             "-log.level=info",
         ] + extraArguments
         let handle = try FileHandle(forWritingTo: logFile)

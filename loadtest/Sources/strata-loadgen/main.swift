@@ -96,8 +96,11 @@ private func averageLabels(_ fleet: Fleet) -> Double {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-// `query-bench` is a separate subcommand (QueryBench.swift); everything else is the load generator.
-let code = arguments.first == "query-bench"
-    ? await runQueryBench(arguments: Array(arguments.dropFirst()))
-    : await runLoadGen(arguments: arguments)
+// `query-bench` (QueryBench.swift) and `make-blocks` (MakeBlocks.swift) are subcommands; everything else is the load generator.
+let code: Int32
+switch arguments.first {
+case "query-bench": code = await runQueryBench(arguments: Array(arguments.dropFirst()))
+case "make-blocks": code = await runMakeBlocks(arguments: Array(arguments.dropFirst()))
+default: code = await runLoadGen(arguments: arguments)
+}
 exit(code)

@@ -7,15 +7,17 @@ import Synchronization
 /// A loopback HTTP proxy in front of moto that fails requests on a fixed schedule: with a
 /// 500/503/429 S3 error, by closing the connection without answering, or by stalling past the
 /// client's timeout. Everything else is forwarded unchanged.
-final class FlakyProxy: Sendable {
-    enum Fault: Sendable, Equatable {
+public final class FlakyProxy: Sendable {
+    /// What the proxy does with one request.
+    public enum Fault: Sendable, Equatable {
         case forward
         case status(Int)
         case drop
         case stall(Duration)
     }
 
-    let port: Int
+    /// The loopback port the proxy listens on.
+    public let port: Int
     private let schedule: [Fault]
     private let counter = Mutex<(next: Int, injected: Int, forwarded: Int)>((0, 0, 0))
     private let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
@@ -23,7 +25,7 @@ final class FlakyProxy: Sendable {
     private let upstream: Int
 
     /// Faults injected and requests forwarded so far.
-    var stats: (injected: Int, forwarded: Int) { counter.withLock { ($0.injected, $0.forwarded) } }
+    public var stats: (injected: Int, forwarded: Int) { counter.withLock { ($0.injected, $0.forwarded) } }
 
     private init(port: Int, upstream: Int, schedule: [Fault], server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>) {
         self.port = port
@@ -35,7 +37,8 @@ final class FlakyProxy: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
-    static func start(upstream: Int, schedule: [Fault]) async throws -> FlakyProxy {
+    /// Binds a loopback port; call `run()` in a task to serve.
+    public static func start(upstream: Int, schedule: [Fault]) async throws -> FlakyProxy {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -49,7 +52,7 @@ final class FlakyProxy: Sendable {
     }
 
     /// Serves until the task running it is cancelled.
-    func run() async {
+    public func run() async {
         _ = try? await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { inbound in
                 for try await connection in inbound {
@@ -59,7 +62,8 @@ final class FlakyProxy: Sendable {
         }
     }
 
-    func stop() async {
+    /// Closes the listener and the upstream client.
+    public func stop() async {
         try? await server.channel.close().get()
         try? await client.shutdown()
     }

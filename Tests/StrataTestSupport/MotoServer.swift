@@ -8,15 +8,16 @@ import StrataObjstore
 
 /// A `moto_server` (PyPI `moto[server]`) on a free loopback port, for tests against a real
 /// S3 API. Started per test and terminated by `stop()`.
-final class MotoServer: @unchecked Sendable {
+public final class MotoServer: @unchecked Sendable {
     // @unchecked: `process` is only touched by start/stop, which one test calls in sequence.
-    let port: Int
+    /// The loopback port moto listens on.
+    public let port: Int
     private let process: Process
 
-    enum StartError: Error, CustomStringConvertible {
+    public enum StartError: Error, CustomStringConvertible {
         case notInstalled
         case notReady(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .notInstalled:
                 return "moto_server not found in PATH; install it with `pip install 'moto[server]'` (the S3 tests need a real S3 API)"
@@ -32,7 +33,7 @@ final class MotoServer: @unchecked Sendable {
     }
 
     /// Finds `moto_server` in PATH, starts it, waits until it accepts connections.
-    static func start() async throws -> MotoServer {
+    public static func start() async throws -> MotoServer {
         guard let executable = findInPath("moto_server") else { throw StartError.notInstalled }
         let port = try freePort()
         let process = Process()
@@ -53,7 +54,7 @@ final class MotoServer: @unchecked Sendable {
 
     /// Kills the server. SIGKILL, not SIGTERM: children of the test runner inherit a signal
     /// mask with SIGTERM blocked, and moto keeps nothing worth a clean shutdown.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -61,7 +62,7 @@ final class MotoServer: @unchecked Sendable {
     }
 
     /// A config for `bucket` on this server, path style over plain HTTP.
-    func config(bucket: String, port overridePort: Int? = nil) -> S3Config {
+    public func config(bucket: String, port overridePort: Int? = nil) -> S3Config {
         var c = S3Config()
         c.endpoint = "127.0.0.1:\(overridePort ?? port)"
         c.bucketName = bucket
@@ -77,7 +78,8 @@ final class MotoServer: @unchecked Sendable {
         return c
     }
 
-    static func findInPath(_ name: String) -> String? {
+    /// The executable `name` in PATH, if any.
+    public static func findInPath(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         for dir in path.split(separator: ":") {
             let candidate = "\(dir)/\(name)"
@@ -88,7 +90,7 @@ final class MotoServer: @unchecked Sendable {
 }
 
 /// A port the kernel says is free right now (bind to 0, read it back, close).
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(fd) }
@@ -107,7 +109,8 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
-func canConnect(port: Int) -> Bool {
+/// Whether something accepts TCP connections on the loopback `port`.
+public func canConnect(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
@@ -121,7 +124,7 @@ func canConnect(port: Int) -> Bool {
 }
 
 /// Runs `body` with a fresh moto server and a created bucket, stopping everything afterwards.
-func withMotoBucket(
+public func withMotoBucket(
     bucket: String = "strata-test",
     configure: (inout S3Config) -> Void = { _ in },
     _ body: (S3Bucket, MotoServer) async throws -> Void

@@ -1,0 +1,284 @@
+import Foundation
+import Glibc
+import StrataBlocks
+import StrataBucketIndex
+import StrataModel
+import StrataObjstore
+
+/// Where cut blocks go and how long they stay on local disk.
+public struct BlockStorage: Sendable {
+    /// The object store blocks are shipped to (`<tenant>/<ULID>/…`).
+    public var bucket: any Bucket
+    /// `-blocks-storage.tsdb.retention-period`: a shipped block is removed from local disk once its
+    /// end is older than this (it must exceed `-querier.query-store-after`).
+    public var retentionPeriod: Duration
+    /// Called after blocks of a tenant were shipped and its bucket index updated, so an in-process
+    /// store-gateway can pick them up at once instead of at its next periodic sync.
+    public var onShipped: @Sendable (TenantID) async -> Void
+
+    /// Creates the settings.
+    public init(bucket: any Bucket, retentionPeriod: Duration, onShipped: @escaping @Sendable (TenantID) async -> Void = { _ in }) {
+        self.bucket = bucket
+        self.retentionPeriod = retentionPeriod
+        self.onShipped = onShipped
+    }
+}
+
+/// Why shipping blocks failed; the blocks stay local and are retried at the next ship interval.
+public enum ShipperError: Error, Sendable, CustomStringConvertible {
+    /// Uploading a block file failed.
+    case upload(tenant: TenantID, block: String, key: String, reason: String)
+    /// The block directory could not be read.
+    case localBlock(tenant: TenantID, block: String, reason: String)
+    /// The shipper file (`thanos.shipper.json`) could not be written.
+    case shipperFile(path: String, reason: String)
+    /// The tenant's bucket index could not be updated (the blocks are uploaded).
+    case bucketIndex(tenant: TenantID, reason: String)
+    /// The ingester has no object storage configured.
+    case noBucket
+
+    public var description: String {
+        switch self {
+        case .upload(let tenant, let block, let key, let reason):
+            return "uploading block \(block) of tenant \(tenant) failed at \(key): \(reason); the block stays on local disk and is retried every -blocks-storage.tsdb.ship-interval"
+        case .localBlock(let tenant, let block, let reason):
+            return "reading local block \(block) of tenant \(tenant) failed: \(reason)"
+        case .shipperFile(let path, let reason):
+            return "writing the shipper file \(path) failed: \(reason)"
+        case .bucketIndex(let tenant, let reason):
+            return "updating the bucket index of tenant \(tenant) failed: \(reason); it is rebuilt at the next shipment"
+        case .noBucket:
+            return "no object storage is configured for this ingester (-blocks-storage.backend)"
+        }
+    }
+}
+
+/// Thanos's shipper file, `<tenant dir>/thanos.shipper.json`: the blocks already uploaded.
+struct ShipperFile: Codable {
+    var version = 1
+    var uploaded: [String]
+}
+
+extension Ingester {
+    /// Name of the shipper file in each tenant directory (Thanos's and Mimir's name).
+    static let shipperFileName = "thanos.shipper.json"
+
+    /// Blocks of `tenant` already shipped according to its shipper file (empty when absent or
+    /// unreadable: re-uploading a block is harmless, skipping one is not).
+    func readShipperFile(tenant: TenantID) -> Set<String> {
+        let path = tenantDirectory(tenant) + "/" + Self.shipperFileName
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        guard let file = try? JSONDecoder().decode(ShipperFile.self, from: data) else {
+            logger.warning("unreadable shipper file; its blocks will be uploaded again", metadata: ["path": "\(path)"])
+            return []
+        }
+        return Set(file.uploaded)
+    }
+
+    /// Writes the shipper file atomically (temp file, fsync, rename).
+    func writeShipperFile(tenant: TenantID, uploaded: Set<String>) throws(ShipperError) {
+        let path = tenantDirectory(tenant) + "/" + Self.shipperFileName
+        do {
+            let data = try JSONEncoder().encode(ShipperFile(uploaded: uploaded.sorted()))
+            try writeFileAtomically(path: path, bytes: Array(data))
+        } catch {
+            throw .shipperFile(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Uploads every local block not shipped yet, `meta.json` last, then updates each tenant's
+    /// bucket index. Returns the number of blocks uploaded. A failed block stays local and
+    /// unshipped; the first error is thrown after every tenant was tried.
+    @discardableResult
+    public func shipBlocks() async throws(ShipperError) -> Int {
+        guard let storage = blockStorage else { return 0 }
+        let pending = localBlocks.withLock { map -> [TenantID: [LocalBlock]] in
+            map.compactMapValues { blocks in
+                let p = blocks.filter { !$0.shipped }
+                return p.isEmpty ? nil : p
+            }
+        }
+        var shippedCount = 0
+        var firstError: ShipperError?
+        for (tenant, blocks) in pending.sorted(by: { $0.key < $1.key }) {
+            var done: [String] = []
+            for local in blocks {
+                do throws(ShipperError) {
+                    try await upload(local, tenant: tenant, to: storage.bucket)
+                    done.append(local.ulid)
+                } catch {
+                    metrics.recordShipment(tenant: tenant, uploaded: 0, failed: 1)
+                    logger.error("shipping a block failed", metadata: ["user": "\(tenant)", "block": "\(local.ulid)", "err": "\(error)"])
+                    if firstError == nil { firstError = error }
+                }
+            }
+            guard !done.isEmpty else { continue }
+            let shippedNow = localBlocks.withLock { map -> Set<String> in
+                guard var list = map[tenant] else { return [] }
+                for i in list.indices where done.contains(list[i].ulid) { list[i].shipped = true }
+                map[tenant] = list
+                return Set(list.filter(\.shipped).map(\.ulid))
+            }
+            do throws(ShipperError) {
+                try writeShipperFile(tenant: tenant, uploaded: shippedNow)
+            } catch {
+                // The blocks are in the bucket; without the file they are uploaded again after a restart.
+                logger.error("could not record shipped blocks", metadata: ["user": "\(tenant)", "err": "\(error)"])
+                if firstError == nil { firstError = error }
+            }
+            shippedCount += done.count
+            metrics.recordShipment(tenant: tenant, uploaded: done.count, failed: 0)
+            logger.info("shipped blocks to the object store", metadata: ["user": "\(tenant)", "blocks": "\(done)"])
+            do throws(ShipperError) {
+                try await updateBucketIndex(tenant: tenant, bucket: storage.bucket)
+            } catch {
+                logger.error("updating the bucket index failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
+                if firstError == nil { firstError = error }
+            }
+            await storage.onShipped(tenant)
+        }
+        if let firstError { throw firstError }
+        return shippedCount
+    }
+
+    /// Uploads one block: chunk segments, index and tombstones, then `meta.json`, so a reader
+    /// that sees `meta.json` always finds the rest.
+    func upload(_ local: LocalBlock, tenant: TenantID, to bucket: any Bucket) async throws(ShipperError) {
+        let dir = local.block.directory
+        let files: [String]
+        do {
+            files = try Self.blockFiles(in: dir)
+        } catch {
+            throw .localBlock(tenant: tenant, block: local.ulid, reason: "\(error)")
+        }
+        let prefix = tenant.rawValue + "/" + local.ulid + "/"
+        for file in files {
+            let key = prefix + file
+            do {
+                try await bucket.upload(key, fromFile: dir + "/" + file)
+            } catch {
+                throw .upload(tenant: tenant, block: local.ulid, key: key, reason: "\(error)")
+            }
+        }
+    }
+
+    /// Relative paths of a block's files in upload order, `meta.json` last.
+    static func blockFiles(in dir: String) throws -> [String] {
+        let fm = FileManager.default
+        let chunks = try fm.contentsOfDirectory(atPath: dir + "/" + BlockFormat.chunksDirectoryName).sorted()
+            .map { BlockFormat.chunksDirectoryName + "/" + $0 }
+        var top = try fm.contentsOfDirectory(atPath: dir).filter {
+            $0 != BlockFormat.chunksDirectoryName && $0 != BlockFormat.metaFileName
+        }.sorted()
+        top.append(BlockFormat.metaFileName)
+        return chunks + top
+    }
+
+    /// Rebuilds `<tenant>/bucket-index.json.gz` from the bucket (reusing the previous index).
+    func updateBucketIndex(tenant: TenantID, bucket: any Bucket) async throws(ShipperError) {
+        let old: BucketIndex?
+        do {
+            old = try await BucketIndex.read(bucket: bucket, tenant: tenant)
+        } catch {
+            logger.warning("the bucket index is unreadable and is rebuilt from the bucket", metadata: ["user": "\(tenant)", "err": "\(error)"])
+            old = nil
+        }
+        do {
+            let now = Int64(Date().timeIntervalSince1970)
+            let index = try await BucketIndex.update(bucket: bucket, tenant: tenant, old: old, now: now)
+            try await index.write(bucket: bucket, tenant: tenant)
+        } catch {
+            throw .bucketIndex(tenant: tenant, reason: "\(error)")
+        }
+    }
+
+    /// `POST /ingester/flush`: cuts the whole head of each tenant (all tenants when `tenants` is
+    /// nil) into blocks and ships every unshipped block; returns once they are in the bucket.
+    /// As Mimir's forced compaction, the last block ends at each head's newest sample, so pushes
+    /// of newer samples go on during and after the flush; older ones are refused as too old.
+    @discardableResult
+    public func flush(tenants: Set<TenantID>? = nil) async throws(ShipperError) -> [TenantID: [BlockMeta]] {
+        guard blockStorage != nil else { throw .noBucket }
+        let cut = await maintenance.run { () -> [TenantID: [BlockMeta]] in
+            await runBlocking { self.cutBlocks(force: true, tenants: tenants) }
+        }
+        let result = await maintenance.run { () -> Result<Int, ShipperError> in
+            do throws(ShipperError) { return .success(try await self.shipBlocks()) } catch { return .failure(error) }
+        }
+        if case .failure(let error) = result { throw error }
+        return cut
+    }
+
+    /// The periodic cut: blocks for the ranges every head has moved past.
+    public func cutBlocksPeriodically() async {
+        guard blockStorage != nil else { return }
+        _ = await maintenance.run { () -> Int in
+            await runBlocking { self.cutBlocks(force: false) }.count
+        }
+    }
+
+    /// The periodic shipment: uploads unshipped blocks, then removes shipped blocks past retention.
+    public func shipAndExpirePeriodically() async {
+        guard blockStorage != nil else { return }
+        _ = await maintenance.run { () -> Int in
+            (try? await self.shipBlocks()) ?? 0
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        _ = await maintenance.run { () -> Int in
+            await runBlocking { self.removeExpiredBlocks(now: now) }
+        }
+    }
+}
+
+/// Runs blocking work (file writes, fsyncs) on a global dispatch queue so it does not occupy a
+/// thread of Swift's cooperative pool, which serves requests.
+func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: work()) }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file, fsynced, then renamed into place.
+func writeFileAtomically(path: String, bytes: [UInt8]) throws {
+    let tmp = path + ".tmp"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw IngesterFileError(path: tmp, operation: "open", code: errno) }
+    var written = 0
+    while written < bytes.count {
+        let n = bytes.withUnsafeBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return 0 }
+            return write(fd, base + written, raw.count - written)
+        }
+        if n < 0 {
+            if errno == EINTR { continue }
+            let code = errno
+            close(fd)
+            throw IngesterFileError(path: tmp, operation: "write", code: code)
+        }
+        written += n
+    }
+    guard fsync(fd) == 0 else {
+        let code = errno
+        close(fd)
+        throw IngesterFileError(path: tmp, operation: "fsync", code: code)
+    }
+    close(fd)
+    guard rename(tmp, path) == 0 else { throw IngesterFileError(path: path, operation: "rename", code: errno) }
+}
+
+/// Runs operations one after another, in the order they were submitted, even when they await:
+/// cutting and shipping must not interleave between the periodic loop and a flush request.
+actor SerialQueue {
+    private var tail: Task<Void, Never>?
+
+    /// Runs `operation` after every operation submitted before it has finished.
+    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T {
+        let previous = tail
+        let task = Task { () async -> T in
+            await previous?.value
+            return await operation()
+        }
+        tail = Task { _ = await task.value }
+        return await task.value
+    }
+}

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import StrataModel
+
+/// The querier's view of one tenant's data: recent samples from the ingesters, older ones from
+/// the store-gateways, merged into one `Queryable` for PromQL and the series/label endpoints.
+///
+/// The split follows Mimir: ingesters are asked only for the part of a query newer than
+/// `-querier.query-ingesters-within`, store-gateways only for the part older than
+/// `-querier.query-store-after`. The two windows overlap (13h and 12h by default) so that a block
+/// the store-gateways have not discovered yet is still served by the ingester that cut it; the
+/// samples both return are deduplicated when the series are merged.
+public struct SplitQueryable: Queryable {
+    /// Where recent data lives (the ingesters), if any in this process.
+    public let ingesters: (any Queryable)?
+    /// Where blocks are served from (the store-gateways), if any.
+    public let store: (any Queryable)?
+    /// Ingesters are queried only for samples newer than now minus this; zero means always.
+    public let queryIngestersWithin: Duration
+    /// Store-gateways are queried only for samples older than now minus this; zero means always.
+    public let queryStoreAfter: Duration
+    /// Wall clock in milliseconds (a parameter so tests can fix it).
+    public let now: @Sendable () -> Int64
+
+    /// Creates the split over `ingesters` and `store`.
+    public init(ingesters: (any Queryable)?, store: (any Queryable)?, queryIngestersWithin: Duration,
+                queryStoreAfter: Duration, now: @escaping @Sendable () -> Int64 = SplitQueryable.wallClockMilliseconds) {
+        self.ingesters = ingesters
+        self.store = store
+        self.queryIngestersWithin = queryIngestersWithin
+        self.queryStoreAfter = queryStoreAfter
+        self.now = now
+    }
+
+    /// The current time in Unix milliseconds.
+    @Sendable public static func wallClockMilliseconds() -> Int64 {
+        let d = Duration.realtimeNow
+        return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The time ranges each side is asked for; nil when a side is not asked at all.
+    public func ranges(minTime: Int64, maxTime: Int64) -> (ingesters: ClosedRange<Int64>?, store: ClosedRange<Int64>?) {
+        guard minTime <= maxTime else { return (nil, nil) }
+        let t = now()
+        var ingesterRange: ClosedRange<Int64>? = nil
+        if ingesters != nil {
+            var lo = minTime
+            if queryIngestersWithin > .zero { lo = Swift.max(lo, t - Self.milliseconds(queryIngestersWithin)) }
+            if lo <= maxTime { ingesterRange = lo...maxTime }
+        }
+        var storeRange: ClosedRange<Int64>? = nil
+        if store != nil {
+            var hi = maxTime
+            if queryStoreAfter > .zero { hi = Swift.min(hi, t - Self.milliseconds(queryStoreAfter)) }
+            if minTime <= hi { storeRange = minTime...hi }
+        }
+        return (ingesterRange, storeRange)
+    }
+
+    /// Series from both sides, merged by labels.
+    public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+        let (ir, sr) = ranges(minTime: request.minTime, maxTime: request.maxTime)
+        async let fromIngesters: [QuerySeries] = {
+            guard let ingesters, let ir else { return [] }
+            return try await ingesters.select(SelectRequest(tenant: request.tenant, minTime: ir.lowerBound,
+                                                            maxTime: ir.upperBound, matchers: request.matchers))
+        }()
+        async let fromStore: [QuerySeries] = {
+            guard let store, let sr else { return [] }
+            return try await store.select(SelectRequest(tenant: request.tenant, minTime: sr.lowerBound,
+                                                        maxTime: sr.upperBound, matchers: request.matchers))
+        }()
+        // Ingester chunks first: where both hold a timestamp, the ingester's sample wins.
+        return SeriesMerge.merge([try await fromIngesters, try await fromStore])
+    }
+
+    /// Label names from both sides.
+    public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (ir, sr) = ranges(minTime: minTime, maxTime: maxTime)
+        async let a: [String] = {
+            guard let ingesters, let ir else { return [] }
+            return try await ingesters.labelNames(tenant: tenant, minTime: ir.lowerBound, maxTime: ir.upperBound, matchers: matchers)
+        }()
+        async let b: [String] = {
+            guard let store, let sr else { return [] }
+            return try await store.labelNames(tenant: tenant, minTime: sr.lowerBound, maxTime: sr.upperBound, matchers: matchers)
+        }()
+        return SeriesMerge.mergeStrings([try await a, try await b])
+    }
+
+    /// Label values from both sides.
+    public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (ir, sr) = ranges(minTime: minTime, maxTime: maxTime)
+        async let a: [String] = {
+            guard let ingesters, let ir else { return [] }
+            return try await ingesters.labelValues(tenant: tenant, name: name, minTime: ir.lowerBound, maxTime: ir.upperBound, matchers: matchers)
+        }()
+        async let b: [String] = {
+            guard let store, let sr else { return [] }
+            return try await store.labelValues(tenant: tenant, name: name, minTime: sr.lowerBound, maxTime: sr.upperBound, matchers: matchers)
+        }()
+        return SeriesMerge.mergeStrings([try await a, try await b])
+    }
+
+    static func milliseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension Duration {
+    /// Time since the Unix epoch from the realtime clock.
+    static var realtimeNow: Duration {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
+    }
+}

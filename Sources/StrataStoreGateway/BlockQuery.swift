@@ -1,0 +1,174 @@
+import StrataBlocks
+import StrataModel
+
+/// One query's reads of one block: postings, series entries and chunks, each served from the
+/// caches when possible, otherwise prefetched in batches of ranged GETs and decoded by the
+/// block module's own decoders over per-query sparse sources.
+///
+/// The sources hold only what this query fetched and are dropped with it; what is worth keeping
+/// goes to the caches.
+struct BlockQuery: Sendable {
+    let cacheID: Int
+    let opened: OpenedBlock
+    let fetcher: RangeFetcher
+    let caches: QueryCaches
+    let decoder: FetchingDecoder
+    let indexSource: SparseByteSource
+    let index: IndexReader
+    let segmentSources: [SparseByteSource]
+    let chunkReader: ChunkReader
+    /// Every source by object key, for the decoder to route missing ranges.
+    let sources: [String: SparseByteSource]
+
+    init(cacheID: Int, opened: OpenedBlock, fetcher: RangeFetcher, caches: QueryCaches) throws(StoreGatewayError) {
+        self.cacheID = cacheID
+        self.opened = opened
+        self.fetcher = fetcher
+        self.caches = caches
+        decoder = FetchingDecoder(fetcher: fetcher, tenant: opened.keys.tenant, block: opened.keys.id)
+        indexSource = opened.indexSource()
+        segmentSources = opened.segmentSources()
+        do {
+            index = try opened.index.replacingSource(indexSource)
+            chunkReader = try ChunkReader(segments: segmentSources)
+        } catch {
+            throw .block(tenant: opened.keys.tenant, block: opened.keys.id, error)
+        }
+        var all: [String: SparseByteSource] = [indexSource.name: indexSource]
+        for s in segmentSources { all[s.name] = s }
+        sources = all
+    }
+
+    /// Series of the block matching `matchers` with chunks overlapping `[mint, maxt]`, in label
+    /// order, with only those chunks (as `BlockReader.select`).
+    func select(matchers: [LabelMatcher], minTime mint: Int64, maxTime maxt: Int64) async throws(StoreGatewayError) -> [QuerySeries] {
+        let refs = try await postings(matching: matchers)
+        if refs.isEmpty { return [] }
+        let entries = try await series(refs)
+        var wanted: [ChunkMeta] = []
+        var spans: [Range<Int>] = []
+        spans.reserveCapacity(entries.count)
+        for entry in entries {
+            let start = wanted.count
+            for meta in entry.chunks where meta.maxTime >= mint && meta.minTime <= maxt { wanted.append(meta) }
+            spans.append(start..<wanted.count)
+        }
+        let chunks = try await self.chunks(wanted)
+        var out: [QuerySeries] = []
+        for (entry, span) in zip(entries, spans) where !span.isEmpty {
+            out.append(QuerySeries(labels: entry.labels, chunks: Array(chunks[span])))
+        }
+        return out
+    }
+
+    /// Label names of the series matching `matchers`; every name of the block if there are none.
+    func labelNames(matchers: [LabelMatcher]) async throws(StoreGatewayError) -> [String] {
+        if matchers.isEmpty { return index.labelNames }
+        var names = Set<String>()
+        for entry in try await series(try await postings(matching: matchers)) {
+            for label in entry.labels { names.insert(label.name) }
+        }
+        return Array(names)
+    }
+
+    /// Values of `name` among the series matching `matchers`; all of them if there are none.
+    func labelValues(name: String, matchers: [LabelMatcher]) async throws(StoreGatewayError) -> [String] {
+        if matchers.isEmpty { return index.labelValues(name) }
+        var values = Set<String>()
+        for entry in try await series(try await postings(matching: matchers)) {
+            if let v = entry.labels[name] { values.insert(v) }
+        }
+        return Array(values)
+    }
+
+    /// Series references matching `matchers`: the postings lists they need come from the cache
+    /// or one batch of ranged GETs, then `IndexReader.postings(matching:)` combines them.
+    func postings(matching matchers: [LabelMatcher]) async throws(StoreGatewayError) -> [SeriesRef] {
+        let planned = index.postingsRanges(matching: matchers)
+        var missing: [Range<Int>] = []
+        for range in planned {
+            if case .postings(let bytes)? = caches.index.get(.postings(block: cacheID, offset: range.lowerBound), kind: QueryCaches.postingsKind),
+               bytes.count == range.count {
+                indexSource.add(bytes, at: range.lowerBound)
+            } else {
+                missing.append(range)
+            }
+        }
+        try await fetcher.fill(indexSource, key: indexSource.name, ranges: missing)
+        for range in missing {
+            guard let bytes = try? indexSource.read(range) else { continue }
+            caches.index.put(.postings(block: cacheID, offset: range.lowerBound), .postings(bytes), cost: bytes.count, kind: QueryCaches.postingsKind)
+        }
+        let index = self.index
+        return try await decoder.decode(sources) { () throws(BlockError) in try index.postings(matching: matchers) }
+    }
+
+    /// The series entries of `refs`, in the same order.
+    func series(_ refs: [SeriesRef]) async throws(StoreGatewayError) -> [IndexSeries] {
+        var result = [IndexSeries?](repeating: nil, count: refs.count)
+        var missing: [Int] = []
+        for (i, ref) in refs.enumerated() {
+            if case .series(let entry)? = caches.index.get(.series(block: cacheID, ref: ref), kind: QueryCaches.seriesKind) {
+                result[i] = entry
+            } else {
+                missing.append(i)
+            }
+        }
+        if !missing.isEmpty {
+            // An entry is read from its start with the decoder's read-ahead; entries are in
+            // reference order, so neighbours merge into few GETs.
+            let size = indexSource.size
+            let ranges = missing.compactMap { i -> Range<Int>? in
+                let offset = Int(refs[i]) * BlockFormat.seriesAlignment
+                return offset < size ? offset..<min(size, offset + IndexReader.seriesReadAhead) : nil
+            }
+            try await fetcher.fill(indexSource, key: indexSource.name, ranges: ranges)
+            let index = self.index
+            let decoded = try await decoder.decodeEach(missing.map { refs[$0] }, sources) { (ref: SeriesRef) throws(BlockError) in
+                try index.series(ref)
+            }
+            for (i, entry) in zip(missing, decoded) {
+                result[i] = entry
+                caches.index.put(.series(block: cacheID, ref: refs[i]), .series(entry), cost: QueryCaches.cost(of: entry), kind: QueryCaches.seriesKind)
+            }
+        }
+        return result.compactMap { $0 }
+    }
+
+    /// The chunks of `metas`, in the same order.
+    func chunks(_ metas: [ChunkMeta]) async throws(StoreGatewayError) -> [EncodedChunk] {
+        var result = [EncodedChunk?](repeating: nil, count: metas.count)
+        var missing: [Int] = []
+        for (i, meta) in metas.enumerated() {
+            if let chunk = caches.chunks.get(ChunkCacheKey(block: cacheID, ref: meta.ref.rawValue), kind: QueryCaches.chunkKind) {
+                result[i] = chunk
+            } else {
+                missing.append(i)
+            }
+        }
+        if !missing.isEmpty {
+            var perSegment: [Int: [Range<Int>]] = [:]
+            for i in missing {
+                let ref = metas[i].ref
+                guard ref.segment < segmentSources.count else { continue }
+                let size = segmentSources[ref.segment].size
+                guard ref.offset < size else { continue }
+                perSegment[ref.segment, default: []].append(ref.offset..<min(size, ref.offset + ChunkReader.readAhead))
+            }
+            for (segment, ranges) in perSegment.sorted(by: { $0.key < $1.key }) {
+                let source = segmentSources[segment]
+                try await fetcher.fill(source, key: source.name, ranges: ranges)
+            }
+            let reader = chunkReader
+            let decoded = try await decoder.decodeEach(missing.map { metas[$0] }, sources) { (meta: ChunkMeta) throws(BlockError) in
+                try reader.chunk(meta)
+            }
+            for (i, chunk) in zip(missing, decoded) {
+                result[i] = chunk
+                caches.chunks.put(ChunkCacheKey(block: cacheID, ref: metas[i].ref.rawValue), chunk,
+                                  cost: chunk.data.count + QueryCaches.chunkOverhead, kind: QueryCaches.chunkKind)
+            }
+        }
+        return result.compactMap { $0 }
+    }
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Bytes per sample in the bucket: the same simulated fleet loaded into Strata and Prometheus.
+#
+# Starts Strata (filesystem bucket) and Prometheus (remote-write receiver, admin API), loads the
+# same samples into both (strata-loadgen query-bench -load-only: identical request bodies, in
+# time order), then flushes Strata (POST /ingester/flush: every sample into 2h blocks in the
+# bucket) and snapshots Prometheus (its head written as a block). Prints the bytes per sample of
+# both: all block files (index, chunks, meta.json, tombstones) divided by the samples loaded.
+#
+# Environment (defaults in brackets):
+#   SERIES [10000]  SPAN [6h]  INTERVAL [15s]
+#   SCRATCH [.build]   SKIP_BUILD  reuse binaries in $SCRATCH/release
+#   PROMETHEUS_BINARY [/usr/bin/prometheus]   STRATA_PORT [18082]  PROM_PORT [19092]   KEEP=1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SERIES=${SERIES:-10000}
+SPAN=${SPAN:-6h}
+INTERVAL=${INTERVAL:-15s}
+SCRATCH=${SCRATCH:-.build}
+PROMETHEUS=${PROMETHEUS_BINARY:-/usr/bin/prometheus}
+STRATA_PORT=${STRATA_PORT:-18082}
+PROM_PORT=${PROM_PORT:-19092}
+
+if [ -z "${SKIP_BUILD:-}" ]; then
+    swift build -c release --scratch-path "$SCRATCH" --product strata
+    swift build -c release --scratch-path "$SCRATCH" --product strata-loadgen
+fi
+BIN="$SCRATCH/release"
+WORK=$(mktemp -d /tmp/bucket-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "bucket-bench: data kept in $WORK"; fi
+}
+trap cleanup EXIT
+
+"$BIN/strata" -target=all -server.http-listen-address=127.0.0.1 -server.http-listen-port="$STRATA_PORT" \
+    -blocks-storage.tsdb.dir="$WORK/strata" -blocks-storage.filesystem.dir="$WORK/bucket" \
+    -blocks-storage.bucket-store.sync-dir="$WORK/sync" \
+    -distributor.ingestion-rate-limit=1000000000 -distributor.ingestion-burst-size=1000000000 \
+    -ingester.max-global-series-per-user=100000000 -log.level=warn >"$WORK/strata.log" 2>&1 &
+PIDS+=("$!")
+printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
+"$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver --web.enable-admin-api \
+    --log.level=warn >"$WORK/prometheus.log" 2>&1 &
+PIDS+=("$!")
+for url in "http://127.0.0.1:$STRATA_PORT/ready" "http://127.0.0.1:$PROM_PORT/-/ready"; do
+    for _ in $(seq 1 300); do curl -sf -o /dev/null "$url" && break; sleep 0.2; done
+    curl -sf -o /dev/null "$url" || { echo "bucket-bench: $url not ready" >&2; cat "$WORK"/*.log >&2; exit 1; }
+done
+
+case "$INTERVAL" in
+    *m) INTERVAL_S=$(( ${INTERVAL%m} * 60 )) ;;
+    *s) INTERVAL_S=${INTERVAL%s} ;;
+    *) echo "bucket-bench: INTERVAL must be like 15s or 1m" >&2; exit 2 ;;
+esac
+END=$(( $(date +%s) / INTERVAL_S * INTERVAL_S ))
+"$BIN/strata-loadgen" query-bench -strata "http://127.0.0.1:$STRATA_PORT" -prometheus "http://127.0.0.1:$PROM_PORT" \
+    -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only | tee "$WORK/load.txt"
+SAMPLES=$(grep -o '[0-9,]* samples to each server' "$WORK/load.txt" | tail -1 | tr -d , | cut -d' ' -f1)
+
+curl -sf -X POST "http://127.0.0.1:$STRATA_PORT/ingester/flush" -o /dev/null -w 'bucket-bench: strata flush %{http_code} in %{time_total}s\n'
+curl -sf -X POST "http://127.0.0.1:$PROM_PORT/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json"
+SNAP=$(sed -E 's/.*"name":"([^"]+)".*/\1/' "$WORK/snapshot.json")
+
+STRATA_BYTES=$(find "$WORK/bucket/bench" -mindepth 2 -type f ! -name 'bucket-index.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
+STRATA_CHUNKS=$(find "$WORK/bucket/bench" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+STRATA_BLOCKS=$(find "$WORK/bucket/bench" -mindepth 1 -maxdepth 1 -type d | wc -l)
+PROM_BYTES=$(find "$WORK/prometheus/snapshots/$SNAP" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+PROM_CHUNKS=$(find "$WORK/prometheus/snapshots/$SNAP" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+PROM_BLOCKS=$(find "$WORK/prometheus/snapshots/$SNAP" -mindepth 1 -maxdepth 1 -type d | wc -l)
+echo "bucket-bench: $SAMPLES samples ($SERIES series, $SPAN at $INTERVAL)"
+awk -v s="$SAMPLES" -v a="$STRATA_BYTES" -v ac="$STRATA_CHUNKS" -v ab="$STRATA_BLOCKS" \
+    -v p="$PROM_BYTES" -v pc="$PROM_CHUNKS" -v pb="$PROM_BLOCKS" 'BEGIN {
+    printf "| store | blocks | bytes | bytes/sample | chunks only |\n| --- | --- | --- | --- | --- |\n"
+    printf "| Strata bucket | %d | %d | %.3f | %.3f |\n", ab, a, a / s, ac / s
+    printf "| Prometheus snapshot | %d | %d | %.3f | %.3f |\n", pb, p, p / s, pc / s
+}'
