@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(
             name: "StrataIntegrationTests",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport",
+                "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport", "StrataBlocks", "StrataChunks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

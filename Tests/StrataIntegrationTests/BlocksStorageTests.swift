@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import StrataBlocks
+import StrataChunks
 import StrataModel
 import StrataObjstore
 import StrataTestSupport
@@ -134,6 +136,26 @@ struct BlocksStorageTests {
         ]
     }
 
+    /// Writes a one-series block of `metric` (an hour of samples from `at`) under `dir`.
+    static func writeBlock(metric: String, at: Int64, in dir: URL) throws -> URL {
+        var chunk = XORChunk()
+        for i in 0..<60 { chunk.append(timestamp: at + Int64(i) * minute, value: Double(i)) }
+        let labels = Labels(["__name__": metric, "job": "blocks"])
+        let meta = try BlockWriter.write(parentDirectory: dir.path, series: [BlockSeries(labels: labels, chunks: [chunk.encoded()])])
+        return dir.appendingPathComponent(meta.ulid)
+    }
+
+    /// Relative paths of the files under `dir`.
+    static func files(in dir: String) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let path = walker.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir + "/" + path, isDirectory: &isDir), !isDir.boolValue { out.append(path) }
+        }
+        return out.sorted()
+    }
+
     /// ULIDs of complete blocks (with meta.json) of the tenant in the bucket.
     static func blocksInBucket(_ bucket: any Bucket) async throws -> [String] {
         let listing = try await bucket.list(prefix: tenant + "/", delimiter: "/")
@@ -220,12 +242,24 @@ struct BlocksStorageTests {
             try await dataset.verifyRawSamples(server: server, client: client)
             #expect(server.terminate() == 0)
 
+            // A half-uploaded block (everything but meta.json, as an interrupted shipper leaves it)
+            // holding a metric of its own: it must stay invisible.
+            let partial = try Self.writeBlock(metric: "blocks_test_half_uploaded", at: dataset.start, in: disk)
+            for file in try Self.files(in: partial.path) where file != "meta.json" {
+                try await direct.upload(Self.tenant + "/" + partial.lastPathComponent + "/" + file,
+                                        fromFile: partial.path + "/" + file)
+            }
+
             // A fresh process reading the same bucket directly (no faults) sees the same samples.
             let fresh = try makeTempDirectory("strata-blocks-faults-b")
             defer { try? FileManager.default.removeItem(at: fresh) }
             let reader = try StrataProcess(dataDirectory: fresh, extraArguments: Self.s3Arguments(moto.config(bucket: "strata-faults")))
             try await reader.waitUntilReady(client: client)
             try await dataset.verifyRawSamples(server: reader, client: client)
+            let hidden = try await remoteRead(client: client, baseURL: reader.baseURL, tenant: Self.tenant,
+                                              matchers: [WireMatcher(type: .equal, name: "__name__", value: "blocks_test_half_uploaded")],
+                                              start: dataset.start - Self.hour, end: dataset.end)
+            #expect(hidden.isEmpty, "a block without meta.json was served: \(hidden.count) series")
             #expect(reader.terminate() == 0)
         } catch {
             proxyTask.cancel()
@@ -302,6 +336,27 @@ struct PromtoolBlocksTests {
                                               matchers: [WireMatcher(type: .regexMatch, name: "__name__", value: "om_.*")],
                                               start: start, end: end)
             #expect(result.count == expected.count, "series: \(result.count) of \(expected.count); log:\n\(server.log())")
+            // The query API returns the same samples: a range selector over the whole span.
+            var components = URLComponents(string: server.baseURL + "/prometheus/api/v1/query")
+            components?.queryItems = [URLQueryItem(name: "query", value: "{__name__=~\"om_.*\"}[6h1s]"),
+                                      URLQueryItem(name: "time", value: String(Double(end) / 1000))]
+            var request = HTTPClientRequest(url: components?.url?.absoluteString ?? "")
+            request.headers.add(name: "X-Scope-OrgID", value: tenant)
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 1 << 26)
+            #expect(response.status == .ok)
+            let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+            let matrix = ((json?["data"] as? [String: Any])?["result"] as? [[String: Any]]) ?? []
+            #expect(matrix.count == expected.count, "query API series: \(matrix.count) of \(expected.count)")
+            for entry in matrix {
+                let metric = (entry["metric"] as? [String: String]) ?? [:]
+                let values = (entry["values"] as? [[Any]]) ?? []
+                let got = values.compactMap { pair -> Sample? in
+                    guard pair.count == 2, let t = pair[0] as? Double, let v = (pair[1] as? String).flatMap(Double.init) else { return nil }
+                    return Sample(timestamp: Int64((t * 1000).rounded()), value: v)
+                }
+                #expect(got == expected[Labels(metric)], "query API \(metric): \(got.count) samples")
+            }
             for ts in result {
                 let want = expected[ts.labels] ?? []
                 #expect(ts.samples.count == want.count && ts.samples == want, "\(ts.labels): \(ts.samples.count) samples, want \(want.count)")
