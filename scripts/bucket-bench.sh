@@ -59,11 +59,14 @@ case "$INTERVAL" in
 esac
 END=$(( $(date +%s) / INTERVAL_S * INTERVAL_S ))
 "$BIN/strata-loadgen" query-bench -strata "http://127.0.0.1:$STRATA_PORT" -prometheus "http://127.0.0.1:$PROM_PORT" \
-    -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only | tee "$WORK/load.txt"
-SAMPLES=$(grep -o '[0-9,]* samples to each server' "$WORK/load.txt" | tail -1 | tr -d , | cut -d' ' -f1)
+    -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only 2>&1 | grep -v "^load:" | tee "$WORK/load.txt"
+SAMPLES=$(grep -o 'loaded [0-9,]* samples' "$WORK/load.txt" | tail -1 | tr -d , | cut -d' ' -f2)
 
-curl -sf -X POST "http://127.0.0.1:$STRATA_PORT/ingester/flush" -o /dev/null -w 'bucket-bench: strata flush %{http_code} in %{time_total}s\n'
-curl -sf -X POST "http://127.0.0.1:$PROM_PORT/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json"
+code=$(curl -s -X POST "http://127.0.0.1:$STRATA_PORT/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code} %{time_total}')
+echo "bucket-bench: strata flush: HTTP $code s"
+[ "${code%% *}" = 204 ] || { echo "bucket-bench: flush failed: $(cat "$WORK/flush.txt")" >&2; tail -20 "$WORK/strata.log" >&2; exit 1; }
+curl -s -X POST "http://127.0.0.1:$PROM_PORT/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json" \
+    || { echo "bucket-bench: Prometheus snapshot failed" >&2; exit 1; }
 SNAP=$(sed -E 's/.*"name":"([^"]+)".*/\1/' "$WORK/snapshot.json")
 
 STRATA_BYTES=$(find "$WORK/bucket/bench" -mindepth 2 -type f ! -name 'bucket-index.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
