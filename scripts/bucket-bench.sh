@@ -57,7 +57,9 @@ case "$INTERVAL" in
     *s) INTERVAL_S=${INTERVAL%s} ;;
     *) echo "bucket-bench: INTERVAL must be like 15s or 1m" >&2; exit 2 ;;
 esac
-END=$(( $(date +%s) / INTERVAL_S * INTERVAL_S ))
+# The data ends one scrape before a 2 h boundary, so SPAN (a multiple of 2 h) fills whole block
+# ranges in both stores and they write the same number of blocks.
+END=$(( $(date +%s) / 7200 * 7200 - INTERVAL_S ))
 "$BIN/strata-loadgen" query-bench -strata "http://127.0.0.1:$STRATA_PORT" -prometheus "http://127.0.0.1:$PROM_PORT" \
     -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only 2>&1 | grep -v "^load:" | tee "$WORK/load.txt"
 SAMPLES=$(grep -o 'loaded [0-9,]* samples' "$WORK/load.txt" | tail -1 | tr -d , | cut -d' ' -f2)
