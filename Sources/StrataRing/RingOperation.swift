@@ -1,0 +1,26 @@
+/// What a replication set is looked up for; decides which instance states may serve it.
+///
+/// Mimir's semantics: writes go only to `ACTIVE` instances that are not read-only; reads may also
+/// use `LEAVING` instances, which still hold data while they hand over.
+public enum RingOperation: Sendable, Hashable {
+    /// A write (distributor → ingester push).
+    case write
+    /// A read (querier → ingester or store-gateway).
+    case read
+
+    /// The states an instance must be in to take part in this operation.
+    public var allowedStates: Set<InstanceState> {
+        switch self {
+        case .write: [.active]
+        case .read: [.active, .leaving]
+        }
+    }
+
+    /// Whether `instance`'s state (and read-only flag, for writes) allows this operation.
+    public func allows(_ instance: InstanceDesc) -> Bool {
+        switch self {
+        case .write: instance.state == .active && !instance.readOnly
+        case .read: instance.state == .active || instance.state == .leaving
+        }
+    }
+}

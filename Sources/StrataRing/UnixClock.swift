@@ -1,0 +1,9 @@
+import Foundation
+
+/// The wall clock in whole Unix seconds, the resolution of ring heartbeats.
+public enum UnixClock {
+    /// Now, in Unix seconds.
+    @Sendable public static func now() -> Int64 {
+        Int64(Date().timeIntervalSince1970)
+    }
+}
