@@ -128,6 +128,8 @@ public struct ServerComponents: Sendable {
         let config = self.config
         let registry = self.registry
         let runtimeConfig = self.runtimeConfig
+        let gatewayMetrics = storeGateway.map { _ in StoreGatewayMetrics(factory: metricsFactory) }
+        let gateway = storeGateway
         let tenant = (try? TenantID(validating: config.noAuthTenant)) ?? .anonymous
         var api = StrataAPI(
             tenants: TenantResolver(multitenancyEnabled: config.multitenancyEnabled, noAuthTenant: tenant),
@@ -152,6 +154,7 @@ public struct ServerComponents: Sendable {
             },
             metricsText: {
                 ingester?.collectMetrics()
+                if let gateway, let gatewayMetrics { gatewayMetrics.publish(gateway.stats) }
                 if let runtimeConfig {
                     registry.makeGauge(descriptor: MetricNameDescriptor(
                         namespace: "strata", subsystem: "runtime_config", metricName: "last_reload", unitName: "successful",

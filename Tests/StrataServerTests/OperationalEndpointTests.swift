@@ -34,7 +34,8 @@ import Testing
                 let text = String(buffer: r.body)
                 for name in ["strata_distributor_received_samples_total", "strata_ingester_memory_series",
                              "strata_ingester_tsdb_head_series", "strata_ingester_tsdb_wal_written_bytes_total",
-                             "strata_request_duration_seconds_bucket"] {
+                             "strata_request_duration_seconds_bucket", "strata_bucket_store_blocks_loaded",
+                             "strata_store_index_cache_requests_total"] {
                     #expect(text.contains(name), "missing \(name) in /metrics")
                 }
                 #expect(text.contains("route=\"api_v1_push\""))
