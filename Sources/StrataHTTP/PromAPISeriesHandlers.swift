@@ -73,7 +73,7 @@ extension PromAPIHandler {
         var name = PromAPIParams.unescapePath(Substring(rawName)) ?? rawName
         if name.hasPrefix("U__") { name = Self.unescapeLabelName(name) }
         guard Self.isLegacyLabelName(name) else {
-            throw PromAPIError(.badData, "invalid label name: \(PromAPITime.goQuote(name))")
+            throw PromAPIError(.badData, "invalid label name: \(goQuote(name))")
         }
         let limit = try PromAPITime.parseLimit(params.value("limit"))
         let (start, end) = try timeRange(params)

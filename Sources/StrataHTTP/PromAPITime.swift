@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Timestamps, durations and limits of Prometheus API parameters, with Prometheus's error texts.
 enum PromAPITime {
     /// Prometheus's `MinTime`: the earliest time its API can print (year -292273086), in ms.
@@ -193,27 +195,5 @@ enum PromAPITime {
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
-    }
-
-    /// `s` quoted as Go's `%q` quotes it, for the ASCII text parameters carry.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" : "") + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Prometheus's `checkAST`: value-type rules for operators, aggregations and calls, run after a
 /// successful parse. It also normalises vector matching as Prometheus does (dropped unless both
 /// sides are instant vectors; many-to-many for set operators).
