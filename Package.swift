@@ -131,6 +131,18 @@ let package = Package(
             dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The hash ring: tokens, instance states, replication sets, KV store (in-memory, etcd v3), lifecycler.
+        .target(
+            name: "StrataRing",
+            dependencies: [
+                "StrataModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The querier's merge of ingesters (recent) and store-gateways (blocks) into one Queryable.
         .target(name: "StrataQuerier", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
@@ -180,6 +192,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataRingTests",
+            dependencies: [
+                "StrataModel", "StrataRing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -185,7 +185,7 @@ public final class EtcdKV: RingKV {
         let body: [String: Any] = [
             "create_request": ["key": EtcdBase64.encode(fullKey), "start_revision": String(revision)]
         ]
-        let (response, endpoint) = try await open("/v3/watch", body: body, deadline: .distantFuture)
+        let (response, endpoint) = try await open("/v3/watch", body: body, timeout: nil)
         var splitter = JSONObjectSplitter()
         for try await chunk in response.body {
             let objects: [[UInt8]]
@@ -230,8 +230,7 @@ public final class EtcdKV: RingKV {
 
     /// Sends a unary request and decodes the answer; returns the endpoint that answered.
     private func call<Response: Decodable>(_ path: String, body: [String: Any]) async throws -> (Response, String) {
-        let deadline = NIODeadline.now() + EtcdKV.timeAmount(config.requestTimeout)
-        let (response, endpoint) = try await open(path, body: body, deadline: deadline)
+        let (response, endpoint) = try await open(path, body: body, timeout: config.requestTimeout)
         let bytes: ByteBuffer
         do {
             bytes = try await response.body.collect(upTo: JSONObjectSplitter.defaultMaxObjectBytes)
@@ -248,8 +247,9 @@ public final class EtcdKV: RingKV {
     }
 
     /// Sends a POST to each endpoint in turn, starting with the preferred one, until one answers
-    /// with a 2xx; a 4xx is the request's fault and is not retried elsewhere.
-    private func open(_ path: String, body: [String: Any], deadline: NIODeadline) async throws -> (HTTPClientResponse, String) {
+    /// with a 2xx; a 4xx is the request's fault and is not retried elsewhere. Each endpoint gets
+    /// the full `timeout` (nil: no limit, for watches), so a hung endpoint does not starve the next.
+    private func open(_ path: String, body: [String: Any], timeout: Duration?) async throws -> (HTTPClientResponse, String) {
         let payload = try JSONSerialization.data(withJSONObject: body)
         let start = preferredEndpoint.withLock { $0 }
         var failures: [String] = []
@@ -262,6 +262,7 @@ public final class EtcdKV: RingKV {
             request.body = .bytes(ByteBuffer(bytes: payload))
             let response: HTTPClientResponse
             do {
+                let deadline = timeout.map { NIODeadline.now() + EtcdKV.timeAmount($0) } ?? .distantFuture
                 response = try await client.execute(request, deadline: deadline, logger: logger)
             } catch {
                 if Task.isCancelled { throw CancellationError() }

@@ -3,7 +3,8 @@ import Synchronization
 /// A ring KV store inside one process (Mimir's `inmemory` store), for `-target=all` and tests.
 ///
 /// All roles of the process share one instance. `cas` runs `update` under the store's lock, so
-/// it never conflicts; watchers get the latest value of their key after every change.
+/// it never conflicts (and `update` must not call back into the store); watchers get the latest
+/// value of their key after every change.
 public final class InMemoryKV: RingKV {
     private struct Entry {
         var value: [UInt8]

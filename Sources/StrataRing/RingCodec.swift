@@ -5,78 +5,95 @@ import Foundation
 /// The layout is described in `docs/format/ring.md`. Decoding never traps: bytes that are not a
 /// ring of a known format version become `RingError.corruptValue`.
 public enum RingCodec {
-    /// The format version written into every value; decoding refuses newer versions.
+    /// The format version written into every value; decoding refuses other versions.
     public static let formatVersion = 1
 
     /// Encodes `ring` as compact JSON with sorted keys (stable bytes for equal rings).
     public static func encode(_ ring: RingDesc) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let stored = StoredRing(
-            formatVersion: formatVersion,
-            instances: ring.instances.mapValues(StoredInstance.init))
-        return Array(try encoder.encode(stored))
+        return Array(try encoder.encode(ring))
     }
 
     /// Decodes a value read from `key`; `key` only names the source in errors.
     public static func decode(_ bytes: [UInt8], key: String) throws(RingError) -> RingDesc {
-        let stored: StoredRing
         do {
-            stored = try JSONDecoder().decode(StoredRing.self, from: Data(bytes))
+            return try JSONDecoder().decode(RingDesc.self, from: Data(bytes))
+        } catch let error as RingFormatError {
+            throw .corruptValue(key: key, reason: error.reason)
         } catch {
             throw .corruptValue(key: key, reason: "not ring JSON: \(error)")
         }
-        guard stored.formatVersion == formatVersion else {
-            throw .corruptValue(
-                key: key,
-                reason: "format_version \(stored.formatVersion), this Strata reads \(formatVersion)")
-        }
-        var ring = RingDesc()
-        for (id, instance) in stored.instances {
-            guard let state = InstanceState(rawValue: instance.state) else {
-                throw .corruptValue(key: key, reason: "instance \(id) has unknown state \(instance.state)")
-            }
-            ring.instances[id] = InstanceDesc(
-                id: id, address: instance.addr, zone: instance.zone ?? "", state: state,
-                tokens: instance.tokens ?? [], heartbeatTimestamp: instance.timestamp,
-                registeredTimestamp: instance.registeredTimestamp ?? 0, readOnly: instance.readOnly ?? false)
-        }
-        return ring
     }
 }
 
-private struct StoredRing: Codable {
-    var formatVersion: Int
-    var instances: [String: StoredInstance]
+/// A well-formed JSON document that breaks a rule of the ring format.
+struct RingFormatError: Error {
+    let reason: String
+}
 
-    enum CodingKeys: String, CodingKey {
+extension RingDesc: Codable {
+    private enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case instances
     }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .formatVersion)
+        guard version == RingCodec.formatVersion else {
+            throw RingFormatError(reason: "format_version \(version), this Strata reads \(RingCodec.formatVersion)")
+        }
+        var instances = try container.decode([String: InstanceDesc].self, forKey: .instances)
+        for (id, instance) in instances where instance.id != id {
+            guard instance.id.isEmpty else {
+                throw RingFormatError(reason: "instance under \(id) says its id is \(instance.id)")
+            }
+            instances[id]?.id = id
+        }
+        self.init(instances: instances)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(RingCodec.formatVersion, forKey: .formatVersion)
+        try container.encode(instances, forKey: .instances)
+    }
 }
 
-private struct StoredInstance: Codable {
-    var addr: String
-    var zone: String?
-    var state: String
-    var tokens: [UInt32]?
-    var timestamp: Int64
-    var registeredTimestamp: Int64?
-    var readOnly: Bool?
-
-    enum CodingKeys: String, CodingKey {
-        case addr, zone, state, tokens, timestamp
+extension InstanceDesc: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case id, addr, zone, state, tokens, timestamp
         case registeredTimestamp = "registered_timestamp"
         case readOnly = "read_only"
     }
 
-    init(_ instance: InstanceDesc) {
-        addr = instance.address
-        zone = instance.zone
-        state = instance.state.rawValue
-        tokens = instance.tokens
-        timestamp = instance.heartbeatTimestamp
-        registeredTimestamp = instance.registeredTimestamp
-        readOnly = instance.readOnly
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let stateName = try container.decode(String.self, forKey: .state)
+        guard let state = InstanceState(rawValue: stateName) else {
+            throw RingFormatError(reason: "unknown instance state \(stateName)")
+        }
+        self.init(
+            id: try container.decodeIfPresent(String.self, forKey: .id) ?? "",
+            address: try container.decode(String.self, forKey: .addr),
+            zone: try container.decodeIfPresent(String.self, forKey: .zone) ?? "",
+            state: state,
+            tokens: try container.decodeIfPresent([UInt32].self, forKey: .tokens) ?? [],
+            heartbeatTimestamp: try container.decode(Int64.self, forKey: .timestamp),
+            registeredTimestamp: try container.decodeIfPresent(Int64.self, forKey: .registeredTimestamp) ?? 0,
+            readOnly: try container.decodeIfPresent(Bool.self, forKey: .readOnly) ?? false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(address, forKey: .addr)
+        try container.encode(zone, forKey: .zone)
+        try container.encode(state.rawValue, forKey: .state)
+        try container.encode(tokens, forKey: .tokens)
+        try container.encode(heartbeatTimestamp, forKey: .timestamp)
+        try container.encode(registeredTimestamp, forKey: .registeredTimestamp)
+        try container.encode(readOnly, forKey: .readOnly)
     }
 }

@@ -18,6 +18,8 @@ public enum RingError: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyRing
     /// The tokens file could not be read or written, or holds something that is not a token list.
     case tokensFile(path: String, reason: String)
+    /// A lifecycler operation needs the instance registered, but `start()` has not run (or `stop()` has).
+    case notRegistered(instanceID: String, ringKey: String)
     /// Not enough unused tokens could be found (the ring is almost full of tokens).
     case tokenSpaceExhausted(wanted: Int, found: Int)
 
@@ -41,6 +43,8 @@ public enum RingError: Error, Sendable, Hashable, CustomStringConvertible {
             "ring: empty ring, no instance has registered yet"
         case .tokensFile(let path, let reason):
             "ring tokens file \(path): \(reason); fix or delete the file (new tokens are then generated)"
+        case .notRegistered(let instanceID, let ringKey):
+            "ring \(ringKey): instance \(instanceID) is not registered; call start() before changing its state"
         case .tokenSpaceExhausted(let wanted, let found):
             "ring: wanted \(wanted) new unique tokens, found only \(found)"
         }

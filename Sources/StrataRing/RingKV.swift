@@ -18,14 +18,20 @@ public protocol RingKV: Sendable {
 
     /// Removes `key`.
     func delete(_ key: String) async throws
+
+    /// The key as the store names it (with any prefix), for error messages an operator acts on.
+    func fullKey(_ key: String) -> String
 }
 
 extension RingKV {
     /// The decoded ring under `key`, or nil when there is none.
     public func getRing(_ key: String) async throws -> RingDesc? {
         guard let stored = try await get(key) else { return nil }
-        return try RingCodec.decode(stored.value, key: key)
+        return try RingCodec.decode(stored.value, key: fullKey(key))
     }
+
+    /// By default a store uses keys as given.
+    public func fullKey(_ key: String) -> String { key }
 }
 
 /// The KV store names accepted by `-<prefix>.ring.store`, as in Mimir.

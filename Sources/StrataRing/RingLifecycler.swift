@@ -77,14 +77,22 @@ public final class RingLifecycler: Sendable {
     }
 
     /// Moves the instance to `newState` (e.g. `JOINING` → `ACTIVE` once it is ready for traffic).
+    /// Throws `RingError.notRegistered` before `start()`.
     public func changeState(to newState: InstanceState) async throws {
-        state.withLock { $0.instance?.state = newState }
+        let registered = state.withLock { state in
+            state.instance?.state = newState
+            return state.instance != nil
+        }
+        guard registered else { throw RingError.notRegistered(instanceID: config.instanceID, ringKey: config.ringKey) }
         try await heartbeat()
     }
 
     /// Writes the instance's entry with a fresh heartbeat timestamp, re-adding it if it was forgotten.
+    /// Throws `RingError.notRegistered` before `start()`.
     public func heartbeat() async throws {
-        guard var instance = state.withLock({ $0.instance }) else { return }
+        guard var instance = state.withLock({ $0.instance }) else {
+            throw RingError.notRegistered(instanceID: config.instanceID, ringKey: config.ringKey)
+        }
         instance.heartbeatTimestamp = clock()
         let entry = instance
         try await kv.cas(config.ringKey) { current in

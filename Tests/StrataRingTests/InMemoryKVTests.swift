@@ -73,6 +73,9 @@ struct InMemoryKVTests {
         let ring = Ring(kv: kv, key: RingKey.ingester, config: RingConfig(replicationFactor: 1))
         ring.start()
         let lifecycler = RingLifecycler(kv: kv, config: LifecyclerConfig(instanceID: "solo", address: "127.0.0.1:9095"))
+        await #expect(throws: RingError.notRegistered(instanceID: "solo", ringKey: RingKey.ingester)) {
+            try await lifecycler.changeState(to: .active)
+        }
         try await lifecycler.start()
         #expect(lifecycler.currentState == .joining)
         #expect(lifecycler.tokens.count == 128)
@@ -83,6 +86,7 @@ struct InMemoryKVTests {
         #expect(try ring.replicationSet(forKey: 99, operation: .write).instances.map(\.id) == ["solo"])
         try await lifecycler.stop()
         try await eventually("the instance to unregister") { ring.instances.isEmpty }
+        await #expect(throws: RingError.self) { try await lifecycler.heartbeat() }
         await ring.stop()
     }
 }

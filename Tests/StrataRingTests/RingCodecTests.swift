@@ -9,9 +9,15 @@ struct RingCodecTests {
             id: "ingester-1", address: "10.0.0.1:9095", zone: "zone-a", state: .active, tokens: [30, 10, 20],
             heartbeatTimestamp: 1_700_000_100, registeredTimestamp: 1_700_000_000))
         let bytes = try RingCodec.encode(ring)
-        let expected = #"{"format_version":1,"instances":{"ingester-1":{"addr":"10.0.0.1:9095","read_only":false,"registered_timestamp":1700000000,"state":"ACTIVE","timestamp":1700000100,"tokens":[10,20,30],"zone":"zone-a"}}}"#
+        let expected = #"{"format_version":1,"instances":{"ingester-1":{"addr":"10.0.0.1:9095","id":"ingester-1","read_only":false,"registered_timestamp":1700000000,"state":"ACTIVE","timestamp":1700000100,"tokens":[10,20,30],"zone":"zone-a"}}}"#
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
         #expect(try RingCodec.decode(bytes, key: "k") == ring)
+    }
+
+    @Test func storeNamesAreMimirs() {
+        #expect(RingStoreKind(rawValue: "inmemory") == .inMemory)
+        #expect(RingStoreKind(rawValue: "etcd") == .etcd)
+        #expect(RingKey.ingester == "ring" && EtcdConfig.defaultPrefix == "collectors/")
     }
 
     @Test func hostileBytesAreErrorsNotCrashes() throws {
@@ -20,6 +26,8 @@ struct RingCodecTests {
             #"{"format_version":1,"instances":{"a":{"addr":"x","state":"DANCING","timestamp":1}}}"#,
             #"{"format_version":1,"instances":{"a":{"addr":"x","state":"ACTIVE","timestamp":1,"tokens":[-1]}}}"#,
             #"{"format_version":1,"instances":{"a":{"addr":"x","state":"ACTIVE","timestamp":"soon"}}}"#,
+            #"{"format_version":1,"instances":{"a":{"id":"b","addr":"x","state":"ACTIVE","timestamp":1}}}"#,
+            #"{"instances":{}}"#,
         ]
         for sample in samples {
             #expect(throws: RingError.self, "\(sample)") { try RingCodec.decode(Array(sample.utf8), key: "collectors/ring") }
@@ -28,6 +36,7 @@ struct RingCodecTests {
         let minimal = #"{"format_version":1,"instances":{"a":{"addr":"x:1","state":"LEAVING","timestamp":5,"tokens":[3,1,3]}}}"#
         let ring = try RingCodec.decode(Array(minimal.utf8), key: "k")
         #expect(ring.instances["a"]?.tokens == [1, 3])
+        #expect(ring.instances["a"]?.id == "a")
         #expect(ring.instances["a"]?.zone == "")
         #expect(ring.instances["a"]?.state == .leaving)
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 @testable import StrataRing
 
@@ -69,4 +70,15 @@ func eventually(
 /// An instance with just an ID, for tests that only count instances.
 func plainInstance(_ id: String, heartbeat: Int64 = 1000) -> InstanceDesc {
     InstanceDesc(id: id, address: "\(id):9095", state: .active, tokens: [], heartbeatTimestamp: heartbeat, registeredTimestamp: heartbeat)
+}
+
+/// A lock-protected value that escaping closures and tasks can share.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        mutex.withLock { body(&$0) }
+    }
 }

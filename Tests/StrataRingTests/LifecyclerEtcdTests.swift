@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import StrataRing
+
+@Suite("RingLifecycler and Ring on a real etcd", .serialized)
+struct LifecyclerEtcdTests {
+    static let heartbeatPeriod: Duration = .milliseconds(200)
+    static let heartbeatTimeout: Duration = .seconds(2)
+    static let ringConfig = RingConfig(replicationFactor: 3, heartbeatTimeout: heartbeatTimeout)
+
+    static func lifecycler(
+        _ id: String, kv: EtcdKV, period: Duration = heartbeatPeriod, tokensFile: String? = nil,
+        unregister: Bool = true
+    ) -> RingLifecycler {
+        RingLifecycler(kv: kv, config: LifecyclerConfig(
+            instanceID: id, address: "127.0.0.1:\(9095)", ringKey: RingKey.ingester, heartbeatPeriod: period,
+            tokensFilePath: tokensFile, unregisterOnShutdown: unregister))
+    }
+
+    @Test func threeInstancesJoinThenOneDiesIsSkippedAndForgottenAndOneLeavesCleanly() async throws {
+        try await withEtcd { etcd in
+            try await withClient([etcd.endpoint]) { kvA in
+                try await withClient([etcd.endpoint]) { kvB in
+                    try await withClient([etcd.endpoint]) { kvC in
+                        let a = Self.lifecycler("ingester-a", kv: kvA)
+                        let b = Self.lifecycler("ingester-b", kv: kvB)
+                        // c heartbeats once an hour: after registering it falls silent, as if it had crashed.
+                        let c = Self.lifecycler("ingester-c", kv: kvC, period: .seconds(3600))
+                        let rings = [kvA, kvB, kvC].map { Ring(kv: $0, key: RingKey.ingester, config: Self.ringConfig) }
+                        for ring in rings { ring.start() }
+                        async let startA: Void = a.start()
+                        async let startB: Void = b.start()
+                        async let startC: Void = c.start()
+                        _ = try await (startA, startB, startC)
+                        for lifecycler in [a, b, c] { try await lifecycler.changeState(to: .active) }
+
+                        for ring in rings {
+                            try await eventually("every client to see 3 ACTIVE instances") {
+                                ring.instances.count == 3 && ring.healthyInstances(for: .write).count == 3
+                            }
+                        }
+                        let all = rings[0].desc.instances.values.flatMap(\.tokens)
+                        #expect(all.count == 3 * 128 && Set(all).count == all.count)
+                        let set = try rings[0].replicationSet(forKey: 42, operation: .write)
+                        #expect(set.instances.count == 3 && set.maxErrors == 1)
+
+                        try await eventually("ingester-c to become unhealthy", timeout: .seconds(10)) {
+                            !rings[0].isHealthy(instanceID: "ingester-c", for: .write)
+                        }
+                        #expect(rings[0].isHealthy(instanceID: "ingester-a", for: .write))
+                        #expect(rings[0].isHealthy(instanceID: "ingester-b", for: .write))
+                        var generator = SeededGenerator(seed: 1)
+                        for _ in 0..<200 {
+                            let key = UInt32.random(in: .min ... .max, using: &generator)
+                            let write = try rings[0].replicationSet(forKey: key, operation: .write)
+                            #expect(Set(write.instances.map(\.id)) == ["ingester-a", "ingester-b"])
+                            #expect(write.maxErrors == 0)
+                        }
+                        let page = RingStatusPage(ring: rings[0].desc, now: UnixClock.now(), heartbeatTimeout: Self.heartbeatTimeout)
+                        #expect(page.rows.first { $0.id == "ingester-c" }?.state == RingStatusPage.unhealthyState)
+
+                        try await rings[0].forget(instanceID: "ingester-c")
+                        for ring in rings {
+                            try await eventually("ingester-c to be forgotten everywhere") {
+                                ring.desc.instances["ingester-c"] == nil
+                            }
+                        }
+                        // A few heartbeats of a and b later, c is still gone (nobody re-adds it).
+                        try await Task.sleep(for: Self.heartbeatPeriod * 3)
+                        #expect(rings[1].desc.instances.keys.sorted() == ["ingester-a", "ingester-b"])
+
+                        try await b.stop()
+                        for ring in rings {
+                            try await eventually("ingester-b to unregister") {
+                                ring.desc.instances.keys.sorted() == ["ingester-a"]
+                            }
+                        }
+                        #expect(b.currentState == nil)
+                        try await a.stop()
+                        try await eventually("the ring to be empty") { rings[2].instances.isEmpty }
+                        for ring in rings { await ring.stop() }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func forgottenLiveInstanceReRegistersAtItsNextHeartbeat() async throws {
+        try await withEtcd { etcd in
+            try await withClient([etcd.endpoint]) { kv in
+                let a = Self.lifecycler("ingester-a", kv: kv)
+                try await a.start()
+                try await a.changeState(to: .active)
+                let tokens = a.tokens
+                try await a.forget(instanceID: "ingester-a")
+                try await eventually("ingester-a to be back") {
+                    try await kv.getRing(RingKey.ingester)?.instances["ingester-a"]?.tokens == tokens
+                }
+                #expect(try await kv.getRing(RingKey.ingester)?.instances["ingester-a"]?.state == .active)
+                try await a.stop()
+            }
+        }
+    }
+
+    @Test func tokensFileIsReusedAfterRestartAndUnregisterOffKeepsTheEntry() async throws {
+        try await withEtcd { etcd in
+            let dir = try TemporaryDirectory()
+            let path = dir.path + "/tokens"
+            try await withClient([etcd.endpoint]) { kv in
+                let first = Self.lifecycler("ingester-a", kv: kv, tokensFile: path)
+                try await first.start()
+                let tokens = first.tokens
+                #expect(tokens.count == 128)
+                #expect(try TokensFile.load(path: path) == tokens)
+                try await first.stop()
+                #expect(try await kv.getRing(RingKey.ingester)?.instances.isEmpty == true)
+
+                let restarted = Self.lifecycler("ingester-a", kv: kv, tokensFile: path, unregister: false)
+                try await restarted.start()
+                #expect(restarted.tokens == tokens)
+                let registered = try await kv.getRing(RingKey.ingester)?.instances["ingester-a"]
+                #expect(registered?.tokens == tokens)
+                #expect(registered?.state == .joining)
+                try await restarted.changeState(to: .active)
+                try await restarted.stop()
+                // unregisterOnShutdown false: the entry stays, LEAVING, with its tokens.
+                let kept = try await kv.getRing(RingKey.ingester)?.instances["ingester-a"]
+                #expect(kept?.state == .leaving)
+                #expect(kept?.tokens == tokens)
+
+                // Without a tokens file, a restart takes the tokens of its own entry left in the ring.
+                let noFile = Self.lifecycler("ingester-a", kv: kv)
+                try await noFile.start()
+                #expect(noFile.tokens == tokens)
+                try await noFile.stop()
+            }
+        }
+    }
+}
