@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Metrics
 import Prometheus
@@ -8,6 +9,7 @@ import StrataLimits
 import StrataModel
 import StrataObjstore
 import StrataQuerier
+import StrataRing
 import StrataStoreGateway
 import StrataTSDB
 import Synchronization
@@ -31,9 +33,17 @@ public struct ServerComponents: Sendable {
     public let storeGateway: StoreGateway?
     /// The object store of blocks, when a role that uses it runs.
     public let bucket: (any Bucket)?
+    /// The KV store of the ingester ring (in-memory or etcd), when an ingester runs.
+    public let ringKV: (any RingKV)?
+    /// This ingester's membership of the ring: registers, heartbeats, leaves.
+    public let ingesterLifecycler: RingLifecycler?
+    /// The ingester ring as this process sees it (status page, and replication sets later).
+    public let ingesterRing: Ring?
     /// Set when the store-gateway's sync loop runs in this process: from then on `/ready` waits
     /// for its first sync. In-process tests that never start the loop are ready at once.
     public let storeGatewaySyncExpected = ReadinessFlag()
+    /// Set when the ingester's ring membership is run by this process (`IngesterService`).
+    public let ringMembershipExpected = ReadinessFlag()
     /// Self-metrics registry behind `/metrics`.
     public let registry: PrometheusCollectorRegistry
     /// The swift-metrics factory writing into `registry`.
@@ -91,6 +101,33 @@ public struct ServerComponents: Sendable {
         } else {
             ingester = nil
         }
+        if targets.runs(.ingester) {
+            let r = config.ingesterRing
+            let kv: any RingKV
+            if r.store == "etcd" {
+                let endpoints = r.etcdEndpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                kv = try EtcdKV(config: EtcdConfig(endpoints: endpoints, dialTimeout: r.etcdDialTimeout, maxRetries: r.etcdMaxRetries,
+                                                   prefix: r.prefix), logger: logger)
+            } else {
+                kv = InMemoryKV()
+            }
+            let id = r.instanceID.isEmpty ? Self.hostname() : r.instanceID
+            let host = !r.instanceAddr.isEmpty ? r.instanceAddr
+                : (config.server.httpListenAddress.isEmpty || config.server.httpListenAddress == "0.0.0.0" ? "127.0.0.1" : config.server.httpListenAddress)
+            let port = r.instancePort > 0 ? r.instancePort : config.server.grpcListenPort
+            ringKV = kv
+            ingesterLifecycler = RingLifecycler(kv: kv, config: LifecyclerConfig(
+                instanceID: id, address: "\(host):\(port)", zone: r.zone, ringKey: RingKey.ingester, numTokens: r.numTokens,
+                heartbeatPeriod: r.heartbeatPeriod, tokensFilePath: r.tokensFilePath.isEmpty ? nil : r.tokensFilePath,
+                unregisterOnShutdown: r.unregisterOnShutdown), logger: logger)
+            ingesterRing = Ring(kv: kv, key: RingKey.ingester, config: RingConfig(
+                replicationFactor: r.replicationFactor, heartbeatTimeout: r.heartbeatTimeout,
+                zoneAwarenessEnabled: r.zoneAwarenessEnabled), logger: logger)
+        } else {
+            ringKV = nil
+            ingesterLifecycler = nil
+            ingesterRing = nil
+        }
         if targets.runs(.distributor), let ingester {
             distributor = Distributor(overrides: overrides, ingester: ingester, metricsFactory: factory, logger: logger)
         } else {
@@ -101,6 +138,14 @@ public struct ServerComponents: Sendable {
     /// Prometheus's default histogram buckets, in seconds (Mimir's request-duration buckets).
     static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         .map { Duration.nanoseconds(Int64($0 * 1e9)) }
+
+    /// The machine's host name, the default instance ID in rings (as Mimir).
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "strata" }
+        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "strata" : name
+    }
 
     /// The store-gateway settings from `blocks_storage.bucket_store`.
     static func storeGatewayConfig(_ c: StrataConfig) -> StoreGateway.Config {
@@ -136,9 +181,13 @@ public struct ServerComponents: Sendable {
             overrides: overrides,
             distributor: distributor,
             queryable: queryable,
-            readiness: { [storeGateway, storeGatewaySyncExpected] in
+            readiness: { [storeGateway, storeGatewaySyncExpected, ingesterLifecycler, ringMembershipExpected] in
                 if let ingester, ingester.currentState != .running {
                     return .init(ready: false, message: "Ingester not ready: ingester state is \(ingester.currentState.rawValue)")
+                }
+                if let ingesterLifecycler, ringMembershipExpected.isSet, ingesterLifecycler.currentState != .active {
+                    let state = ingesterLifecycler.currentState?.rawValue ?? "not registered"
+                    return .init(ready: false, message: "Ingester not ready: this instance in the ring is \(state), not ACTIVE")
                 }
                 // As Mimir's store-gateway, not ready before the first sync of the bucket finished.
                 if let storeGateway, storeGatewaySyncExpected.isSet {
@@ -176,6 +225,14 @@ public struct ServerComponents: Sendable {
         api.buildInfo = PromBuildInfo(version: strataVersion)
         if let ingester, bucket != nil {
             api.flush = { tenants in try await ingester.flush(tenants: tenants) }
+        }
+        if let ring = ingesterRing {
+            let timeout = config.ingesterRing.heartbeatTimeout
+            api.ringPage = { json in
+                let page = RingStatusPage(ring: ring.desc, now: UnixClock.now(), heartbeatTimeout: timeout)
+                return json ? try page.json() : Array(page.html(title: "Ingester ring", formAction: "").utf8)
+            }
+            api.ringForget = { id in try await ring.forget(instanceID: id) }
         }
         return api
     }

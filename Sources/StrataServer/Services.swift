@@ -3,6 +3,7 @@ import NIOPosix
 import ServiceLifecycle
 import StrataIngester
 import StrataLimits
+import StrataRing
 import StrataStoreGateway
 
 /// Runs the ingester's lifecycle: WAL replay on start, periodic checkpoints, clean close on
@@ -10,10 +11,20 @@ import StrataStoreGateway
 struct IngesterService: Service {
     let ingester: Ingester
     let checkpointInterval: Duration
+    /// Ring membership: joined after the WAL replay, left after the WALs are closed.
+    let lifecycler: RingLifecycler?
+    let ring: Ring?
+    let ringKV: (any RingKV)?
     let logger: Logger
 
     func run() async throws {
         try await ingester.open()
+        ring?.start()
+        if let lifecycler {
+            // As Mimir's ingester: JOINING once the WAL is replayed, then ACTIVE.
+            try await lifecycler.start()
+            try await lifecycler.changeState(to: .active)
+        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: checkpointInterval) } catch { break }
@@ -23,6 +34,13 @@ struct IngesterService: Service {
             }
         }
         ingester.close()
+        if let lifecycler {
+            do { try await lifecycler.stop() } catch {
+                logger.warning("leaving the ingester ring failed", metadata: ["err": "\(error)"])
+            }
+        }
+        await ring?.stop()
+        if let etcd = ringKV as? EtcdKV { try? await etcd.shutdown() }
     }
 }
 

@@ -60,8 +60,10 @@ public enum StrataServer {
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let ingester = components.ingester {
+            components.ringMembershipExpected.set()
             services.append(.init(service: IngesterService(ingester: ingester, checkpointInterval: config.tsdb.walCheckpointInterval,
-                                                           logger: logger)))
+                                                           lifecycler: components.ingesterLifecycler, ring: components.ingesterRing,
+                                                           ringKV: components.ringKV, logger: logger)))
         }
         if let ingester = components.ingester, components.bucket != nil {
             services.append(.init(service: BlockShippingService(ingester: ingester,

@@ -16,8 +16,15 @@ struct LifecycleTests {
         let recorder = KillRecoveryTests.Recorder()
         let startMs = Int64(Date().timeIntervalSince1970 * 1000) - 60_000
 
-        let server = try StrataProcess(dataDirectory: dir)
+        let server = try StrataProcess(dataDirectory: dir, extraArguments: ["-ingester.ring.instance-id=ingester-term"])
         try await server.waitUntilReady(client: client)
+        // Ready means the ingester joined its ring and is ACTIVE there.
+        var ringRequest = HTTPClientRequest(url: server.baseURL + "/ingester/ring")
+        ringRequest.headers.add(name: "Accept", value: "application/json")
+        let ringResponse = try await client.execute(ringRequest, timeout: .seconds(10))
+        let ringJSON = String(buffer: try await ringResponse.body.collect(upTo: 1 << 20))
+        #expect(ringResponse.status == .ok)
+        #expect(ringJSON.contains("\"id\":\"ingester-term\"") && ringJSON.contains("\"state\":\"ACTIVE\""), "ring: \(ringJSON)")
         let writers = (0..<2).map { w in
             Task { await KillRecoveryTests.write(writer: w, server: server, client: client, recorder: recorder, startMs: startMs) }
         }

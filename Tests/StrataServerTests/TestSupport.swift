@@ -18,6 +18,8 @@ struct InProcessStrata {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strata-http-\(UUID().uuidString)")
         var config = StrataConfig()
         config.tsdb.dir = directory.path
+        config.bucket.filesystem.dir = directory.appendingPathComponent("blocks").path
+        config.bucketStore.syncDir = directory.appendingPathComponent("tsdb-sync").path
         configure(&config)
         components = try ServerComponents(config: config, logger: Logger(label: "test"))
         try await components.ingester?.open()

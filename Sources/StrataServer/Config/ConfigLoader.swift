@@ -141,6 +141,15 @@ public enum ConfigLoader {
         if c.bucket.backend == .s3 {
             do { try c.bucket.s3.validate() } catch { throw .invalid("\(error)") }
         }
+        if c.ingesterRing.store == "etcd" && c.ingesterRing.etcdEndpoints.trimmingSpaces.isEmpty {
+            throw .invalid("-ingester.ring.store=etcd needs -ingester.ring.etcd.endpoints")
+        }
+        guard c.ingesterRing.replicationFactor >= 1 else {
+            throw .invalid("-ingester.ring.replication-factor must be at least 1, got \(c.ingesterRing.replicationFactor)")
+        }
+        guard c.ingesterRing.numTokens >= 1 else {
+            throw .invalid("-ingester.ring.num-tokens must be at least 1, got \(c.ingesterRing.numTokens)")
+        }
         _ = try Targets(c.target)
     }
 }

@@ -26,6 +26,8 @@ public struct StrataConfig: Sendable {
     public var runtimeConfig = RuntimeConfig()
     /// The PromQL engine behind the query API.
     public var querier = QuerierConfig()
+    /// `ingester.ring:` the ingesters' hash ring and this ingester's place in it.
+    public var ingesterRing = IngesterRingConfig()
 
     /// The defaults.
     public init() {}
@@ -69,6 +71,26 @@ public struct StrataConfig: Sendable {
         public var promqlExperimentalFunctionsEnabled = false
         public var queryIngestersWithin: Duration = .seconds(13 * 3600)
         public var queryStoreAfter: Duration = .seconds(12 * 3600)
+    }
+
+    /// `ingester.ring:` block.
+    public struct IngesterRingConfig: Sendable {
+        public var store = "inmemory"
+        public var etcdEndpoints = ""
+        public var etcdDialTimeout: Duration = .seconds(10)
+        public var etcdMaxRetries = 10
+        public var prefix = "collectors/"
+        public var replicationFactor = 3
+        public var heartbeatPeriod: Duration = .seconds(15)
+        public var heartbeatTimeout: Duration = .seconds(60)
+        public var instanceID = ""
+        public var instanceAddr = ""
+        public var instancePort = 0
+        public var zone = ""
+        public var numTokens = 128
+        public var tokensFilePath = ""
+        public var unregisterOnShutdown = true
+        public var zoneAwarenessEnabled = false
     }
 
     /// `runtime_config:` block.
