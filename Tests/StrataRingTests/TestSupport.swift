@@ -57,7 +57,7 @@ struct TimedOut: Error, CustomStringConvertible {
 
 /// Polls `condition` every 50 ms until it holds; throws naming `what` after `timeout`.
 func eventually(
-    _ what: String, timeout: Duration = .seconds(15), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
