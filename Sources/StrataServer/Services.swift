@@ -15,6 +15,8 @@ struct IngesterService: Service {
     let lifecycler: RingLifecycler?
     let ring: Ring?
     let ringKV: (any RingKV)?
+    /// `-blocks-storage.tsdb.flush-blocks-on-shutdown`: cut and ship every head before closing.
+    let flushOnShutdown: Bool
     let logger: Logger
 
     func run() async throws {
@@ -31,6 +33,18 @@ struct IngesterService: Service {
                 // Checkpoints write whole files: keep that off the cooperative pool that serves requests.
                 let ingester = self.ingester
                 try? await NIOThreadPool.singleton.runIfActive { ingester.maintain() }
+            }
+        }
+        if flushOnShutdown {
+            // The HTTP server has drained, so no push races the flush; the WAL stays until the
+            // blocks are in the bucket.
+            do {
+                let cut = try await ingester.flush()
+                logger.info("flushed the heads to the bucket on shutdown", metadata: [
+                    "tenants": "\(cut.count)", "blocks": "\(cut.values.reduce(0) { $0 + $1.count })",
+                ])
+            } catch {
+                logger.error("flush on shutdown failed; the WAL keeps the data for a restart", metadata: ["err": "\(error)"])
             }
         }
         ingester.close()

@@ -63,7 +63,9 @@ public enum StrataServer {
             components.ringMembershipExpected.set()
             services.append(.init(service: IngesterService(ingester: ingester, checkpointInterval: config.tsdb.walCheckpointInterval,
                                                            lifecycler: components.ingesterLifecycler, ring: components.ingesterRing,
-                                                           ringKV: components.ringKV, logger: logger)))
+                                                           ringKV: components.ringKV,
+                                                           flushOnShutdown: config.tsdb.flushBlocksOnShutdown && components.bucket != nil,
+                                                           logger: logger)))
         }
         if let ingester = components.ingester, components.bucket != nil {
             services.append(.init(service: BlockShippingService(ingester: ingester,

@@ -369,3 +369,59 @@ struct PromtoolBlocksTests {
         try await client.shutdown()
     }
 }
+
+/// Scale-down: an ingester stopped with SIGTERM and `-blocks-storage.tsdb.flush-blocks-on-shutdown`
+/// ships its whole head first, so a replacement with an empty disk answers with all of it.
+@Suite("Flush on shutdown")
+struct FlushOnShutdownTests {
+    @Test("SIGTERM with flush-blocks-on-shutdown ships the head; a new process with an empty disk reads it all")
+    func flushOnShutdown() async throws {
+        let tenant = "team-scale-down"
+        let minute: Int64 = 60_000
+        let now = Int64(Date().timeIntervalSince1970 * 1000) / minute * minute
+        let start = now - 3 * 3_600_000
+        let series = (0..<4).map { Labels(["__name__": "scale_down_bytes", "instance": "i\($0)"]) }
+        var expected: [Labels: [Sample]] = [:]
+        for (i, labels) in series.enumerated() {
+            expected[labels] = stride(from: start, to: now, by: Int(minute)).map { Sample(timestamp: $0, value: Double(i * 1000) + Double(($0 - start) / minute)) }
+        }
+        let data = try makeTempDirectory("strata-scale-down")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let args = ["-blocks-storage.tsdb.flush-blocks-on-shutdown=true", "-querier.query-store-after=0s"]
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let first = try StrataProcess(dataDirectory: data, extraArguments: args)
+            try await first.waitUntilReady(client: client)
+            // Half an hour per request, in time order.
+            var t = start
+            while t < now {
+                let end = min(t + 30 * minute, now)
+                let payload = series.map { labels in (labels: labels, samples: (expected[labels] ?? []).filter { $0.timestamp >= t && $0.timestamp < end }) }
+                let (status, body) = try await pushRemoteWrite(client: client, url: first.baseURL + "/api/v1/push", tenant: tenant, series: payload)
+                guard status == 200 else { throw HarnessError("push answered \(status): \(body)") }
+                t = end
+            }
+            #expect(first.terminate() == 0, "exit; log:\n\(first.log())")
+            #expect(first.log().contains("flushed the heads to the bucket on shutdown"), "log:\n\(first.log())")
+            // The ingester's disk goes away with the instance; the bucket stays.
+            try FileManager.default.removeItem(at: data.appendingPathComponent("tsdb"))
+            try? FileManager.default.removeItem(at: data.appendingPathComponent("tsdb-sync"))
+
+            let second = try StrataProcess(dataDirectory: data, extraArguments: args)
+            try await second.waitUntilReady(client: client)
+            let result = try await remoteRead(client: client, baseURL: second.baseURL, tenant: tenant,
+                                              matchers: [WireMatcher(type: .equal, name: "__name__", value: "scale_down_bytes")],
+                                              start: start, end: now)
+            #expect(result.count == series.count, "series after the restart: \(result.count); log:\n\(second.log())")
+            for ts in result {
+                let want = expected[ts.labels] ?? []
+                #expect(ts.samples.count == want.count && ts.samples == want, "\(ts.labels): \(ts.samples.count) of \(want.count) samples")
+            }
+            #expect(second.terminate() == 0)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}

@@ -68,6 +68,9 @@ enum ConfigRegistry {
         .duration("blocks-storage.tsdb.retention-period", ["blocks_storage", "tsdb", "retention_period"], \.tsdb.retentionPeriod,
                   "How long the ingester keeps a block on local disk after it was shipped, counted from the block's end; keep it above -querier.query-store-after."),
 
+        .bool("blocks-storage.tsdb.flush-blocks-on-shutdown", ["blocks_storage", "tsdb", "flush_blocks_on_shutdown"], \.tsdb.flushBlocksOnShutdown,
+              "True to flush blocks to storage on shutdown. If false, incomplete blocks will be reused after restart."),
+
         .string("blocks-storage.backend", ["blocks_storage", "backend"], \.bucket.backendName,
                 "Backend storage to use. Supported backends are: filesystem, s3.", allowed: BucketConfig.Backend.allCases.map(\.rawValue)),
         .string("blocks-storage.filesystem.dir", ["blocks_storage", "filesystem", "dir"], \.bucket.filesystem.dir,

@@ -52,6 +52,7 @@ public struct StrataConfig: Sendable {
         public var headCompactionInterval: Duration = .seconds(60)
         public var shipInterval: Duration = .seconds(60)
         public var retentionPeriod: Duration = .seconds(13 * 3600)
+        public var flushBlocksOnShutdown = false
     }
 
     /// `blocks_storage.bucket_store:` block.
