@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "StrataTestSupport",
             dependencies: [
-                "StrataObjstore",
+                "StrataModel", "StrataObjstore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -73,7 +73,7 @@ struct BytesPerSampleTests {
 
     @Test("Strata's blocks are no larger than promtool's for the same samples (1 day at 15 s)")
     func measure() throws {
-        try Tool.requirePromtool()
+        try Promtool.require()
         let dir = try makeTempDir("size")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ContinuousClock()
@@ -120,7 +120,7 @@ struct BytesPerSampleTests {
         try Self.writeOpenMetrics(data, to: input)
         lap("openmetrics")
         let promDir = dir + "/promtool"
-        try Tool.run(Tool.promtool, ["tsdb", "create-blocks-from", "openmetrics", input, promDir])
+        try Promtool.run(["tsdb", "create-blocks-from", "openmetrics", input, promDir])
         try FileManager.default.removeItem(atPath: input)
         lap("promtool")
         let promBlocks = try FileManager.default.contentsOfDirectory(atPath: promDir).filter { ULID($0) != nil }

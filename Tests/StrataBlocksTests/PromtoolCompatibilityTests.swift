@@ -1,13 +1,14 @@
 import Foundation
 import StrataBlocks
 import StrataModel
+import StrataTestSupport
 import Testing
 
 @Suite("promtool compatibility")
 struct PromtoolCompatibilityTests {
     @Test("a Strata block passes promtool analyze and dumps every sample exactly")
     func strataBlockReadByPromtool() throws {
-        try Tool.requirePromtool()
+        try Promtool.require()
         let parent = try makeTempDir("promtool")
         defer { try? FileManager.default.removeItem(atPath: parent) }
         let data = TestData.series(count: 300, samplesPerSeries: 600)
@@ -19,15 +20,15 @@ struct PromtoolCompatibilityTests {
         #expect(meta.stats.numSamples == 300 * 600)
         #expect(FileManager.default.fileExists(atPath: parent + "/" + meta.ulid + "/chunks/000002"))
 
-        let analyze = try Tool.run(Tool.promtool, ["tsdb", "analyze", parent, meta.ulid])
+        let analyze = try Promtool.run(["tsdb", "analyze", parent, meta.ulid])
         print("promtool tsdb analyze (first lines):\n" + analyze.split(separator: "\n").prefix(8).joined(separator: "\n"))
         #expect(analyze.contains("Block ID: \(meta.ulid)"))
         #expect(analyze.contains("Series: 300"))
 
         let minT = TestData.start + 100 * TestData.step
         let maxT = TestData.start + 450 * TestData.step
-        let dumpText = try Tool.run(Tool.promtool, ["tsdb", "dump", "--min-time=\(minT)", "--max-time=\(maxT)", parent])
-        let dump = try parseDump(dumpText)
+        let dumpText = try Promtool.run(["tsdb", "dump", "--min-time=\(minT)", "--max-time=\(maxT)", parent])
+        let dump = try Promtool.parseDump(dumpText)
         print("promtool tsdb dump: \(dumpText.split(separator: "\n").count) lines, e.g. \(dumpText.split(separator: "\n").first ?? "")")
         #expect(dump.count == data.count)
         for s in data {
@@ -41,7 +42,7 @@ struct PromtoolCompatibilityTests {
 
     @Test("blocks promtool builds from OpenMetrics read back exactly through Block.select")
     func promtoolBlocksReadByStrata() async throws {
-        try Tool.requirePromtool()
+        try Promtool.require()
         let dir = try makeTempDir("openmetrics")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // 1000 samples at 15 s span a 2 h boundary, so promtool writes several blocks.
@@ -49,7 +50,7 @@ struct PromtoolCompatibilityTests {
         let input = dir + "/input.om"
         try TestData.openMetrics(data).write(toFile: input, atomically: true, encoding: .utf8)
         let out = dir + "/blocks"
-        try Tool.run(Tool.promtool, ["tsdb", "create-blocks-from", "openmetrics", input, out])
+        try Promtool.run(["tsdb", "create-blocks-from", "openmetrics", input, out])
 
         let ulids = try FileManager.default.contentsOfDirectory(atPath: out).filter { ULID($0) != nil }.sorted()
         #expect(ulids.count >= 2)
@@ -78,7 +79,7 @@ struct ByteCompatibilityTests {
     @Test("rewriting a promtool block with BlockWriter reproduces every file byte for byte",
           arguments: [(40, 100), (200, 480)])
     func identicalToPromtool(seriesCount: Int, samplesPerSeries: Int) throws {
-        try Tool.requirePromtool()
+        try Promtool.require()
         let dir = try makeTempDir("identical")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Inside one 2 h window, so promtool writes a single block.
@@ -86,7 +87,7 @@ struct ByteCompatibilityTests {
         let input = dir + "/input.om"
         try TestData.openMetrics(data).write(toFile: input, atomically: true, encoding: .utf8)
         let theirs = dir + "/promtool"
-        try Tool.run(Tool.promtool, ["tsdb", "create-blocks-from", "openmetrics", input, theirs])
+        try Promtool.run(["tsdb", "create-blocks-from", "openmetrics", input, theirs])
         let ids = try FileManager.default.contentsOfDirectory(atPath: theirs).filter { ULID($0) != nil }
         #expect(ids.count == 1)
         let id = try #require(ids.first)

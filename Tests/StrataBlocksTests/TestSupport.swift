@@ -105,68 +105,6 @@ func makeTempDir(_ tag: String) throws -> String {
     return path
 }
 
-/// Runs a real tool; fails the test with its output when it exits non-zero.
-enum Tool {
-    static let promtool = "/usr/bin/promtool"
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func requirePromtool() throws {
-        guard FileManager.default.isExecutableFile(atPath: promtool) else {
-            throw Failure(description: "promtool not found at \(promtool): install the Debian package `prometheus` (promtool 2.42) to run the block compatibility tests")
-        }
-    }
-
-    /// Runs `args`, returns stdout (see `ExternalTool.run`).
-    @discardableResult
-    static func run(_ executable: String, _ args: [String]) throws -> String {
-        try ExternalTool.run(executable, args)
-    }
-}
-
-/// Parses `promtool tsdb dump` lines: `{a="1", b="2"} <value %g> <timestamp>`.
-func parseDump(_ text: String) throws -> [Labels: [Sample]] {
-    var out: [Labels: [Sample]] = [:]
-    for line in text.split(separator: "\n") {
-        let chars = Array(line.unicodeScalars)
-        var i = 0
-        guard i < chars.count, chars[i] == "{" else { throw Tool.Failure(description: "bad dump line \(line)") }
-        i += 1
-        var labels: [Label] = []
-        while i < chars.count && chars[i] != "}" {
-            var name = ""
-            while chars[i] != "=" { name.unicodeScalars.append(chars[i]); i += 1 }
-            i += 2 // ="
-            var value = ""
-            while chars[i] != "\"" {
-                if chars[i] == "\\" {
-                    i += 1
-                    switch chars[i] {
-                    case "n": value += "\n"
-                    case "t": value += "\t"
-                    default: value.unicodeScalars.append(chars[i])
-                    }
-                } else {
-                    value.unicodeScalars.append(chars[i])
-                }
-                i += 1
-            }
-            i += 1 // closing quote
-            labels.append(Label(name: name, value: value))
-            if chars[i] == "," { i += 2 }
-        }
-        i += 2 // "} "
-        let rest = String(String.UnicodeScalarView(chars[i...])).split(separator: " ")
-        guard rest.count == 2, let v = Double(rest[0]), let t = Int64(rest[1]) else {
-            throw Tool.Failure(description: "bad dump sample in \(line)")
-        }
-        out[Labels(labels), default: []].append(Sample(timestamp: t, value: v))
-    }
-    return out
-}
-
 /// Total bytes of regular files under `path`.
 func directorySize(_ path: String) throws -> Int {
     var total = 0

@@ -280,9 +280,7 @@ struct BlocksStorageTests {
 struct PromtoolBlocksTests {
     @Test("blocks from `promtool tsdb create-blocks-from openmetrics` answer with the same samples")
     func promtoolBlocks() async throws {
-        guard let promtool = MotoServer.findInPath("promtool") else {
-            throw HarnessError("promtool not found in PATH; install the Debian package `prometheus` (scripts/setup.sh does)")
-        }
+        try Promtool.require()
         let tenant = "team-promtool"
         let minute: Int64 = 60_000
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -306,16 +304,7 @@ struct PromtoolBlocksTests {
         let input = work.appendingPathComponent("input.om")
         try text.write(to: input, atomically: true, encoding: .utf8)
         let out = work.appendingPathComponent("promtool-out")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["tsdb", "create-blocks-from", "openmetrics", input.path, out.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("promtool failed: \(output)") }
+        let output = try Promtool.run(["tsdb", "create-blocks-from", "openmetrics", input.path, out.path])
 
         // Placed in the filesystem bucket under the tenant, as an operator would upload them.
         let data = work.appendingPathComponent("data")

@@ -2,7 +2,6 @@ import Foundation
 import StrataBlocks
 import StrataChunks
 import StrataModel
-import StrataTestSupport
 import Testing
 @testable import StrataTSDB
 
@@ -197,82 +196,6 @@ func copyTree(_ from: String, _ to: String) throws {
     try FileManager.default.copyItem(atPath: from, toPath: to)
 }
 
-/// Runs promtool, the real Prometheus tool, for block compatibility checks.
-enum Promtool {
-    static let path = "/usr/bin/promtool"
-
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Throws with an actionable message when promtool is not installed.
-    static func require() throws {
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw Failure(description: "promtool not found at \(path): install the Debian package `prometheus` (promtool 2.42) to run the block-cut compatibility tests")
-        }
-    }
-
-    /// Runs promtool with `args` and returns its stdout (see `ExternalTool.run`).
-    @discardableResult
-    static func run(_ args: [String]) throws -> String {
-        try ExternalTool.run(path, args)
-    }
-
-    /// Parses `promtool tsdb dump` output: one `{name="value", …} <value %g> <timestamp ms>` line
-    /// per sample. NaNs print as `NaN` (a stale marker and any other NaN alike).
-    static func parseDump(_ text: String) throws -> SeriesSamples {
-        var out: SeriesSamples = [:]
-        for line in text.split(separator: "\n") {
-            let chars = Array(line.unicodeScalars)
-            func bad(_ why: String) -> Failure { Failure(description: "bad dump line (\(why)): \(line)") }
-            var i = 0
-            guard chars.first == "{" else { throw bad("no opening brace") }
-            i += 1
-            var labels: [Label] = []
-            while i < chars.count && chars[i] != "}" {
-                var name = ""
-                while i < chars.count && chars[i] != "=" { name.unicodeScalars.append(chars[i]); i += 1 }
-                i += 2 // `="`
-                var value = ""
-                while i < chars.count && chars[i] != "\"" {
-                    if chars[i] == "\\" && i + 1 < chars.count {
-                        i += 1
-                        switch chars[i] {
-                        case "n": value += "\n"
-                        case "t": value += "\t"
-                        default: value.unicodeScalars.append(chars[i])
-                        }
-                    } else {
-                        value.unicodeScalars.append(chars[i])
-                    }
-                    i += 1
-                }
-                guard i < chars.count else { throw bad("unterminated label value") }
-                i += 1 // closing quote
-                labels.append(Label(name: name, value: value))
-                if i < chars.count && chars[i] == "," { i += 2 }
-            }
-            i += 2 // `} `
-            guard i <= chars.count else { throw bad("no sample") }
-            let rest = String(String.UnicodeScalarView(chars[i...])).split(separator: " ")
-            guard rest.count == 2, let v = parseGoFloat(String(rest[0])), let t = Int64(rest[1]) else {
-                throw bad("sample is not `<value> <timestamp>`")
-            }
-            out[Labels(labels), default: []].append(Sample(timestamp: t, value: v))
-        }
-        return out
-    }
-
-    /// Go's `%g` text of a float64 back to the value.
-    static func parseGoFloat(_ s: String) -> Double? {
-        switch s {
-        case "NaN": return .nan
-        case "+Inf": return .infinity
-        case "-Inf": return -.infinity
-        default: return Double(s)
-        }
-    }
-}
 
 /// Checks promtool's dump against the appended samples: NaN for NaN (the text cannot tell a stale
 /// marker from another NaN), bit-exact for every other value.

@@ -1,6 +1,7 @@
 import Foundation
 import StrataBlocks
 import StrataModel
+import StrataTestSupport
 import Testing
 @testable import StrataTSDB
 
