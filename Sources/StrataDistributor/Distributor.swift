@@ -110,8 +110,6 @@ public final class Distributor: Sendable {
     /// Milliseconds since the Unix epoch from the system's real-time clock.
     @Sendable
     public static func wallClockMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
+        WallClock.nowMilliseconds()
     }
 }

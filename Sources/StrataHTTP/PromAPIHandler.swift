@@ -179,8 +179,6 @@ struct PromAPIHandler: Sendable {
 public enum PromAPIClock {
     /// Milliseconds since the Unix epoch, now.
     public static func nowMilliseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        WallClock.nowMilliseconds()
     }
 }

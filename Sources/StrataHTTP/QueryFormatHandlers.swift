@@ -116,19 +116,19 @@ extension JSONWriter {
             raw(",\"name\":")
             string(vs.name ?? "")
             raw(",\"offset\":")
-            int(Self.milliseconds(vs.offset))
+            int(vs.offset.inMilliseconds)
             raw(",\"range\":")
-            int(Self.milliseconds(m.range))
+            int(m.range.inMilliseconds)
             astAt(vs.at)
             raw(",\"type\":\"matrixSelector\"}")
         case .subquery(let s):
             raw("{\"expr\":")
             astNode(s.expr)
             raw(",\"offset\":")
-            int(Self.milliseconds(s.offset))
+            int(s.offset.inMilliseconds)
             raw(",\"range\":")
-            int(Self.milliseconds(s.range))
-            astAt(s.at, stepMs: Self.milliseconds(s.step))
+            int(s.range.inMilliseconds)
+            astAt(s.at, stepMs: s.step.inMilliseconds)
             raw(",\"type\":\"subquery\"}")
         case .number(let n):
             raw("{\"type\":\"numberLiteral\",\"val\":")
@@ -154,7 +154,7 @@ extension JSONWriter {
             raw(",\"name\":")
             string(vs.name ?? "")
             raw(",\"offset\":")
-            int(Self.milliseconds(vs.offset))
+            int(vs.offset.inMilliseconds)
             astAt(vs.at)
             raw(",\"type\":\"vectorSelector\"}")
         }
@@ -194,10 +194,5 @@ extension JSONWriter {
             byte(UInt8(ascii: "}"))
         }
         byte(UInt8(ascii: "]"))
-    }
-
-    private static func milliseconds(_ d: Duration) -> Int64 {
-        let c = d.components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
     }
 }

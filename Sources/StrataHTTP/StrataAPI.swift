@@ -70,8 +70,7 @@ public struct StrataAPI: Sendable {
 
     /// Sets the PromQL engine's `-querier.*` settings.
     public mutating func configureQuerier(lookbackDelta: Duration, maxSamples: Int, timeout: Duration, experimentalFunctions: Bool) {
-        let lookback = lookbackDelta.components
-        engineOptions.lookbackDelta = lookback.seconds * 1000 + lookback.attoseconds / 1_000_000_000_000_000
+        engineOptions.lookbackDelta = lookbackDelta.inMilliseconds
         engineOptions.maxSamples = maxSamples
         engineOptions.timeout = timeout
         engineOptions.experimentalFunctions = experimentalFunctions

@@ -87,7 +87,7 @@ extension Ingester {
     @discardableResult
     public func removeExpiredBlocks(now: Int64) -> Int {
         guard let storage = blockStorage else { return 0 }
-        let cutoff = now - milliseconds(storage.retentionPeriod)
+        let cutoff = now - storage.retentionPeriod.inMilliseconds
         let expired = localBlocks.withLock { map -> [(TenantID, LocalBlock)] in
             var out: [(TenantID, LocalBlock)] = []
             for (tenant, blocks) in map {
@@ -134,11 +134,6 @@ extension Array {
         for e in self { if predicate(e) { a.append(e) } else { b.append(e) } }
         return (a, b)
     }
-}
-
-/// Whole milliseconds of `d`.
-func milliseconds(_ d: Duration) -> Int64 {
-    d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
 }
 
 /// Names of the subdirectories of `path` (none when it does not exist).

@@ -1,5 +1,4 @@
 import Foundation
-import Glibc
 import StrataBlocks
 import StrataBucketIndex
 import StrataModel
@@ -75,12 +74,12 @@ extension Ingester {
         return Set(file.uploaded)
     }
 
-    /// Writes the shipper file atomically (temp file, fsync, rename).
-    func writeShipperFile(tenant: TenantID, uploaded: Set<String>) throws(ShipperError) {
+    /// Writes the shipper file crash-safely (`AtomicFile`: temp file, fsync, rename).
+    func writeShipperFile(tenant: TenantID, uploaded: Set<String>) async throws(ShipperError) {
         let path = tenantDirectory(tenant) + "/" + Self.shipperFileName
         do {
             let data = try JSONEncoder().encode(ShipperFile(uploaded: uploaded.sorted()))
-            try writeFileAtomically(path: path, bytes: Array(data))
+            try await AtomicFile.write(path, bytes: Array(data))
         } catch {
             throw .shipperFile(path: path, reason: "\(error)")
         }
@@ -120,7 +119,7 @@ extension Ingester {
                 return Set(list.filter(\.shipped).map(\.ulid))
             }
             do throws(ShipperError) {
-                try writeShipperFile(tenant: tenant, uploaded: shippedNow)
+                try await writeShipperFile(tenant: tenant, uploaded: shippedNow)
             } catch {
                 // The blocks are in the bucket; without the file they are uploaded again after a restart.
                 logger.error("could not record shipped blocks", metadata: ["user": "\(tenant)", "err": "\(error)"])
@@ -184,7 +183,7 @@ extension Ingester {
             old = nil
         }
         do {
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = WallClock.nowMilliseconds() / 1000
             let index = try await BucketIndex.update(bucket: bucket, tenant: tenant, old: old, now: now)
             try await index.write(bucket: bucket, tenant: tenant)
         } catch {
@@ -223,7 +222,7 @@ extension Ingester {
         _ = await maintenance.run { () -> Int in
             (try? await self.shipBlocks()) ?? 0
         }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = WallClock.nowMilliseconds()
         _ = await maintenance.run { () -> Int in
             await runBlocking { self.removeExpiredBlocks(now: now) }
         }
@@ -236,34 +235,6 @@ func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(returning: work()) }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file, fsynced, then renamed into place.
-func writeFileAtomically(path: String, bytes: [UInt8]) throws {
-    let tmp = path + ".tmp"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw IngesterFileError(path: tmp, operation: "open", code: errno) }
-    var written = 0
-    while written < bytes.count {
-        let n = bytes.withUnsafeBytes { raw -> Int in
-            guard let base = raw.baseAddress else { return 0 }
-            return write(fd, base + written, raw.count - written)
-        }
-        if n < 0 {
-            if errno == EINTR { continue }
-            let code = errno
-            close(fd)
-            throw IngesterFileError(path: tmp, operation: "write", code: code)
-        }
-        written += n
-    }
-    guard fsync(fd) == 0 else {
-        let code = errno
-        close(fd)
-        throw IngesterFileError(path: tmp, operation: "fsync", code: code)
-    }
-    close(fd)
-    guard rename(tmp, path) == 0 else { throw IngesterFileError(path: path, operation: "rename", code: errno) }
 }
 
 /// Runs operations one after another, in the order they were submitted, even when they await:

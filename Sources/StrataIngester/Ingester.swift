@@ -169,15 +169,5 @@ func makeDirectory(_ path: String) throws {
 }
 
 func listTenantDirectories(_ path: String) throws -> [TenantID] {
-    guard let dir = opendir(path) else { throw IngesterFileError(path: path, operation: "opendir", code: errno) }
-    defer { closedir(dir) }
-    var out: [TenantID] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
-        guard entry.pointee.d_type == UInt8(DT_DIR), let tenant = try? TenantID(validating: name) else { continue }
-        out.append(tenant)
-    }
-    return out.sorted()
+    try listSubdirectories(path).compactMap { try? TenantID(validating: $0) }
 }

@@ -9,8 +9,18 @@ import Darwin
 
 /// Crash-safe file replacement shared by the filesystem backend's writes and every backend's
 /// downloads: temp file in the target directory, fsync, rename over the target, fsync the
-/// directory. A crash leaves the old file or the complete new one, never a torn one.
-enum AtomicFile {
+/// directory. A crash leaves the old file or the complete new one, never a torn one. Public for
+/// other modules' small state files (the ingester's shipper file).
+public enum AtomicFile {
+    /// Replaces `target` with `bytes`, crash-safely.
+    public static func write(_ target: String, bytes: [UInt8]) async throws(BucketError) {
+        try await write(target) { fd, tempPath throws(BucketError) in
+            if let code = bytes.withUnsafeBytes({ POSIXFile.writeAll(fd: fd, $0) }) {
+                throw .io(operation: "write", path: tempPath, reason: POSIXFile.errnoText(code))
+            }
+        }
+    }
+
     /// Creates missing parent directories, lets `fill` write the temp file, then moves it into
     /// place. The temp file is removed on any failure.
     static func write(

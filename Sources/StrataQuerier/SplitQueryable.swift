@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import StrataModel
 
 /// The querier's view of one tenant's data: recent samples from the ingesters, older ones from
@@ -25,18 +22,12 @@ public struct SplitQueryable: Queryable {
 
     /// Creates the split over `ingesters` and `store`.
     public init(ingesters: (any Queryable)?, store: (any Queryable)?, queryIngestersWithin: Duration,
-                queryStoreAfter: Duration, now: @escaping @Sendable () -> Int64 = SplitQueryable.wallClockMilliseconds) {
+                queryStoreAfter: Duration, now: @escaping @Sendable () -> Int64 = WallClock.nowMilliseconds) {
         self.ingesters = ingesters
         self.store = store
         self.queryIngestersWithin = queryIngestersWithin
         self.queryStoreAfter = queryStoreAfter
         self.now = now
-    }
-
-    /// The current time in Unix milliseconds.
-    @Sendable public static func wallClockMilliseconds() -> Int64 {
-        let d = Duration.realtimeNow
-        return d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// The time ranges each side is asked for; nil when a side is not asked at all.
@@ -46,13 +37,13 @@ public struct SplitQueryable: Queryable {
         var ingesterRange: ClosedRange<Int64>? = nil
         if ingesters != nil {
             var lo = minTime
-            if queryIngestersWithin > .zero { lo = Swift.max(lo, t - Self.milliseconds(queryIngestersWithin)) }
+            if queryIngestersWithin > .zero { lo = Swift.max(lo, t - queryIngestersWithin.inMilliseconds) }
             if lo <= maxTime { ingesterRange = lo...maxTime }
         }
         var storeRange: ClosedRange<Int64>? = nil
         if store != nil {
             var hi = maxTime
-            if queryStoreAfter > .zero { hi = Swift.min(hi, t - Self.milliseconds(queryStoreAfter)) }
+            if queryStoreAfter > .zero { hi = Swift.min(hi, t - queryStoreAfter.inMilliseconds) }
             if minTime <= hi { storeRange = minTime...hi }
         }
         return (ingesterRange, storeRange)
@@ -101,18 +92,5 @@ public struct SplitQueryable: Queryable {
             return try await store.labelValues(tenant: tenant, name: name, minTime: sr.lowerBound, maxTime: sr.upperBound, matchers: matchers)
         }()
         return SeriesMerge.mergeStrings([try await a, try await b])
-    }
-
-    static func milliseconds(_ d: Duration) -> Int64 {
-        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-    }
-}
-
-extension Duration {
-    /// Time since the Unix epoch from the realtime clock.
-    static var realtimeNow: Duration {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
     }
 }

@@ -160,8 +160,6 @@ public final class BlockWriter {
     }
 
     static func nowMilliseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+        UInt64(clamping: WallClock.nowMilliseconds())
     }
 }

@@ -62,11 +62,7 @@ public struct FilesystemBucket: Bucket {
 
     public func put(_ key: String, _ bytes: [UInt8]) async throws(BucketError) {
         try ObjectKey.validate(key)
-        try await AtomicFile.write(path(key)) { fd, tempPath throws(BucketError) in
-            if let code = bytes.withUnsafeBytes({ POSIXFile.writeAll(fd: fd, $0) }) {
-                throw .io(operation: "write", path: tempPath, reason: POSIXFile.errnoText(code))
-            }
-        }
+        try await AtomicFile.write(path(key), bytes: bytes)
     }
 
     public func upload(_ key: String, fromFile source: String) async throws(BucketError) {
