@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "StrataRingTests",
             dependencies: [
-                "StrataModel", "StrataRing",
+                "StrataModel", "StrataRing", "StrataTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],

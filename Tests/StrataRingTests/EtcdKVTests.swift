@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import StrataTestSupport
 import Testing
 @testable import StrataRing
 
@@ -155,7 +156,7 @@ struct EtcdKVTests {
 
     @Test func deadFirstEndpointFailsOverToTheLiveOne() async throws {
         try await withEtcd { etcd in
-            let dead = "http://127.0.0.1:\(try freeLoopbackPort())"
+            let dead = "http://127.0.0.1:\(try freePort())"
             try await withClient([dead, etcd.endpoint]) { kv in
                 try await kv.cas("ring") { _ in RingDesc(instances: ["a": plainInstance("a")]) }
                 #expect(try await kv.getRing("ring")?.instances.count == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StrataTestSupport
 @testable import StrataRing
 
 #if canImport(Glibc)
@@ -29,8 +30,8 @@ final class EtcdProcess: @unchecked Sendable {
             throw EtcdUnavailable(description: "\(EtcdProcess.binary) not found: install the Debian package etcd-server (apt-get install etcd-server)")
         }
         dataDir = try TemporaryDirectory()
-        clientPort = try freeLoopbackPort()
-        peerPort = try freeLoopbackPort()
+        clientPort = try freePort()
+        peerPort = try freePort()
     }
 
     /// Starts etcd (again, on the same ports and data) and waits until it answers KV requests.
@@ -85,27 +86,6 @@ final class EtcdProcess: @unchecked Sendable {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return String(text.suffix(1500))
     }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw EtcdUnavailable(description: "socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw EtcdUnavailable(description: "bind() failed: errno \(errno)") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw EtcdUnavailable(description: "getsockname() failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Runs `body` with a started etcd and a client for it; kills etcd and closes clients afterwards.

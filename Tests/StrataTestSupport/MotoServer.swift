@@ -89,23 +89,30 @@ public final class MotoServer: @unchecked Sendable {
     }
 }
 
-/// A port the kernel says is free right now (bind to 0, read it back, close).
+/// Why no free port could be found.
+public struct FreePortError: Error, CustomStringConvertible {
+    /// The failing call and its errno.
+    public let description: String
+}
+
+/// A port the kernel says is free right now on 127.0.0.1 (bind to 0, read it back, close).
 public func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
+    guard fd >= 0 else { throw FreePortError(description: "socket() failed: errno \(errno)") }
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = 0
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    guard bound == 0 else { throw FreePortError(description: "bind() failed: errno \(errno)") }
+    let named = withUnsafeMutablePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
     }
+    guard named == 0 else { throw FreePortError(description: "getsockname() failed: errno \(errno)") }
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 

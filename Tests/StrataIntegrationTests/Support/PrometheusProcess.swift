@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import StrataTestSupport
 import NIOCore
 
 /// A real Prometheus (Debian's `prometheus` package) started on loopback with a temp TSDB.

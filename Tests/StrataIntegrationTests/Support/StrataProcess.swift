@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import StrataTestSupport
 import NIOCore
 import StrataModel
 import StrataWire
@@ -30,27 +31,6 @@ func strataBinary() throws -> String {
         return c.path
     }
     throw HarnessError("cannot find the strata executable next to the test runner (\(runner.path)); build it with `swift build --build-tests` or set STRATA_BINARY")
-}
-
-/// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
-    }
-    guard bound == 0 else { throw HarnessError("bind() failed: errno \(errno)") }
-    let named = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    guard named == 0 else { throw HarnessError("getsockname() failed: errno \(errno)") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// A fresh temporary directory, removed by the caller.
