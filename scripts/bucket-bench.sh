@@ -22,43 +22,17 @@ PROMETHEUS=${PROMETHEUS_BINARY:-/usr/bin/prometheus}
 STRATA_PORT=${STRATA_PORT:-18082}
 PROM_PORT=${PROM_PORT:-19092}
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-    swift build -c release --scratch-path "$SCRATCH" --product strata
-    swift build -c release --scratch-path "$SCRATCH" --product strata-loadgen
-fi
-BIN="$SCRATCH/release"
-WORK=$(mktemp -d /tmp/bucket-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "bucket-bench: data kept in $WORK"; fi
-}
-trap cleanup EXIT
+NAME=bucket-bench
+source scripts/bench-lib.sh
+bench_build
+bench_workdir
+bench_start_strata "$STRATA_PORT"
+bench_start_prometheus "$PROM_PORT" --web.enable-admin-api
 
-"$BIN/strata" -target=all -server.http-listen-address=127.0.0.1 -server.http-listen-port="$STRATA_PORT" \
-    -blocks-storage.tsdb.dir="$WORK/strata" -blocks-storage.filesystem.dir="$WORK/bucket" \
-    -blocks-storage.bucket-store.sync-dir="$WORK/sync" \
-    -distributor.ingestion-rate-limit=1000000000 -distributor.ingestion-burst-size=1000000000 \
-    -ingester.max-global-series-per-user=100000000 -log.level=warn >"$WORK/strata.log" 2>&1 &
-PIDS+=("$!")
-printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
-"$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver --web.enable-admin-api \
-    --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-PIDS+=("$!")
-for url in "http://127.0.0.1:$STRATA_PORT/ready" "http://127.0.0.1:$PROM_PORT/-/ready"; do
-    for _ in $(seq 1 300); do curl -sf -o /dev/null "$url" && break; sleep 0.2; done
-    curl -sf -o /dev/null "$url" || { echo "bucket-bench: $url not ready" >&2; cat "$WORK"/*.log >&2; exit 1; }
-done
-
-case "$INTERVAL" in
-    *m) INTERVAL_S=$(( ${INTERVAL%m} * 60 )) ;;
-    *s) INTERVAL_S=${INTERVAL%s} ;;
-    *) echo "bucket-bench: INTERVAL must be like 15s or 1m" >&2; exit 2 ;;
-esac
-# The data ends one scrape before a 2 h boundary, so SPAN (a multiple of 2 h) fills whole block
-# ranges in both stores and they write the same number of blocks.
+INTERVAL_S=$(bench_interval_seconds "$INTERVAL")
+# The data ends one scrape before a 2 h boundary, so both stores cut on the same 2 h ranges (with
+# SPAN=6h both write 4 blocks; for spans under 3 h Prometheus keeps everything in its head, which
+# the snapshot writes as a single block).
 END=$(( $(date +%s) / 7200 * 7200 - INTERVAL_S ))
 "$BIN/strata-loadgen" query-bench -strata "http://127.0.0.1:$STRATA_PORT" -prometheus "http://127.0.0.1:$PROM_PORT" \
     -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only 2>&1 | grep -v "^load:" | tee "$WORK/load.txt"

@@ -28,55 +28,14 @@ PROMETHEUS=${PROMETHEUS_BINARY:-/usr/bin/prometheus}
 STRATA_PORT=${STRATA_PORT:-18080}
 PROM_PORT=${PROM_PORT:-19090}
 
-if [ ! -x "$PROMETHEUS" ]; then
-    echo "query-bench: Prometheus not found at $PROMETHEUS (apt-get install prometheus, or set PROMETHEUS_BINARY)" >&2
-    exit 1
-fi
-if [ -z "${SKIP_BUILD:-}" ]; then
-    swift build -c release --scratch-path "$SCRATCH" --product strata
-    swift build -c release --scratch-path "$SCRATCH" --product strata-loadgen
-fi
-BIN="$SCRATCH/release"
+NAME=query-bench
+source scripts/bench-lib.sh
+bench_build
+bench_workdir
+bench_start_strata "$STRATA_PORT"
+bench_start_prometheus "$PROM_PORT"
 
-WORK=$(mktemp -d /tmp/query-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "query-bench: data kept in $WORK"; fi
-}
-trap cleanup EXIT
-
-"$BIN/strata" -target=all -server.http-listen-address=127.0.0.1 -server.http-listen-port="$STRATA_PORT" \
-    -blocks-storage.tsdb.dir="$WORK/strata" \
-    -distributor.ingestion-rate-limit=1000000000 -distributor.ingestion-burst-size=1000000000 \
-    -ingester.max-global-series-per-user=100000000 -log.level=warn >"$WORK/strata.log" 2>&1 &
-STRATA_PID=$!
-PIDS+=("$STRATA_PID")
-
-printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
-"$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-remote-write-receiver --log.level=warn \
-    >"$WORK/prometheus.log" 2>&1 &
-PROM_PID=$!
-PIDS+=("$PROM_PID")
-
-wait_ready() { # name url pid log
-    for _ in $(seq 1 300); do
-        if curl -sf -o /dev/null "$2"; then return 0; fi
-        if ! kill -0 "$3" 2>/dev/null; then echo "query-bench: $1 exited; log:" >&2; cat "$4" >&2; exit 1; fi
-        sleep 0.2
-    done
-    echo "query-bench: $1 not ready after 60s; log:" >&2; cat "$4" >&2; exit 1
-}
-wait_ready strata "http://127.0.0.1:$STRATA_PORT/ready" "$STRATA_PID" "$WORK/strata.log"
-wait_ready prometheus "http://127.0.0.1:$PROM_PORT/-/ready" "$PROM_PID" "$WORK/prometheus.log"
-
-case "$INTERVAL" in
-    *m) INTERVAL_S=$(( ${INTERVAL%m} * 60 )) ;;
-    *s) INTERVAL_S=${INTERVAL%s} ;;
-    *) echo "query-bench: INTERVAL must be like 60s or 2m" >&2; exit 2 ;;
-esac
+INTERVAL_S=$(bench_interval_seconds "$INTERVAL")
 END=$(( $(date +%s) / INTERVAL_S * INTERVAL_S ))
 COMMON=(-strata "http://127.0.0.1:$STRATA_PORT" -prometheus "http://127.0.0.1:$PROM_PORT" -tenant bench
         -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -step "$STEP" -end "$END")

@@ -21,34 +21,18 @@ RUNS=${RUNS:-10}
 SCRATCH=${SCRATCH:-.build}
 STRATA_PORT=${STRATA_PORT:-18081}
 
-if [ -z "${SKIP_BUILD:-}" ]; then
-    swift build -c release --scratch-path "$SCRATCH" --product strata
-    swift build -c release --scratch-path "$SCRATCH" --product strata-loadgen
-fi
-BIN="$SCRATCH/release"
-WORK=$(mktemp -d /tmp/store-gateway-bench.XXXXXX)
-PID=""
-cleanup() {
-    if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "store-gateway-bench: data kept in $WORK"; fi
-}
-trap cleanup EXIT
+NAME=store-gateway-bench
+source scripts/bench-lib.sh
+bench_build
+bench_workdir
 
 END=$(( ($(date +%s) - 13 * 3600) / 7200 * 7200 ))
 "$BIN/strata-loadgen" make-blocks -out "$WORK/bucket" -tenant bench -series "$SERIES" -blocks "$BLOCKS" \
     -scrape-interval "$INTERVAL" -end "$END" 2>&1 | tail -2
 echo "store-gateway-bench: bucket size $(du -sb "$WORK/bucket" | cut -f1) bytes"
 
-"$BIN/strata" -target=all -server.http-listen-address=127.0.0.1 -server.http-listen-port="$STRATA_PORT" \
-    -blocks-storage.tsdb.dir="$WORK/tsdb" -blocks-storage.filesystem.dir="$WORK/bucket" \
-    -blocks-storage.bucket-store.sync-dir="$WORK/sync" -log.level=warn >"$WORK/strata.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 600); do
-    curl -sf -o /dev/null "http://127.0.0.1:$STRATA_PORT/ready" && break
-    kill -0 "$PID" 2>/dev/null || { echo "strata exited:" >&2; cat "$WORK/strata.log" >&2; exit 1; }
-    sleep 0.2
-done
-rss() { echo $(( $(ps -o rss= -p "$PID") / 1024 )); }
+bench_start_strata "$STRATA_PORT"
+rss() { echo $(( $(ps -o rss= -p "$STRATA_PID") / 1024 )); }
 
 API="http://127.0.0.1:$STRATA_PORT/prometheus/api/v1"
 # The first query waits for the initial sync (index-headers of every block).

@@ -1,0 +1,76 @@
+# Shared by the benchmark scripts (source it; set NAME, SCRATCH and PROMETHEUS first): the release
+# build, a work directory removed on exit (kept with KEEP=1), and Strata and Prometheus started on
+# loopback with everything they write under that directory.
+
+# Builds strata and strata-loadgen (release) unless SKIP_BUILD is set; sets BIN.
+bench_build() {
+    if [ -z "${SKIP_BUILD:-}" ]; then
+        swift build -c release --scratch-path "$SCRATCH" --product strata
+        swift build -c release --scratch-path "$SCRATCH" --product strata-loadgen
+    fi
+    BIN="$SCRATCH/release"
+}
+
+# Creates WORK and arranges for the servers to be stopped and WORK removed on exit.
+bench_workdir() {
+    WORK=$(mktemp -d "/tmp/$NAME.XXXXXX")
+    PIDS=()
+    trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "$NAME: data kept in $WORK"; fi
+}
+
+# bench_start_strata PORT [flags…]: Strata -target=all with its TSDB, bucket and index-headers
+# under WORK and limits out of the way; sets STRATA_PID and waits until it is ready.
+bench_start_strata() {
+    local port=$1; shift
+    "$BIN/strata" -target=all -server.http-listen-address=127.0.0.1 -server.http-listen-port="$port" \
+        -blocks-storage.tsdb.dir="$WORK/strata" -blocks-storage.filesystem.dir="$WORK/bucket" \
+        -blocks-storage.bucket-store.sync-dir="$WORK/sync" \
+        -distributor.ingestion-rate-limit=1000000000 -distributor.ingestion-burst-size=1000000000 \
+        -ingester.max-global-series-per-user=100000000 -log.level=warn "$@" >"$WORK/strata.log" 2>&1 &
+    STRATA_PID=$!
+    PIDS+=("$STRATA_PID")
+    bench_wait_ready strata "http://127.0.0.1:$port/ready" "$STRATA_PID" "$WORK/strata.log"
+}
+
+# bench_start_prometheus PORT [flags…]: Prometheus with the remote-write receiver, TSDB under
+# WORK; sets PROM_PID and waits until it is ready.
+bench_start_prometheus() {
+    local port=$1; shift
+    if [ ! -x "$PROMETHEUS" ]; then
+        echo "$NAME: Prometheus not found at $PROMETHEUS (apt-get install prometheus, or set PROMETHEUS_BINARY)" >&2
+        exit 1
+    fi
+    printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
+    "$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus" \
+        --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver --log.level=warn "$@" \
+        >"$WORK/prometheus.log" 2>&1 &
+    PROM_PID=$!
+    PIDS+=("$PROM_PID")
+    bench_wait_ready prometheus "http://127.0.0.1:$port/-/ready" "$PROM_PID" "$WORK/prometheus.log"
+}
+
+# bench_wait_ready NAME URL PID LOG: polls URL for up to 120 s; prints LOG and exits if the
+# process dies or never answers.
+bench_wait_ready() {
+    for _ in $(seq 1 600); do
+        if curl -sf -o /dev/null "$2"; then return 0; fi
+        if ! kill -0 "$3" 2>/dev/null; then echo "$NAME: $1 exited; log:" >&2; cat "$4" >&2; exit 1; fi
+        sleep 0.2
+    done
+    echo "$NAME: $1 not ready after 120s; log:" >&2; cat "$4" >&2; exit 1
+}
+
+# bench_interval_seconds 15s|2m: the scrape interval in seconds.
+bench_interval_seconds() {
+    case "$1" in
+        *m) echo $(( ${1%m} * 60 )) ;;
+        *s) echo "${1%s}" ;;
+        *) echo "$NAME: INTERVAL must be like 15s or 2m" >&2; exit 2 ;;
+    esac
+}
