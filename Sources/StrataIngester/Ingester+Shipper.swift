@@ -211,20 +211,19 @@ extension Ingester {
     /// The periodic cut: blocks for the ranges every head has moved past.
     public func cutBlocksPeriodically() async {
         guard blockStorage != nil else { return }
-        _ = await maintenance.run { () -> Int in
-            await runBlocking { self.cutBlocks(force: false) }.count
+        await maintenance.run {
+            _ = await runBlocking { self.cutBlocks(force: false) }
         }
     }
 
     /// The periodic shipment: uploads unshipped blocks, then removes shipped blocks past retention.
     public func shipAndExpirePeriodically() async {
         guard blockStorage != nil else { return }
-        _ = await maintenance.run { () -> Int in
-            (try? await self.shipBlocks()) ?? 0
-        }
-        let now = WallClock.nowMilliseconds()
-        _ = await maintenance.run { () -> Int in
-            await runBlocking { self.removeExpiredBlocks(now: now) }
+        await maintenance.run {
+            // A failure is logged per block by shipBlocks and retried at the next interval.
+            _ = try? await self.shipBlocks()
+            let now = WallClock.nowMilliseconds()
+            _ = await runBlocking { self.removeExpiredBlocks(now: now) }
         }
     }
 }

@@ -51,46 +51,41 @@ public struct SplitQueryable: Queryable {
 
     /// Series from both sides, merged by labels.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        let (ir, sr) = ranges(minTime: request.minTime, maxTime: request.maxTime)
-        async let fromIngesters: [QuerySeries] = {
-            guard let ingesters, let ir else { return [] }
-            return try await ingesters.select(SelectRequest(tenant: request.tenant, minTime: ir.lowerBound,
-                                                            maxTime: ir.upperBound, matchers: request.matchers))
-        }()
-        async let fromStore: [QuerySeries] = {
-            guard let store, let sr else { return [] }
-            return try await store.select(SelectRequest(tenant: request.tenant, minTime: sr.lowerBound,
-                                                        maxTime: sr.upperBound, matchers: request.matchers))
-        }()
         // Ingester chunks first: where both hold a timestamp, the ingester's sample wins.
-        return SeriesMerge.merge([try await fromIngesters, try await fromStore])
+        SeriesMerge.merge(try await bothSides(minTime: request.minTime, maxTime: request.maxTime) { side, lo, hi in
+            try await side.select(SelectRequest(tenant: request.tenant, minTime: lo, maxTime: hi, matchers: request.matchers))
+        })
     }
 
     /// Label names from both sides.
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
-        let (ir, sr) = ranges(minTime: minTime, maxTime: maxTime)
-        async let a: [String] = {
-            guard let ingesters, let ir else { return [] }
-            return try await ingesters.labelNames(tenant: tenant, minTime: ir.lowerBound, maxTime: ir.upperBound, matchers: matchers)
-        }()
-        async let b: [String] = {
-            guard let store, let sr else { return [] }
-            return try await store.labelNames(tenant: tenant, minTime: sr.lowerBound, maxTime: sr.upperBound, matchers: matchers)
-        }()
-        return SeriesMerge.mergeStrings([try await a, try await b])
+        SeriesMerge.mergeStrings(try await bothSides(minTime: minTime, maxTime: maxTime) { side, lo, hi in
+            try await side.labelNames(tenant: tenant, minTime: lo, maxTime: hi, matchers: matchers)
+        })
     }
 
     /// Label values from both sides.
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        SeriesMerge.mergeStrings(try await bothSides(minTime: minTime, maxTime: maxTime) { side, lo, hi in
+            try await side.labelValues(tenant: tenant, name: name, minTime: lo, maxTime: hi, matchers: matchers)
+        })
+    }
+
+    /// Runs `call` on the ingesters and the store concurrently, each over its own window (see
+    /// `ranges`); a side that is absent or not asked contributes an empty answer. Ingesters first.
+    private func bothSides<T: Sendable>(
+        minTime: Int64, maxTime: Int64,
+        _ call: @escaping @Sendable (any Queryable, Int64, Int64) async throws -> [T]
+    ) async throws -> [[T]] {
         let (ir, sr) = ranges(minTime: minTime, maxTime: maxTime)
-        async let a: [String] = {
+        async let fromIngesters: [T] = {
             guard let ingesters, let ir else { return [] }
-            return try await ingesters.labelValues(tenant: tenant, name: name, minTime: ir.lowerBound, maxTime: ir.upperBound, matchers: matchers)
+            return try await call(ingesters, ir.lowerBound, ir.upperBound)
         }()
-        async let b: [String] = {
+        async let fromStore: [T] = {
             guard let store, let sr else { return [] }
-            return try await store.labelValues(tenant: tenant, name: name, minTime: sr.lowerBound, maxTime: sr.upperBound, matchers: matchers)
+            return try await call(store, sr.lowerBound, sr.upperBound)
         }()
-        return SeriesMerge.mergeStrings([try await a, try await b])
+        return [try await fromIngesters, try await fromStore]
     }
 }
