@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "StrataDistributor",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataLimits", "StrataIngester",
+                "StrataModel", "StrataWire", "StrataLimits", "StrataIngester", "StrataRing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -144,7 +144,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The querier's merge of ingesters (recent) and store-gateways (blocks) into one Queryable.
-        .target(name: "StrataQuerier", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
+        .target(
+            name: "StrataQuerier",
+            dependencies: ["StrataModel", "StrataRing", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
         // Remote-write load generator (loadtest/).
         .executableTarget(
@@ -205,7 +209,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks", "StrataTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
@@ -222,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "StrataDistributorTests",
             dependencies: [
-                "StrataDistributor", "StrataLimits", "StrataModel", "StrataIngester",
+                "StrataDistributor", "StrataLimits", "StrataModel", "StrataIngester", "StrataRing",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,120 @@
+import Logging
+import StrataModel
+import StrataRing
+
+/// Recent data as a cluster's ingesters hold it: every series is on `replicationFactor` ingesters,
+/// so a read asks every ingester on the ring and merges the answers, each sample once.
+///
+/// As Mimir's default read path, all instances that may serve reads (ACTIVE or LEAVING) are asked
+/// at once; the read still succeeds when up to `replicationFactor - quorum` of them (one of three)
+/// fail, because each series then still has a replica that answered. Instances whose heartbeat is
+/// already stale count against that allowance without being asked. With zone awareness the
+/// allowance is in zones: any number of failures confined to one zone is tolerated.
+public struct IngesterReplicasQueryable: Queryable {
+    /// Creates (or reuses) the read client for one ingester instance.
+    public typealias ClientFactory = @Sendable (InstanceDesc) -> any Queryable
+
+    private let ring: Ring
+    private let clients: ClientFactory
+    private let logger: Logger
+
+    /// Creates the reader over `ring` (the ingester ring, already started).
+    public init(ring: Ring, clients: @escaping ClientFactory, logger: Logger = Logger(label: "strata.querier.ingesters")) {
+        self.ring = ring
+        self.clients = clients
+        self.logger = logger
+    }
+
+    /// Series from every ingester, merged by labels with duplicate samples removed.
+    public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+        SeriesMerge.merge(try await fanOut { try await $0.select(request) })
+    }
+
+    /// Label names from every ingester.
+    public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        SeriesMerge.mergeStrings(try await fanOut {
+            try await $0.labelNames(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers)
+        })
+    }
+
+    /// Label values from every ingester.
+    public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        SeriesMerge.mergeStrings(try await fanOut {
+            try await $0.labelValues(tenant: tenant, name: name, minTime: minTime, maxTime: maxTime, matchers: matchers)
+        })
+    }
+
+    /// The instances to ask and the failures the read can absorb.
+    func readPlan() throws(QuerierError) -> ReadPlan {
+        let config = ring.config
+        let registered = ring.instances.filter { RingOperation.read.allows($0) }
+        let healthyIDs = Set(ring.healthyInstances(for: .read).map(\.id))
+        let healthy = registered.filter { healthyIDs.contains($0.id) }
+        let stale = registered.filter { !healthyIDs.contains($0.id) }
+        let tolerated = config.replicationFactor - ReplicationSet.quorum(replicationFactor: config.replicationFactor)
+        if healthy.isEmpty {
+            throw .noIngesters(registered: registered.count)
+        }
+        if config.zoneAwarenessEnabled {
+            let staleZones = Set(stale.map(\.zone))
+            guard staleZones.count <= tolerated else {
+                throw .tooManyUnhealthy(unhealthy: stale.map(\.id), tolerated: tolerated, unit: "zones")
+            }
+            return ReadPlan(instances: healthy, toleratedZones: tolerated, failedZones: staleZones, toleratedInstances: nil)
+        }
+        guard stale.count <= tolerated else {
+            throw .tooManyUnhealthy(unhealthy: stale.map(\.id), tolerated: tolerated, unit: "instances")
+        }
+        return ReadPlan(instances: healthy, toleratedZones: 0, failedZones: [], toleratedInstances: tolerated - stale.count)
+    }
+
+    /// Calls every planned instance concurrently; throws when more of them fail than the plan absorbs.
+    private func fanOut<T: Sendable>(_ call: @escaping @Sendable (any Queryable) async throws -> [T]) async throws -> [[T]] {
+        var plan = try readPlan()
+        let clients = self.clients
+        return try await withThrowingTaskGroup(of: (Int, Result<[T], any Error>).self) { group in
+            for (index, instance) in plan.instances.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await call(clients(instance)))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var answers: [[T]] = []
+            answers.reserveCapacity(plan.instances.count)
+            for try await (index, result) in group {
+                switch result {
+                case .success(let answer):
+                    answers.append(answer)
+                case .failure(let error):
+                    let instance = plan.instances[index]
+                    logger.warning("read from ingester failed", metadata: [
+                        "ingester": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
+                    ])
+                    if !plan.absorb(failureOf: instance) {
+                        group.cancelAll()
+                        throw QuerierError.ingesterFailed(instance: instance.id, address: instance.address, reason: "\(error)")
+                    }
+                }
+            }
+            return answers
+        }
+    }
+}
+
+/// Whom a read asks and how many failures it can absorb.
+struct ReadPlan {
+    var instances: [InstanceDesc]
+    var toleratedZones: Int
+    var failedZones: Set<String>
+    /// Without zone awareness: failures still absorbable; nil with zone awareness.
+    var toleratedInstances: Int?
+
+    /// Counts a failed instance; false when the read can no longer cover every series.
+    mutating func absorb(failureOf instance: InstanceDesc) -> Bool {
+        if let remaining = toleratedInstances {
+            toleratedInstances = remaining - 1
+            return remaining > 0
+        }
+        failedZones.insert(instance.zone)
+        return failedZones.count <= toleratedZones
+    }
+}

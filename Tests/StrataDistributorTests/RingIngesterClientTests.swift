@@ -1,0 +1,186 @@
+import Logging
+import StrataDistributor
+import StrataIngester
+import StrataModel
+import StrataRing
+import Synchronization
+import Testing
+
+/// Builds a started `Ring` over an in-memory KV with `count` ACTIVE instances named `ingester-N`.
+func startedRing(count: Int, zones: [String] = [""], replicationFactor: Int = 3, stale: Set<Int> = [],
+                 zoneAware: Bool = false) async throws -> Ring {
+    let kv = InMemoryKV()
+    let now = UnixClock.now()
+    var desc = RingDesc()
+    var generator = SplitMix(seed: 7)
+    for index in 0..<count {
+        let tokens = try TokenGenerator.generate(count: 128, taken: desc.allTokens, using: &generator)
+        desc.upsert(InstanceDesc(
+            id: "ingester-\(index)", address: "127.0.0.1:\(9100 + index)", zone: zones[index % zones.count], state: .active,
+            tokens: tokens, heartbeatTimestamp: stale.contains(index) ? now - 3600 : now, registeredTimestamp: now))
+    }
+    try await kv.cas("ring") { _ in desc }
+    let ring = Ring(kv: kv, key: "ring", config: RingConfig(replicationFactor: replicationFactor, zoneAwarenessEnabled: zoneAware))
+    ring.start()
+    while ring.updateCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+    return ring
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// An ingester that waits before answering.
+final class SlowIngester: IngesterClient {
+    let inner = FakeIngester()
+    let delay: Duration
+    init(delay: Duration) { self.delay = delay }
+    func push(tenant: TenantID, batch: SeriesBatch) async throws(IngesterError) -> IngestResult {
+        try? await Task.sleep(for: delay)
+        return try await inner.push(tenant: tenant, batch: batch)
+    }
+}
+
+private func batch(series count: Int) -> SeriesBatch {
+    var batch = SeriesBatch()
+    for i in 0..<count {
+        batch.append(labels: Labels([Label(name: "__name__", value: "up"), Label(name: "instance", value: "host-\(i)")]),
+                     samples: [Sample(timestamp: 1000, value: Double(i))])
+    }
+    return batch
+}
+
+
+@Suite struct RingIngesterClientTests {
+    let tenant: TenantID
+
+    init() throws { tenant = try TenantID(validating: "team-a") }
+
+    /// Every series lands on exactly three distinct ingesters, the same ones for the same series.
+    @Test func eachSeriesGoesToThreeIngesters() async throws {
+        let ring = try await startedRing(count: 6)
+        defer { Task { await ring.stop() } }
+        let fakes = (0..<6).map { _ in FakeIngester() }
+        let client = RingIngesterClient(ring: ring, clients: { fakes[Int($0.id.split(separator: "-")[1])!] },
+                                        metricsFactory: RecordingMetrics())
+        let result = try await client.push(tenant: tenant, batch: batch(series: 600))
+        #expect(result.appendedSamples == 600)
+        #expect(result.rejectedCount == 0)
+        var copies: [String: Int] = [:]
+        for fake in fakes { for name in fake.receivedSeriesKeys { copies[name, default: 0] += 1 } }
+        #expect(copies.count == 600)
+        #expect(copies.values.allSatisfy { $0 == 3 })
+        // Six ingesters share the series: none holds them all, all hold some.
+        #expect(fakes.allSatisfy { (1..<600).contains($0.receivedSeriesKeys.count) })
+        // Same series, same owners.
+        let second = (0..<6).map { _ in FakeIngester() }
+        let again = RingIngesterClient(ring: ring, clients: { second[Int($0.id.split(separator: "-")[1])!] }, metricsFactory: RecordingMetrics())
+        _ = try await again.push(tenant: tenant, batch: batch(series: 600))
+        #expect(zip(fakes, second).allSatisfy { Set($0.receivedSeriesKeys) == Set($1.receivedSeriesKeys) })
+    }
+
+    /// One ingester of three failing does not fail the push; two do, naming a series.
+    @Test func quorumOfTwo() async throws {
+        let ring = try await startedRing(count: 3)
+        defer { Task { await ring.stop() } }
+        let down = FakeIngester(.fail(.unavailable("connection refused")))
+        let one = RingIngesterClient(ring: ring, clients: { $0.id == "ingester-1" ? down : FakeIngester() }, metricsFactory: RecordingMetrics())
+        let result = try await one.push(tenant: tenant, batch: batch(series: 100))
+        #expect(result.appendedSamples == 100)
+
+        let two = RingIngesterClient(ring: ring, clients: { $0.id == "ingester-0" ? FakeIngester() : down }, metricsFactory: RecordingMetrics())
+        do {
+            _ = try await two.push(tenant: tenant, batch: batch(series: 100))
+            Issue.record("a push with two of three replicas down must fail")
+        } catch {
+            guard case .unavailable(let message) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(message.contains("quorum"))
+            #expect(message.contains("connection refused"))
+        }
+    }
+
+    /// The push returns once two replicas have answered; the slow third still gets its copy.
+    @Test func slowReplicaDoesNotDelayTheAnswer() async throws {
+        let ring = try await startedRing(count: 3)
+        defer { Task { await ring.stop() } }
+        let slow = SlowIngester(delay: .seconds(3))
+        let client = RingIngesterClient(ring: ring, clients: { $0.id == "ingester-2" ? slow as any IngesterClient : FakeIngester() }, metricsFactory: RecordingMetrics())
+        let started = ContinuousClock.now
+        _ = try await client.push(tenant: tenant, batch: batch(series: 50))
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(slow.inner.received.isEmpty)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while slow.inner.received.isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(slow.inner.receivedSeriesKeys.count == 50)
+    }
+
+    /// Refusals reported by every replica reach the client once, not three times.
+    @Test func refusalsAreNotMultipliedByReplicas() async throws {
+        let ring = try await startedRing(count: 3)
+        defer { Task { await ring.stop() } }
+        let rejecting = FakeIngester(.reject(id: .sampleOutOfOrder, count: 4, message: "out of order sample"))
+        let client = RingIngesterClient(ring: ring, clients: { _ in rejecting }, metricsFactory: RecordingMetrics())
+        let result = try await client.push(tenant: tenant, batch: batch(series: 20))
+        #expect(result.rejectedSamples[.sampleOutOfOrder] == 4)
+        #expect(result.appendedSamples == 16)
+        #expect(result.firstError?.message == "out of order sample")
+    }
+
+    /// With fewer healthy ingesters than a quorum, nothing is sent and the error says why.
+    @Test func tooFewIngesters() async throws {
+        let ring = try await startedRing(count: 3, stale: [0, 1])
+        defer { Task { await ring.stop() } }
+        let fake = FakeIngester()
+        let client = RingIngesterClient(ring: ring, clients: { _ in fake }, metricsFactory: RecordingMetrics())
+        await #expect(throws: IngesterError.self) { _ = try await client.push(tenant: tenant, batch: batch(series: 5)) }
+        #expect(fake.received.isEmpty)
+    }
+
+    /// Zone awareness: the three copies are in three zones, and losing a whole zone is tolerated.
+    @Test func zoneAwareReplicas() async throws {
+        let ring = try await startedRing(count: 6, zones: ["a", "b", "c"], zoneAware: true)
+        defer { Task { await ring.stop() } }
+        let zoneOf: @Sendable (String) -> String = { ["a", "b", "c"][Int($0.split(separator: "-")[1])! % 3] }
+        let fakes = (0..<6).map { _ in FakeIngester() }
+        let client = RingIngesterClient(ring: ring, clients: { fakes[Int($0.id.split(separator: "-")[1])!] }, metricsFactory: RecordingMetrics())
+        _ = try await client.push(tenant: tenant, batch: batch(series: 200))
+        var zonesBySeries: [String: Set<String>] = [:]
+        for (index, fake) in fakes.enumerated() {
+            for key in fake.receivedSeriesKeys { zonesBySeries[key, default: []].insert(zoneOf("ingester-\(index)")) }
+        }
+        #expect(zonesBySeries.count == 200 && zonesBySeries.values.allSatisfy { $0.count == 3 })
+
+        let down = FakeIngester(.fail(.unavailable("zone c is down")))
+        let lossy = RingIngesterClient(ring: ring, clients: { zoneOf($0.id) == "c" ? down : FakeIngester() }, metricsFactory: RecordingMetrics())
+        let result = try await lossy.push(tenant: tenant, batch: batch(series: 200))
+        #expect(result.appendedSamples == 200)
+    }
+
+    /// The token is FNV-1a over tenant and labels: different tenants place the same series differently.
+    @Test func tokenDependsOnTenantAndLabels() throws {
+        let labels = Labels([Label(name: "__name__", value: "up"), Label(name: "job", value: "a")])
+        let a = SeriesToken.token(tenant: tenant, labels: labels)
+        let b = SeriesToken.token(tenant: try TenantID(validating: "team-b"), labels: labels)
+        #expect(a != b)
+        var single = SeriesBatch()
+        single.append(labels: labels, samples: [Sample(timestamp: 1, value: 1)])
+        #expect(SeriesToken.token(tenant: tenant, batch: single, series: 0) == a)
+        // FNV-1a 32 of "a" is 0xe40c292c.
+        #expect(SeriesToken.tenantHash(try TenantID(validating: "a")) == 0xe40c_292c)
+    }
+}
+
+extension FakeIngester {
+    /// `instance` label values of every series received.
+    var receivedSeriesKeys: [String] {
+        received.flatMap { push in push.batch.series.indices.map { push.batch.labels(of: $0)["instance"] ?? "" } }
+    }
+}
