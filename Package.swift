@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
         // 3.x or 4.x: swift-certificates (via async-http-client) already resolves 4.x.
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // gRPC between roles (distributor → ingester, querier → ingester / store-gateway).
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
     ],
     targets: [
         // libsnappy (Debian libsnappy-dev): remote-write bodies are snappy block format.
@@ -70,7 +73,7 @@ let package = Package(
         .target(
             name: "StrataDistributor",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataLimits", "StrataIngester", "StrataRing",
+                "StrataModel", "StrataWire", "StrataLimits", "StrataIngester", "StrataRing", "StrataHATracker",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -94,7 +97,8 @@ let package = Package(
             name: "StrataServer",
             dependencies: [
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
-                "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway", "StrataRing",
+                "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway", "StrataRing", "StrataHATracker", "StrataRPC",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -140,6 +144,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // gRPC between roles: ingester push, reads from ingesters and store-gateways (hand-written protobuf).
+        .target(
+            name: "StrataRPC",
+            dependencies: [
+                "StrataModel", "StrataWire", "StrataIngester",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Prometheus HA-pair deduplication: the elected replica per tenant and cluster, kept in the KV store.
+        .target(
+            name: "StrataHATracker",
+            dependencies: [
+                "StrataModel", "StrataRing",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -205,6 +230,26 @@ let package = Package(
                 "StrataModel", "StrataRing", "StrataTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataRPCTests",
+            dependencies: [
+                "StrataRPC", "StrataModel", "StrataWire", "StrataIngester", "StrataTSDB", "StrataLimits", "StrataChunks", "StrataTestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataHATrackerTests",
+            dependencies: [
+                "StrataHATracker", "StrataRing", "StrataModel", "StrataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

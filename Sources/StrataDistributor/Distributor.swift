@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import Metrics
+import StrataHATracker
 import StrataIngester
 import StrataLimits
 import StrataModel
@@ -12,6 +13,8 @@ import StrataModel
 /// The write path's front door: validates, rate-limits and forwards one decoded remote-write
 /// request to the ingester, in Mimir's order.
 ///
+/// 0. With the HA tracker on for the tenant, a push from a Prometheus HA replica that is not the
+///    elected one of its cluster is dropped with 202; an accepted one loses its replica label.
 /// 1. Every series is validated against the tenant's limits; invalid series are dropped whole,
 ///    samples outside the time window alone.
 /// 2. What remains (samples + exemplars + metadata) is charged to the tenant's token bucket; over
@@ -25,7 +28,8 @@ public final class Distributor: Sendable {
     private let rateLimiter: IngestionRateLimiter
     private let metrics: DistributorMetrics
     private let logger: Logger
-    private let now: @Sendable () -> Int64
+    let now: @Sendable () -> Int64
+    let haTracker: HATracker?
 
     /// Creates a distributor.
     ///
@@ -33,9 +37,11 @@ public final class Distributor: Sendable {
     ///   - now: the wall clock in ms since the epoch, for the grace-period checks.
     ///   - rateLimiter: the ingestion rate limiter; by default one private to this distributor
     ///     reading its limits from `overrides`.
+    ///   - haTracker: deduplicates Prometheus HA pairs for tenants with `accept_ha_samples`.
     public init(overrides: Overrides, ingester: any IngesterClient, metricsFactory: any MetricsFactory, logger: Logger,
                 now: @escaping @Sendable () -> Int64 = Distributor.wallClockMilliseconds,
-                rateLimiter: IngestionRateLimiter? = nil) {
+                rateLimiter: IngestionRateLimiter? = nil, haTracker: HATracker? = nil) {
+        self.haTracker = haTracker
         self.overrides = overrides
         self.ingester = ingester
         self.rateLimiter = rateLimiter ?? IngestionRateLimiter(overrides: overrides)
@@ -45,8 +51,9 @@ public final class Distributor: Sendable {
     }
 
     /// Validates, rate-limits and forwards one decoded remote-write request.
-    public func push(tenant: TenantID, batch: SeriesBatch) async throws(PushError) -> PushSummary {
+    public func push(tenant: TenantID, batch incoming: SeriesBatch) async throws(PushError) -> PushSummary {
         let limits = overrides.limits(for: tenant)
+        let batch = try await deduplicateHAReplicas(tenant: tenant, batch: incoming, limits: limits)
         let counters = metrics.counters(for: tenant)
 
         var receivedSamples = 0

@@ -25,6 +25,12 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
     /// ingester is unavailable (message carries `err-strata-ingester-unavailable`), 500 when
     /// its storage failed.
     case unavailable(message: String)
+    /// The HA tracker dropped the push because it comes from a replica that is not the elected
+    /// one of its cluster. HTTP 202: accepted on purpose, so Prometheus does not retry.
+    case deduplicated(message: String)
+    /// The HA tracker's KV store failed, so the push's replica could not be checked; nothing was
+    /// stored. HTTP 503 (retried) or 500 for a corrupt stored value.
+    case haTrackerFailed(message: String, status: Int, id: ErrorID)
 
     /// The HTTP status for this error.
     public var httpStatus: Int {
@@ -33,6 +39,8 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
         case .invalid: return 400
         case .unavailable(let message):
             return message.hasSuffix("(\(ErrorID.ingesterUnavailable.id))") ? 503 : 500
+        case .deduplicated: return 202
+        case .haTrackerFailed(_, let status, _): return status
         }
     }
 
@@ -43,13 +51,16 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
         case .invalid(_, let id, _, _): return id
         case .unavailable(let message):
             return message.hasSuffix("(\(ErrorID.ingesterUnavailable.id))") ? .ingesterUnavailable : nil
+        case .deduplicated: return nil
+        case .haTrackerFailed(_, _, let id): return id
         }
     }
 
     /// The operator-facing message.
     public var description: String {
         switch self {
-        case .rateLimited(let message), .invalid(let message, _, _, _), .unavailable(let message):
+        case .rateLimited(let message), .invalid(let message, _, _, _), .unavailable(let message), .deduplicated(let message),
+             .haTrackerFailed(let message, _, _):
             return message
         }
     }

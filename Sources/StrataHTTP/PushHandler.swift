@@ -59,11 +59,9 @@ struct PushHandler: Sendable {
         do {
             _ = try await distributor.push(tenant: tenant, batch: batch)
         } catch {
-            let message: String
-            switch error {
-            case .rateLimited(let m), .invalid(let m, _, _, _), .unavailable(let m): message = m
-            }
-            throw PlainError(HTTPResponse.Status(code: error.httpStatus), message)
+            // 202 for a deduplicated HA replica is a success to Prometheus; the body says why.
+            if case .deduplicated(let message) = error { return PlainError(.accepted, message).response }
+            throw PlainError(HTTPResponse.Status(code: error.httpStatus), error.description)
         }
         return Response(status: .ok)
     }

@@ -3,6 +3,24 @@ import Hummingbird
 import Logging
 import NIOCore
 
+/// One ring's status page: where it is served, how it renders and how it forgets an instance.
+public struct RingPage: Sendable {
+    /// The paths it is served under, e.g. `/ingester/ring` and Mimir's legacy `/ring`.
+    public var paths: [String]
+    /// Renders the page: JSON when asked for, else HTML.
+    public var render: @Sendable (_ json: Bool) throws -> [UInt8]
+    /// Removes an instance from the ring.
+    public var forget: @Sendable (String) async throws -> Void
+
+    /// Creates a page description.
+    public init(paths: [String], render: @escaping @Sendable (_ json: Bool) throws -> [UInt8],
+                forget: @escaping @Sendable (String) async throws -> Void) {
+        self.paths = paths
+        self.render = render
+        self.forget = forget
+    }
+}
+
 /// `GET|POST /ingester/ring` (and Mimir's legacy `/ring`): the ring's status page, HTML for
 /// people and JSON for tools (`Accept: application/json`), and the "Forget" form that removes an
 /// unhealthy instance (`POST` with `forget=<instance id>`, form-encoded).

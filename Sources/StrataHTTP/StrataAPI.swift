@@ -48,10 +48,8 @@ public struct StrataAPI: Sendable {
     /// Cuts and ships the heads of the given tenants (all when nil); behind `/ingester/flush`.
     /// Nil when this process has no ingester with object storage.
     public var flush: (@Sendable (Set<TenantID>?) async throws -> Void)?
-    /// Renders the ingester ring's status page (JSON when true, else HTML); nil without a ring.
-    public var ringPage: (@Sendable (_ json: Bool) throws -> [UInt8])?
-    /// Forgets an instance of the ingester ring (the status page's button).
-    public var ringForget: (@Sendable (String) async throws -> Void)?
+    /// The status pages of the rings this process takes part in (`/ingester/ring`, …).
+    public var ringPages: [RingPage] = []
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -117,9 +115,9 @@ public struct StrataAPI: Sendable {
             router.post("/ingester/flush") { request, _ in await handler.handle(request) }
             router.get("/ingester/flush") { request, _ in await handler.handle(request) }
         }
-        if let ringPage, let ringForget {
-            let handler = RingHandler(render: ringPage, forget: ringForget, logger: logger)
-            for path in ["/ingester/ring", "/ring"] {
+        for page in ringPages {
+            let handler = RingHandler(render: page.render, forget: page.forget, logger: logger)
+            for path in page.paths {
                 router.get(RouterPath(path)) { request, _ in await handler.handle(request) }
                 router.post(RouterPath(path)) { request, _ in await handler.handle(request) }
             }

@@ -52,6 +52,17 @@ extension Limits {
                     throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
                 }
                 updated[keyPath: field] = value
+            case .bool(let field):
+                switch text {
+                case "true": updated[keyPath: field] = true
+                case "false": updated[keyPath: field] = false
+                default: throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
+                }
+            case .labelName(let field):
+                guard Self.isLabelName(text) else {
+                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
+                }
+                updated[keyPath: field] = text
             }
         }
         self = updated
@@ -66,6 +77,8 @@ extension Limits {
             case .double(let field): return (limit.yamlKey, formatGoFloat(self[keyPath: field]))
             case .int(let field): return (limit.yamlKey, String(self[keyPath: field]))
             case .duration(let field): return (limit.yamlKey, GoDuration.format(self[keyPath: field]))
+            case .bool(let field): return (limit.yamlKey, self[keyPath: field] ? "true" : "false")
+            case .labelName(let field): return (limit.yamlKey, self[keyPath: field])
             }
         }
     }
@@ -83,6 +96,17 @@ extension Limits {
         case .double: return "a number"
         case .int: return "a non-negative integer"
         case .duration: return "a duration such as 10m or 1h30m"
+        case .bool: return "true or false"
+        case .labelName: return "a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        }
+    }
+
+    /// Whether `text` is a legacy Prometheus label name, as the HA labels must be.
+    static func isLabelName(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first == UInt8(ascii: "_") || (first | 0x20) >= UInt8(ascii: "a") && (first | 0x20) <= UInt8(ascii: "z")
+        else { return false }
+        return text.utf8.allSatisfy { b in
+            b == UInt8(ascii: "_") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || ((b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z"))
         }
     }
 

@@ -32,6 +32,17 @@ public struct Limits: Sendable, Equatable {
     /// Largest decompressed remote-write body in bytes. Per-tenant key `max_recv_msg_size`; the
     /// server-wide default comes from `-distributor.max-recv-msg-size`.
     public var maxRecvMsgSize: Int = 100 << 20
+    /// Whether the HA tracker deduplicates this tenant's Prometheus HA pairs.
+    /// YAML `accept_ha_samples`, flag `-distributor.ha-tracker.enable-for-all-users` sets the default.
+    public var acceptHASamples = false
+    /// The label naming a Prometheus HA pair. YAML `ha_cluster_label`, flag `-distributor.ha-tracker.cluster`.
+    public var haClusterLabel = "cluster"
+    /// The label naming a replica of an HA pair (removed before storage).
+    /// YAML `ha_replica_label`, flag `-distributor.ha-tracker.replica`.
+    public var haReplicaLabel = "__replica__"
+    /// HA clusters the tracker keeps per tenant; 0 = unlimited.
+    /// YAML `ha_max_clusters`, flag `-distributor.ha-tracker.max-clusters`.
+    public var haMaxClusters = 100
 
     /// Mimir's defaults.
     public init() {}
@@ -50,6 +61,10 @@ public struct LimitKey: Sendable {
         case int(any WritableKeyPath<Limits, Int> & Sendable)
         /// A Prometheus duration such as `10m`, printed the same way.
         case duration(any WritableKeyPath<Limits, Duration> & Sendable)
+        /// `true` or `false`.
+        case bool(any WritableKeyPath<Limits, Bool> & Sendable)
+        /// A label name (non-empty).
+        case labelName(any WritableKeyPath<Limits, String> & Sendable)
     }
 
     /// The YAML key, e.g. `ingestion_rate`.
@@ -71,6 +86,10 @@ public struct LimitKey: Sendable {
         LimitKey(yamlKey: "creation_grace_period", flag: "validation.create-grace-period", kind: .duration(\.creationGracePeriod)),
         LimitKey(yamlKey: "past_grace_period", flag: "validation.past-grace-period", kind: .duration(\.pastGracePeriod)),
         LimitKey(yamlKey: "max_recv_msg_size", flag: "distributor.max-recv-msg-size", kind: .int(\.maxRecvMsgSize)),
+        LimitKey(yamlKey: "accept_ha_samples", flag: "distributor.ha-tracker.enable-for-all-users", kind: .bool(\.acceptHASamples)),
+        LimitKey(yamlKey: "ha_cluster_label", flag: "distributor.ha-tracker.cluster", kind: .labelName(\.haClusterLabel)),
+        LimitKey(yamlKey: "ha_replica_label", flag: "distributor.ha-tracker.replica", kind: .labelName(\.haReplicaLabel)),
+        LimitKey(yamlKey: "ha_max_clusters", flag: "distributor.ha-tracker.max-clusters", kind: .int(\.haMaxClusters)),
     ]
 
     /// The entry for `yamlKey`, or nil.

@@ -10,6 +10,9 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case invalidRequestBody = "invalid-request-body"
     case unsupportedContentType = "unsupported-content-type"
     case tenantMaxIngestionRate = "tenant-max-ingestion-rate"
+    case tooManyHAClusters = "tenant-too-many-ha-clusters"
+    case haTrackerKVUnavailable = "ha-tracker-kv-unavailable"
+    case haTrackerCorruptValue = "ha-tracker-corrupt-value"
     // Series validation (distributor).
     case missingMetricName = "missing-metric-name"
     case metricNameInvalid = "metric-name-invalid"

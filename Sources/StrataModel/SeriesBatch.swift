@@ -93,6 +93,31 @@ public struct SeriesBatch: Sendable {
         return copy
     }
 
+    /// The same batch with label `name` removed from every series that has it (the HA tracker
+    /// strips the replica label before storage). Only the label column is rebuilt; label bytes
+    /// and samples are shared.
+    public func removingLabel(named name: String) -> SeriesBatch {
+        var copy = self
+        var newLabels = ContiguousArray<LabelRef>()
+        newLabels.reserveCapacity(labels.count)
+        var wanted = name
+        wanted.withUTF8 { target in
+            let target = UnsafeRawBufferPointer(target)
+            for index in series.indices {
+                let entry = series[index]
+                let start = UInt32(newLabels.count)
+                for i in 0..<Int(entry.labelCount) {
+                    let matches = withLabelBytes(series: index, label: i) { n, _ in n.elementsEqual(target) }
+                    if !matches { newLabels.append(labels[Int(entry.labelStart) + i]) }
+                }
+                copy.series[index].labelStart = start
+                copy.series[index].labelCount = UInt32(newLabels.count) - start
+            }
+        }
+        copy.labels = newLabels
+        return copy
+    }
+
     /// Appends a series built from values (tests, load generator, re-encoding).
     public mutating func append(labels newLabels: Labels, samples newSamples: some Collection<Sample>) {
         let labelStart = UInt32(labels.count)

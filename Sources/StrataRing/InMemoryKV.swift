@@ -1,21 +1,44 @@
 import Synchronization
 
-/// A ring KV store inside one process (Mimir's `inmemory` store), for `-target=all` and tests.
+/// A KV store inside one process (Mimir's `inmemory` store), for `-target=all` and tests.
 ///
-/// All roles of the process share one instance. `cas` runs `update` under the store's lock, so
-/// it never conflicts (and `update` must not call back into the store); watchers get the latest
-/// value of their key after every change.
+/// All roles of the process share one instance. `casBytes` runs `update` under the store's lock,
+/// so it never conflicts (and `update` must not call back into the store); key watchers get the
+/// latest value of their key after every change, prefix watchers every change under their prefix.
+/// Versions come from one counter for the whole store, like etcd's revision.
 public final class InMemoryKV: RingKV {
-    private struct Entry {
-        var value: [UInt8]
-        var version: Int64
+    private typealias KeyContinuation = AsyncThrowingStream<[UInt8]?, any Error>.Continuation
+    private typealias PrefixContinuation = AsyncThrowingStream<KVPrefixEvent, any Error>.Continuation
+
+    private struct PrefixWatcher {
+        let prefix: String
+        let continuation: PrefixContinuation
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        var entries: [String: KVValue] = [:]
+        /// The version the next write gets; the store's revision is one less.
         var nextVersion: Int64 = 1
         var nextWatcherID = 0
-        var watchers: [String: [Int: AsyncThrowingStream<RingDesc?, any Error>.Continuation]] = [:]
+        var keyWatchers: [String: [Int: KeyContinuation]] = [:]
+        var prefixWatchers: [Int: PrefixWatcher] = [:]
+
+        mutating func takeWatcherID() -> Int {
+            defer { nextWatcherID += 1 }
+            return nextWatcherID
+        }
+
+        /// Tells every watcher of `key` about its new value (nil: deleted) at `version`.
+        func notify(key: String, value: KVValue?, version: Int64) {
+            for continuation in (keyWatchers[key] ?? [:]).values { continuation.yield(value?.bytes) }
+            for watcher in prefixWatchers.values where key.hasPrefix(watcher.prefix) {
+                if let value {
+                    watcher.continuation.yield(.put(key: key, value: value))
+                } else {
+                    watcher.continuation.yield(.delete(key: key, version: version))
+                }
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -25,58 +48,64 @@ public final class InMemoryKV: RingKV {
 
     public func get(_ key: String) async throws -> (value: [UInt8], version: Int64)? {
         state.withLock { state in
-            state.entries[key].map { ($0.value, $0.version) }
+            state.entries[key].map { ($0.bytes, $0.version) }
         }
     }
 
-    public func cas(_ key: String, update: (RingDesc?) throws -> RingDesc?) async throws {
+    @discardableResult
+    public func casBytes(_ key: String, update: ([UInt8]?) throws -> [UInt8]?) async throws -> KVValue? {
         try state.withLock { state in
-            let current = try state.entries[key].map { try RingCodec.decode($0.value, key: key) }
-            guard let next = try update(current) else { return }
-            let bytes = try RingCodec.encode(next)
-            state.entries[key] = Entry(value: bytes, version: state.nextVersion)
+            let current = state.entries[key]
+            guard let bytes = try update(current?.bytes) else { return current }
+            let value = KVValue(bytes: bytes, version: state.nextVersion)
             state.nextVersion += 1
-            for continuation in (state.watchers[key] ?? [:]).values { continuation.yield(next) }
+            state.entries[key] = value
+            state.notify(key: key, value: value, version: value.version)
+            return value
         }
     }
 
     public func delete(_ key: String) async throws {
         state.withLock { state in
             guard state.entries.removeValue(forKey: key) != nil else { return }
+            let version = state.nextVersion
             state.nextVersion += 1
-            for continuation in (state.watchers[key] ?? [:]).values { continuation.yield(nil) }
+            state.notify(key: key, value: nil, version: version)
         }
     }
 
-    public func watch(_ key: String) -> AsyncThrowingStream<RingDesc?, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<RingDesc?, any Error>.makeStream(
+    public func watchBytes(_ key: String) -> AsyncThrowingStream<[UInt8]?, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<[UInt8]?, any Error>.makeStream(
             bufferingPolicy: .bufferingNewest(1))
-        let id: Int? = state.withLock { state in
-            let current: RingDesc?
-            do {
-                current = try state.entries[key].map { try RingCodec.decode($0.value, key: key) }
-            } catch {
-                continuation.finish(throwing: error)
-                return nil
-            }
-            continuation.yield(current)
-            let id = state.nextWatcherID
-            state.nextWatcherID += 1
-            state.watchers[key, default: [:]][id] = continuation
+        let id = state.withLock { state in
+            continuation.yield(state.entries[key]?.bytes)
+            let id = state.takeWatcherID()
+            state.keyWatchers[key, default: [:]][id] = continuation
             return id
         }
-        if let id {
-            continuation.onTermination = { [weak self] _ in
-                self?.removeWatcher(key: key, id: id)
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { state in
+                state.keyWatchers[key]?[id] = nil
+                if state.keyWatchers[key]?.isEmpty == true { state.keyWatchers[key] = nil }
             }
         }
         return stream
     }
 
-    private func removeWatcher(key: String, id: Int) {
-        state.withLock { state in
-            state.watchers[key]?[id] = nil
-            if state.watchers[key]?.isEmpty == true { state.watchers[key] = nil }
+    public func watchPrefix(_ prefix: String) -> AsyncThrowingStream<KVPrefixEvent, any Error> {
+        // Unbounded: a prefix watcher must see every key's change, not only the latest event.
+        let (stream, continuation) = AsyncThrowingStream<KVPrefixEvent, any Error>.makeStream(
+            bufferingPolicy: .unbounded)
+        let id = state.withLock { state in
+            let values = state.entries.filter { $0.key.hasPrefix(prefix) }
+            continuation.yield(.snapshot(values: values, revision: state.nextVersion - 1))
+            let id = state.takeWatcherID()
+            state.prefixWatchers[id] = PrefixWatcher(prefix: prefix, continuation: continuation)
+            return id
         }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { state in state.prefixWatchers[id] = nil }
+        }
+        return stream
     }
 }

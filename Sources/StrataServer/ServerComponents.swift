@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import Prometheus
 import StrataDistributor
+import StrataHATracker
 import StrataHTTP
 import StrataIngester
 import StrataLimits
@@ -37,8 +38,25 @@ public struct ServerComponents: Sendable {
     public let ringKV: (any RingKV)?
     /// This ingester's membership of the ring: registers, heartbeats, leaves.
     public let ingesterLifecycler: RingLifecycler?
-    /// The ingester ring as this process sees it (status page, and replication sets later).
+    /// The ingester ring as this process sees it (replication sets, status page).
     public let ingesterRing: Ring?
+    /// The store-gateway ring, when a store-gateway runs here or a querier reads from remote ones.
+    public let storeGatewayRing: Ring?
+    /// This store-gateway's membership of its ring.
+    public let storeGatewayLifecycler: RingLifecycler?
+    /// The distributor ring, when a distributor runs.
+    public let distributorRing: Ring?
+    /// This distributor's membership of its ring.
+    public let distributorLifecycler: RingLifecycler?
+    /// Every distinct KV store the rings of this process use (closed at shutdown).
+    public let kvStores: [any RingKV]
+    /// Connections to other processes' ingesters and store-gateways, when a role reaches them.
+    public let peers: RemotePeers?
+    /// The HA tracker, when a distributor runs with `-distributor.ha-tracker.enable`.
+    public let haTracker: HATracker?
+    /// What the querier reads, when a querier runs: recent data from the ingesters, older data
+    /// from the store-gateways, each in-process or over the ring.
+    public let queryable: (any Queryable)?
     /// Set when the store-gateway's sync loop runs in this process: from then on `/ready` waits
     /// for its first sync. In-process tests that never start the loop are ready at once.
     public let storeGatewaySyncExpected = ReadinessFlag()
@@ -101,51 +119,111 @@ public struct ServerComponents: Sendable {
         } else {
             ingester = nil
         }
-        if targets.runs(.ingester) {
-            let r = config.ingesterRing
+        var rings = RingFactory(config: config, logger: logger)
+        let needsIngesterRing = targets.runs(.ingester) || ((targets.runs(.distributor) || targets.runs(.querier))
+            && !Self.inProcess(.ingester, config: config, targets: targets))
+        // A querier reads remote store-gateways only through a shared ring; with an in-memory one
+        // and no store-gateway of its own it reads the ingesters alone.
+        let needsStoreGatewayRing = targets.runs(.storeGateway) || (targets.runs(.querier)
+            && config.storeGatewayRing.store != RingStoreKind.inMemory.rawValue)
+        ingesterRing = needsIngesterRing ? try rings.ring(.ingester, key: RingKey.ingester) : nil
+        ingesterLifecycler = targets.runs(.ingester) ? try rings.lifecycler(.ingester, key: RingKey.ingester) : nil
+        ringKV = needsIngesterRing ? try rings.kv(for: .ingester) : nil
+        storeGatewayRing = needsStoreGatewayRing ? try rings.ring(.storeGateway, key: RingKey.storeGateway) : nil
+        storeGatewayLifecycler = targets.runs(.storeGateway) ? try rings.lifecycler(.storeGateway, key: RingKey.storeGateway) : nil
+        distributorRing = targets.runs(.distributor) ? try rings.ring(.distributor, key: RingKey.distributor) : nil
+        distributorLifecycler = targets.runs(.distributor) ? try rings.lifecycler(.distributor, key: RingKey.distributor) : nil
+
+        let remoteIngesters = ingesterRing != nil && !Self.inProcess(.ingester, config: config, targets: targets)
+            && (targets.runs(.distributor) || targets.runs(.querier))
+        let remoteStoreGateways = storeGatewayRing != nil && targets.runs(.querier)
+            && !Self.inProcess(.storeGateway, config: config, targets: targets)
+        let peers = remoteIngesters || remoteStoreGateways
+            ? RemotePeers(pushTimeout: config.distributor.remoteTimeout, readTimeout: config.querier.timeout, logger: logger) : nil
+        self.peers = peers
+
+        if targets.runs(.distributor) && config.distributor.haTracker.enabled {
+            let ha = config.distributor.haTracker
             let kv: any RingKV
-            if r.store == "etcd" {
-                let endpoints = r.etcdEndpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-                kv = try EtcdKV(config: EtcdConfig(endpoints: endpoints, dialTimeout: r.etcdDialTimeout, maxRetries: r.etcdMaxRetries,
-                                                   prefix: r.prefix), logger: logger)
+            if ha.store == RingStoreKind.etcd.rawValue {
+                let endpoints = ha.etcdEndpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+                // The tracker adds its own prefix to the keys (Mimir's ha-tracker/<tenant>/<cluster>).
+                let etcd = try EtcdKV(config: EtcdConfig(endpoints: endpoints, dialTimeout: ha.etcdDialTimeout,
+                                                         maxRetries: ha.etcdMaxRetries, prefix: ""), logger: logger)
+                rings.adopt(etcd)
+                kv = etcd
             } else {
-                kv = InMemoryKV()
+                kv = try rings.kv(for: .distributor, forceInMemory: true)
             }
-            let id = r.instanceID.isEmpty ? Self.hostname() : r.instanceID
-            let host = !r.instanceAddr.isEmpty ? r.instanceAddr
-                : (config.server.httpListenAddress.isEmpty || config.server.httpListenAddress == "0.0.0.0" ? "127.0.0.1" : config.server.httpListenAddress)
-            let port = r.instancePort > 0 ? r.instancePort : config.server.grpcListenPort
-            ringKV = kv
-            ingesterLifecycler = RingLifecycler(kv: kv, config: LifecyclerConfig(
-                instanceID: id, address: "\(host):\(port)", zone: r.zone, ringKey: RingKey.ingester, numTokens: r.numTokens,
-                heartbeatPeriod: r.heartbeatPeriod, tokensFilePath: r.tokensFilePath.isEmpty ? nil : r.tokensFilePath,
-                unregisterOnShutdown: r.unregisterOnShutdown), logger: logger)
-            ingesterRing = Ring(kv: kv, key: RingKey.ingester, config: RingConfig(
-                replicationFactor: r.replicationFactor, heartbeatTimeout: r.heartbeatTimeout,
-                zoneAwarenessEnabled: r.zoneAwarenessEnabled), logger: logger)
+            haTracker = try HATracker(kv: kv, config: HATrackerConfig(
+                enabled: true, updateTimeout: ha.updateTimeout, updateTimeoutJitterMax: ha.updateTimeoutJitterMax,
+                failoverTimeout: ha.failoverTimeout, store: RingStoreKind(rawValue: ha.store) ?? .inMemory, keyPrefix: ha.prefix),
+                logger: logger, metricsFactory: factory)
         } else {
-            ringKV = nil
-            ingesterLifecycler = nil
-            ingesterRing = nil
+            haTracker = nil
         }
-        if targets.runs(.distributor), let ingester {
-            distributor = Distributor(overrides: overrides, ingester: ingester, metricsFactory: factory, logger: logger)
+        kvStores = rings.stores
+
+        if targets.runs(.distributor) {
+            let client: any IngesterClient
+            if let ingester, Self.inProcess(.ingester, config: config, targets: targets) {
+                client = ingester
+            } else if let ring = ingesterRing, let peers {
+                client = RingIngesterClient(ring: ring, clients: { peers.ingester(at: $0.address) }, metricsFactory: factory, logger: logger)
+            } else {
+                throw ConfigError.invalid("-target=distributor has no ingester to write to: configure -ingester.ring.store")
+            }
+            distributor = Distributor(overrides: overrides, ingester: client, metricsFactory: factory, logger: logger,
+                                      haTracker: haTracker)
         } else {
             distributor = nil
         }
+
+        if targets.runs(.querier) {
+            var recent: (any Queryable)? = nil
+            if let ingester, Self.inProcess(.ingester, config: config, targets: targets) {
+                recent = ingester
+            } else if let ring = ingesterRing, let peers {
+                recent = IngesterReplicasQueryable(ring: ring, clients: { peers.queryable(at: $0.address, role: .ingester) }, logger: logger)
+            }
+            var store: (any Queryable)? = nil
+            if let storeGateway, Self.inProcess(.storeGateway, config: config, targets: targets) {
+                store = storeGateway
+            } else if let ring = storeGatewayRing, let peers {
+                store = StoreGatewaysQueryable(ring: ring, clients: { peers.queryable(at: $0.address, role: .storeGateway) }, logger: logger)
+            }
+            if let recent, store == nil {
+                queryable = recent
+            } else {
+                queryable = SplitQueryable(ingesters: recent, store: store,
+                                           queryIngestersWithin: config.querier.queryIngestersWithin,
+                                           queryStoreAfter: config.querier.queryStoreAfter)
+            }
+        } else {
+            queryable = nil
+        }
+    }
+
+    /// Whether `role` is reached in-process: it runs here and its ring lives only in this
+    /// process's memory, so no other process can take part in it (`-target=all`'s default).
+    static func inProcess(_ role: Targets.Role, config: StrataConfig, targets: Targets) -> Bool {
+        switch role {
+        case .ingester: targets.runs(.ingester) && config.ingesterRing.store == RingStoreKind.inMemory.rawValue
+        case .storeGateway: targets.runs(.storeGateway) && config.storeGatewayRing.store == RingStoreKind.inMemory.rawValue
+        case .distributor, .querier: targets.runs(role)
+        }
+    }
+
+    /// Whether this process serves gRPC: it runs an ingester or store-gateway that other
+    /// processes find through a shared ring.
+    public var servesRPC: Bool {
+        (targets.runs(.ingester) && !Self.inProcess(.ingester, config: config, targets: targets))
+            || (targets.runs(.storeGateway) && !Self.inProcess(.storeGateway, config: config, targets: targets))
     }
 
     /// Prometheus's default histogram buckets, in seconds (Mimir's request-duration buckets).
     static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
         .map { Duration.nanoseconds(Int64($0 * 1e9)) }
-
-    /// The machine's host name, the default instance ID in rings (as Mimir).
-    static func hostname() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return "strata" }
-        let name = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return name.isEmpty ? "strata" : name
-    }
 
     /// The store-gateway settings from `blocks_storage.bucket_store`.
     static func storeGatewayConfig(_ c: StrataConfig) -> StoreGateway.Config {
@@ -156,15 +234,6 @@ public struct ServerComponents: Sendable {
         g.chunksCacheBytes = c.bucketStore.chunksCacheBytes
         g.indexHeaderIdleTimeout = c.bucketStore.indexHeaderIdleTimeout
         return g
-    }
-
-    /// What queries read: recent data from the ingester, older data from the store-gateway.
-    public var queryable: (any Queryable)? {
-        guard ingester != nil || storeGateway != nil else { return nil }
-        if storeGateway == nil { return ingester }
-        return SplitQueryable(ingesters: ingester, store: storeGateway,
-                              queryIngestersWithin: config.querier.queryIngestersWithin,
-                              queryStoreAfter: config.querier.queryStoreAfter)
     }
 
     /// The HTTP API over these components.
@@ -226,13 +295,17 @@ public struct ServerComponents: Sendable {
         if let ingester, bucket != nil {
             api.flush = { tenants in try await ingester.flush(tenants: tenants) }
         }
-        if let ring = ingesterRing {
-            let timeout = config.ingesterRing.heartbeatTimeout
-            api.ringPage = { json in
+        for (ring, paths, title, settings) in [
+            (ingesterRing, ["/ingester/ring", "/ring"], "Ingester ring", config.ingesterRing),
+            (storeGatewayRing, ["/store-gateway/ring"], "Store-gateway ring", config.storeGatewayRing),
+            (distributorRing, ["/distributor/ring"], "Distributor ring", config.distributorRing),
+        ] {
+            guard let ring else { continue }
+            let timeout = settings.heartbeatTimeout
+            api.ringPages.append(RingPage(paths: paths, render: { json in
                 let page = RingStatusPage(ring: ring.desc, now: UnixClock.now(), heartbeatTimeout: timeout)
-                return json ? try page.json() : Array(page.html(title: "Ingester ring", formAction: "").utf8)
-            }
-            api.ringForget = { id in try await ring.forget(instanceID: id) }
+                return json ? try page.json() : Array(page.html(title: title, formAction: "").utf8)
+            }, forget: { id in try await ring.forget(instanceID: id) }))
         }
         return api
     }

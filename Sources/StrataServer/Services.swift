@@ -1,6 +1,7 @@
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import StrataHATracker
 import StrataIngester
 import StrataLimits
 import StrataRing
@@ -13,15 +14,12 @@ struct IngesterService: Service {
     let checkpointInterval: Duration
     /// Ring membership: joined after the WAL replay, left after the WALs are closed.
     let lifecycler: RingLifecycler?
-    let ring: Ring?
-    let ringKV: (any RingKV)?
     /// `-blocks-storage.tsdb.flush-blocks-on-shutdown`: cut and ship every head before closing.
     let flushOnShutdown: Bool
     let logger: Logger
 
     func run() async throws {
         try await ingester.open()
-        ring?.start()
         if let lifecycler {
             // As Mimir's ingester: JOINING once the WAL is replayed, then ACTIVE.
             try await lifecycler.start()
@@ -53,8 +51,49 @@ struct IngesterService: Service {
                 logger.warning("leaving the ingester ring failed", metadata: ["err": "\(error)"])
             }
         }
-        await ring?.stop()
-        if let etcd = ringKV as? EtcdKV { try? await etcd.shutdown() }
+    }
+}
+
+/// Follows the rings this process reads (ingester, store-gateway, distributor) from start to
+/// the very end: first in the service list, so it stops last, after every role that looks up
+/// replication sets; then closes the KV stores and the connections to other processes.
+struct RingClientsService: Service {
+    let rings: [Ring]
+    let kvStores: [any RingKV]
+    let peers: RemotePeers?
+
+    func run() async throws {
+        for ring in rings { ring.start() }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
+            }
+        }
+        for ring in rings { await ring.stop() }
+        await peers?.shutdown()
+        for kv in kvStores {
+            if let etcd = kv as? EtcdKV { try? await etcd.shutdown() }
+        }
+    }
+}
+
+/// Keeps a role that has no other lifecycle (the distributor) registered in its ring: ACTIVE at
+/// once, heartbeating, and unregistered on shutdown.
+struct RingMembershipService: Service {
+    let lifecycler: RingLifecycler
+    let logger: Logger
+
+    func run() async throws {
+        try await lifecycler.start()
+        try await lifecycler.changeState(to: .active)
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
+            }
+        }
+        do { try await lifecycler.stop() } catch {
+            logger.warning("leaving the ring failed", metadata: ["ring": "\(lifecycler.config.ringKey)", "err": "\(error)"])
+        }
     }
 }
 
@@ -98,12 +137,51 @@ struct BlockShippingService: Service {
 
 /// Keeps the store-gateway's view of the bucket current: a first sync at start, then one every
 /// `-blocks-storage.bucket-store.sync-interval`.
+///
+/// In a cluster it is a member of the store-gateway ring: JOINING until the first sync has loaded
+/// the blocks, then ACTIVE (queriers only ask ACTIVE store-gateways), and it leaves on shutdown.
 struct StoreGatewayService: Service {
     let storeGateway: StoreGateway
+    let lifecycler: RingLifecycler?
+    let logger: Logger
 
     func run() async throws {
+        if let lifecycler { try await lifecycler.start() }
         await cancelWhenGracefulShutdown {
-            await storeGateway.run()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await storeGateway.run() }
+                if let lifecycler {
+                    group.addTask {
+                        while storeGateway.stats.syncsCompleted == 0 {
+                            do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+                        }
+                        do { try await lifecycler.changeState(to: .active) } catch {
+                            logger.error("store-gateway could not become ACTIVE in its ring", metadata: ["err": "\(error)"])
+                        }
+                    }
+                }
+            }
         }
+        if let lifecycler {
+            do { try await lifecycler.stop() } catch {
+                logger.warning("leaving the store-gateway ring failed", metadata: ["err": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Runs the HA tracker: reads the current elections before pushes are served, follows the KV
+/// store and cleans up silent clusters until shutdown.
+struct HATrackerService: Service {
+    let tracker: HATracker
+
+    func run() async throws {
+        try await tracker.start()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
+            }
+        }
+        await tracker.stop()
     }
 }

@@ -59,11 +59,15 @@ public enum StrataServer {
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let rings = [components.ingesterRing, components.storeGatewayRing, components.distributorRing].compactMap { $0 }
+        services.append(.init(service: RingClientsService(rings: rings, kvStores: components.kvStores, peers: components.peers)))
+        if let tracker = components.haTracker {
+            services.append(.init(service: HATrackerService(tracker: tracker)))
+        }
         if let ingester = components.ingester {
             components.ringMembershipExpected.set()
             services.append(.init(service: IngesterService(ingester: ingester, checkpointInterval: config.tsdb.walCheckpointInterval,
-                                                           lifecycler: components.ingesterLifecycler, ring: components.ingesterRing,
-                                                           ringKV: components.ringKV,
+                                                           lifecycler: components.ingesterLifecycler,
                                                            flushOnShutdown: config.tsdb.flushBlocksOnShutdown && components.bucket != nil,
                                                            logger: logger)))
         }
@@ -74,7 +78,14 @@ public enum StrataServer {
         }
         if let storeGateway = components.storeGateway {
             components.storeGatewaySyncExpected.set()
-            services.append(.init(service: StoreGatewayService(storeGateway: storeGateway)))
+            services.append(.init(service: StoreGatewayService(storeGateway: storeGateway,
+                                                               lifecycler: components.storeGatewayLifecycler, logger: logger)))
+        }
+        if let lifecycler = components.distributorLifecycler {
+            services.append(.init(service: RingMembershipService(lifecycler: lifecycler, logger: logger)))
+        }
+        if components.servesRPC {
+            services.append(.init(service: try RPCServerService(components: components, logger: logger)))
         }
         if let loader = components.runtimeConfig {
             services.append(.init(service: RuntimeConfigService(loader: loader)))

@@ -134,6 +134,7 @@ import Yams
             "ingestion_rate", "ingestion_burst_size", "max_global_series_per_user", "max_global_series_per_metric",
             "max_label_names_per_series", "max_label_name_length", "max_label_value_length",
             "creation_grace_period", "past_grace_period", "max_recv_msg_size",
+            "accept_ha_samples", "ha_cluster_label", "ha_replica_label", "ha_max_clusters",
         ])
         let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         #expect(values["ingestion_rate"] == "1e+06")
@@ -148,6 +149,8 @@ import Yams
         original.ingestionRate = 12.5
         original.pastGracePeriod = .seconds(5_400)
         original.maxLabelValueLength = 77
+        original.acceptHASamples = true
+        original.haReplicaLabel = "prometheus_replica"
         let text = original.yamlFields.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
         var parsed = Limits()
         try parsed.apply(yaml: node(text), context: "limits")
@@ -155,7 +158,7 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        #expect(LimitKey.all.count == 10)
+        #expect(LimitKey.all.count == 14)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")
         #expect(LimitKey.named("creation_grace_period")?.flag == "validation.create-grace-period")
         #expect(LimitKey.named("nope") == nil)

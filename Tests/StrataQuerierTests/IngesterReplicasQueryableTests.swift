@@ -135,3 +135,26 @@ private func index(_ instance: InstanceDesc) -> Int { Int(instance.id.split(sepa
         await #expect(throws: (any Error).self) { _ = try await twoZones.select(request) }
     }
 }
+
+@Suite struct StoreGatewaysQueryableTests {
+    /// A failing store-gateway is skipped for the next one; when all fail, the error lists them.
+    @Test func failsOverToTheNextStoreGateway() async throws {
+        let ring = try await startedRing(count: 2)
+        defer { Task { await ring.stop() } }
+        let request = SelectRequest(tenant: try TenantID(validating: "t"), minTime: 0, maxTime: 10_000,
+                                    matchers: [try LabelMatcher(.equal, "__name__", "up")])
+        let good = Replica(series: [series("a", [(1000, 1)])])
+        let bad = Replica(series: [], failure: "store-gateway restarting")
+        let queryable = StoreGatewaysQueryable(ring: ring, clients: { index($0) == 0 ? bad : good })
+        for _ in 0..<4 { #expect(try await queryable.select(request).count == 1) }
+        #expect(good.callCount == 4)
+        #expect(bad.callCount >= 1 && bad.callCount <= 4)
+        let broken = StoreGatewaysQueryable(ring: ring, clients: { _ in bad })
+        do {
+            _ = try await broken.select(request)
+            Issue.record("all store-gateways failing must fail the read")
+        } catch {
+            #expect("\(error)".contains("ingester-0") && "\(error)".contains("ingester-1"))
+        }
+    }
+}

@@ -52,7 +52,8 @@ import Testing
         #expect(throws: ConfigError.unknownFlag("nope")) { try ConfigLoader.load(arguments: ["-nope=1"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-server.http-listen-port=abc"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-log.level=verbose"]) }
-        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=querier"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=compactor"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=queriers"]) }
         #expect(throws: ConfigError.unknownYAMLKey(path: "server.http_port", file: "c.yaml")) {
             try ConfigLoader.load(arguments: ["-config.file=c.yaml"]) { _ in "server:\n  http_port: 1\n" }
         }

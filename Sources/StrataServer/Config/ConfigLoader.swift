@@ -1,3 +1,4 @@
+import StrataRing
 import StrataObjstore
 import Yams
 
@@ -141,16 +142,30 @@ public enum ConfigLoader {
         if c.bucket.backend == .s3 {
             do { try c.bucket.s3.validate() } catch { throw .invalid("\(error)") }
         }
-        if c.ingesterRing.store == "etcd" && c.ingesterRing.etcdEndpoints.trimmingSpaces.isEmpty {
-            throw .invalid("-ingester.ring.store=etcd needs -ingester.ring.etcd.endpoints")
+        for (name, flag) in [(StrataConfig.RingName.ingester, "ingester.ring"), (.storeGateway, "store-gateway.sharding-ring"),
+                             (.distributor, "distributor.ring")] {
+            let ring = c[ring: name]
+            if ring.store == "etcd" && ring.etcdEndpoints.trimmingSpaces.isEmpty {
+                throw .invalid("-\(flag).store=etcd needs -\(flag).etcd.endpoints")
+            }
+            guard ring.replicationFactor >= 1 else {
+                throw .invalid("-\(flag).replication-factor must be at least 1, got \(ring.replicationFactor)")
+            }
+            guard ring.numTokens >= 1 else {
+                throw .invalid("-\(flag).num-tokens must be at least 1, got \(ring.numTokens)")
+            }
         }
-        guard c.ingesterRing.replicationFactor >= 1 else {
-            throw .invalid("-ingester.ring.replication-factor must be at least 1, got \(c.ingesterRing.replicationFactor)")
+        let ha = c.distributor.haTracker
+        if ha.enabled && ha.store == RingStoreKind.etcd.rawValue && ha.etcdEndpoints.trimmingSpaces.isEmpty {
+            throw .invalid("-distributor.ha-tracker.store=etcd needs -distributor.ha-tracker.etcd.endpoints")
         }
-        guard c.ingesterRing.numTokens >= 1 else {
-            throw .invalid("-ingester.ring.num-tokens must be at least 1, got \(c.ingesterRing.numTokens)")
+        let targets = try Targets(c.target)
+        for role in [Targets.Role.distributor, .querier] where targets.runs(role) && !targets.runs(.ingester) {
+            if c.ingesterRing.store == RingStoreKind.inMemory.rawValue {
+                throw .invalid("-target=\(role.rawValue) without an ingester in the same process finds ingesters through a shared ring: "
+                    + "set -ingester.ring.store=etcd and -ingester.ring.etcd.endpoints (an in-memory ring is private to one process)")
+            }
         }
-        _ = try Targets(c.target)
     }
 }
 

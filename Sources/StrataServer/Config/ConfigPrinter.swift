@@ -15,7 +15,7 @@ public enum ConfigPrinter {
         let defaults = StrataConfig()
         var out = ""
         var openPath: [String] = []
-        for field in ConfigRegistry.fields {
+        for field in yamlOrder {
             let value = mode == .defaults ? field.get(defaults) : field.get(config)
             if mode == .diff && value == field.get(defaults) { continue }
             let parents = Array(field.yamlPath.dropLast())
@@ -31,6 +31,26 @@ public enum ConfigPrinter {
         }
         return out
     }
+
+    /// The fields grouped by YAML block: a block's keys are printed together, at the place its
+    /// first key has in the registry, even when the registry declares them apart (the
+    /// `distributor:` block has keys among the limits' flags and among the rings').
+    static let yamlOrder: [ConfigField] = {
+        var firstSeen: [[String]: Int] = [:]
+        for (index, field) in ConfigRegistry.fields.enumerated() {
+            for depth in 1..<max(1, field.yamlPath.count) {
+                let prefix = Array(field.yamlPath.prefix(depth))
+                if firstSeen[prefix] == nil { firstSeen[prefix] = index }
+            }
+        }
+        func sortKey(_ field: ConfigField, _ index: Int) -> [Int] {
+            (1..<max(1, field.yamlPath.count)).map { firstSeen[Array(field.yamlPath.prefix($0))] ?? index } + [index]
+        }
+        return ConfigRegistry.fields.enumerated()
+            .map { (key: sortKey($0.element, $0.offset), field: $0.element) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .map(\.field)
+    }()
 
     private static func render(_ value: String, kind: ConfigField.Kind) -> String {
         guard kind == .string else { return value }

@@ -8,7 +8,7 @@ import StrataObjstore
 enum ConfigRegistry {
     static let fields: [ConfigField] = [
         .string("target", ["target"], \.target,
-                "Comma-separated list of components to run: all, distributor, ingester, store-gateway. The default runs every component in one process."),
+                "Comma-separated list of components to run: all, distributor, ingester, querier, store-gateway. The default runs every component in one process."),
         .bool("auth.multitenancy-enabled", ["multitenancy_enabled"], \.multitenancyEnabled,
               "When true, every request must carry the X-Scope-OrgID header naming its tenant; when false, every request belongs to -auth.no-auth-tenant."),
         .string("auth.no-auth-tenant", ["no_auth_tenant"], \.noAuthTenant,
@@ -51,6 +51,14 @@ enum ConfigRegistry {
                   "Controls how far into the future incoming samples are accepted compared to the wall clock."),
         .duration("validation.past-grace-period", ["limits", "past_grace_period"], \.limits.pastGracePeriod,
                   "Controls how far into the past incoming samples are accepted compared to the wall clock. 0 to disable."),
+        .bool("distributor.ha-tracker.enable-for-all-users", ["limits", "accept_ha_samples"], \.limits.acceptHASamples,
+              "Flag to enable, for all tenants, handling of samples with external labels identifying replicas in an HA Prometheus setup."),
+        .string("distributor.ha-tracker.cluster", ["limits", "ha_cluster_label"], \.limits.haClusterLabel,
+                "Prometheus label to look for in samples to identify a Prometheus HA cluster."),
+        .string("distributor.ha-tracker.replica", ["limits", "ha_replica_label"], \.limits.haReplicaLabel,
+                "Prometheus label to look for in samples to identify a Prometheus HA replica."),
+        .int("distributor.ha-tracker.max-clusters", ["limits", "ha_max_clusters"], \.limits.haMaxClusters,
+             "Maximum number of clusters that the HA tracker keeps track of for a single tenant. 0 to disable the limit."),
 
         .string("blocks-storage.tsdb.dir", ["blocks_storage", "tsdb", "dir"], \.tsdb.dir,
                 "Directory to store TSDBs (including the WAL) in the ingesters; one subdirectory per tenant."),
@@ -126,44 +134,90 @@ enum ConfigRegistry {
         .duration("querier.query-store-after", ["querier", "query_store_after"], \.querier.queryStoreAfter,
                   "The time after which a metric should be queried from storage and not just ingesters. 0 means all queries are sent to the store."),
 
-        .string("ingester.ring.store", ["ingester", "ring", "kvstore", "store"], \.ingesterRing.store,
-                "Backend storage to use for the ring. Supported values are: etcd, inmemory.", allowed: ["inmemory", "etcd"]),
-        .string("ingester.ring.prefix", ["ingester", "ring", "kvstore", "prefix"], \.ingesterRing.prefix,
+    ] + ringFields(.ingester, flag: "ingester.ring", yaml: ["ingester", "ring"], members: "ingesters", withIngesterOptions: true)
+      + ringFields(.storeGateway, flag: "store-gateway.sharding-ring", yaml: ["store_gateway", "sharding_ring"], members: "store-gateways")
+      + ringFields(.distributor, flag: "distributor.ring", yaml: ["distributor", "ring"], members: "distributors") + [
+        .duration("distributor.remote-timeout", ["distributor", "remote_timeout"], \.distributor.remoteTimeout,
+                  "Timeout for downstream ingesters."),
+        .bool("distributor.ha-tracker.enable", ["distributor", "ha_tracker", "enable_ha_tracker"], \.distributor.haTracker.enabled,
+              "Enable the HA tracker so that it can accept samples from Prometheus HA replicas gracefully (requires labels); per tenant also accept_ha_samples."),
+        .duration("distributor.ha-tracker.update-timeout", ["distributor", "ha_tracker", "ha_tracker_update_timeout"],
+                  \.distributor.haTracker.updateTimeout, "Update the timestamp in the KV store for a given cluster/replica only after this amount of time has passed since the current stored timestamp."),
+        .duration("distributor.ha-tracker.update-timeout-jitter-max", ["distributor", "ha_tracker", "ha_tracker_update_timeout_jitter_max"],
+                  \.distributor.haTracker.updateTimeoutJitterMax, "Maximum jitter applied to the update timeout, in order to spread the HA heartbeats over time."),
+        .duration("distributor.ha-tracker.failover-timeout", ["distributor", "ha_tracker", "ha_tracker_failover_timeout"],
+                  \.distributor.haTracker.failoverTimeout, "If we don't receive any samples from the accepted replica for a cluster in this amount of time we will failover to the next replica we receive a sample from. This value must be greater than the update timeout."),
+        .string("distributor.ha-tracker.store", ["distributor", "ha_tracker", "kvstore", "store"], \.distributor.haTracker.store,
+                "Backend storage to use for the HA tracker's elections. Supported values are: etcd, inmemory.", allowed: ["inmemory", "etcd"]),
+        .string("distributor.ha-tracker.prefix", ["distributor", "ha_tracker", "kvstore", "prefix"], \.distributor.haTracker.prefix,
                 "The prefix for the keys in the store. Should end with a /."),
-        .string("ingester.ring.etcd.endpoints", ["ingester", "ring", "kvstore", "etcd", "endpoints"], \.ingesterRing.etcdEndpoints,
-                "The etcd endpoints to connect to (comma-separated host:port or http://host:port)."),
-        .duration("ingester.ring.etcd.dial-timeout", ["ingester", "ring", "kvstore", "etcd", "dial_timeout"], \.ingesterRing.etcdDialTimeout,
-                  "The dial timeout for the etcd connection."),
-        .int("ingester.ring.etcd.max-retries", ["ingester", "ring", "kvstore", "etcd", "max_retries"], \.ingesterRing.etcdMaxRetries,
-             "The maximum number of retries to do for failed ops."),
-        .int("ingester.ring.replication-factor", ["ingester", "ring", "replication_factor"], \.ingesterRing.replicationFactor,
-             "Number of ingesters that each time series is replicated to."),
-        .bool("ingester.ring.zone-awareness-enabled", ["ingester", "ring", "zone_awareness_enabled"], \.ingesterRing.zoneAwarenessEnabled,
-              "True to enable the zone-awareness and replicate ingested samples across different availability zones."),
-        .duration("ingester.ring.heartbeat-period", ["ingester", "ring", "heartbeat_period"], \.ingesterRing.heartbeatPeriod,
-                  "Period at which to heartbeat to the ring."),
-        .duration("ingester.ring.heartbeat-timeout", ["ingester", "ring", "heartbeat_timeout"], \.ingesterRing.heartbeatTimeout,
-                  "The heartbeat timeout after which ingesters are considered unhealthy within the ring. 0 = never."),
-        .string("ingester.ring.instance-id", ["ingester", "ring", "instance_id"], \.ingesterRing.instanceID,
-                "Instance ID to register in the ring (empty: the hostname)."),
-        .string("ingester.ring.instance-addr", ["ingester", "ring", "instance_addr"], \.ingesterRing.instanceAddr,
-                "IP address to advertise in the ring (empty: the HTTP listen address, or 127.0.0.1)."),
-        .int("ingester.ring.instance-port", ["ingester", "ring", "instance_port"], \.ingesterRing.instancePort,
-             "Port to advertise in the ring (0: the gRPC listen port)."),
-        .string("ingester.ring.instance-availability-zone", ["ingester", "ring", "instance_availability_zone"], \.ingesterRing.zone,
-                "The availability zone where this instance is running."),
-        .int("ingester.ring.num-tokens", ["ingester", "ring", "num_tokens"], \.ingesterRing.numTokens,
-             "Number of tokens for each ingester."),
-        .string("ingester.ring.tokens-file-path", ["ingester", "ring", "tokens_file_path"], \.ingesterRing.tokensFilePath,
-                "File path where tokens are stored. If empty, tokens are not stored at shutdown and restored at startup."),
-        .bool("ingester.ring.unregister-on-shutdown", ["ingester", "ring", "unregister_on_shutdown"], \.ingesterRing.unregisterOnShutdown,
-              "Unregister from the ring upon clean shutdown."),
+        .string("distributor.ha-tracker.etcd.endpoints", ["distributor", "ha_tracker", "kvstore", "etcd", "endpoints"],
+                \.distributor.haTracker.etcdEndpoints, "The etcd endpoints to connect to (comma-separated host:port or http://host:port)."),
+        .duration("distributor.ha-tracker.etcd.dial-timeout", ["distributor", "ha_tracker", "kvstore", "etcd", "dial_timeout"],
+                  \.distributor.haTracker.etcdDialTimeout, "The dial timeout for the etcd connection."),
+        .int("distributor.ha-tracker.etcd.max-retries", ["distributor", "ha_tracker", "kvstore", "etcd", "max_retries"],
+             \.distributor.haTracker.etcdMaxRetries, "The maximum number of retries to do for failed ops."),
 
         .string("runtime-config.file", ["runtime_config", "file"], \.runtimeConfig.file,
                 "Path to the runtime configuration file with per-tenant limit overrides (Mimir's `overrides:` format). Empty: none."),
         .duration("runtime-config.reload-period", ["runtime_config", "period"], \.runtimeConfig.period,
                   "How often to check the runtime config file for changes."),
     ]
+
+    /// The flags and keys of one ring, Mimir's names under `flag` and `yaml`.
+    /// `withIngesterOptions` adds those only the ingester ring has (tokens count, unregister on
+    /// shutdown); replication factor and zone awareness belong to the rings that replicate data.
+    static func ringFields(_ name: StrataConfig.RingName, flag f: String, yaml y: [String], members: String,
+                           withIngesterOptions: Bool = false) -> [ConfigField] {
+        var fields: [ConfigField] = [
+            .string("\(f).store", y + ["kvstore", "store"], \StrataConfig.[ring: name].store,
+                    "Backend storage to use for the ring. Supported values are: etcd, inmemory.", allowed: ["inmemory", "etcd"]),
+            .string("\(f).prefix", y + ["kvstore", "prefix"], \StrataConfig.[ring: name].prefix,
+                    "The prefix for the keys in the store. Should end with a /."),
+            .string("\(f).etcd.endpoints", y + ["kvstore", "etcd", "endpoints"], \StrataConfig.[ring: name].etcdEndpoints,
+                    "The etcd endpoints to connect to (comma-separated host:port or http://host:port)."),
+            .duration("\(f).etcd.dial-timeout", y + ["kvstore", "etcd", "dial_timeout"], \StrataConfig.[ring: name].etcdDialTimeout,
+                      "The dial timeout for the etcd connection."),
+            .int("\(f).etcd.max-retries", y + ["kvstore", "etcd", "max_retries"], \StrataConfig.[ring: name].etcdMaxRetries,
+                 "The maximum number of retries to do for failed ops."),
+        ]
+        if name != .distributor {
+            fields += [
+                .int("\(f).replication-factor", y + ["replication_factor"], \StrataConfig.[ring: name].replicationFactor,
+                     name == .ingester ? "Number of ingesters that each time series is replicated to."
+                         : "The replication factor to use when sharding blocks."),
+                .bool("\(f).zone-awareness-enabled", y + ["zone_awareness_enabled"], \StrataConfig.[ring: name].zoneAwarenessEnabled,
+                      "True to enable zone-awareness and replicate across different availability zones."),
+            ]
+        }
+        fields += [
+            .duration("\(f).heartbeat-period", y + ["heartbeat_period"], \StrataConfig.[ring: name].heartbeatPeriod,
+                      "Period at which to heartbeat to the ring."),
+            .duration("\(f).heartbeat-timeout", y + ["heartbeat_timeout"], \StrataConfig.[ring: name].heartbeatTimeout,
+                      "The heartbeat timeout after which \(members) are considered unhealthy within the ring. 0 = never."),
+            .string("\(f).instance-id", y + ["instance_id"], \StrataConfig.[ring: name].instanceID,
+                    "Instance ID to register in the ring (empty: the hostname)."),
+            .string("\(f).instance-addr", y + ["instance_addr"], \StrataConfig.[ring: name].instanceAddr,
+                    "IP address to advertise in the ring (empty: the gRPC listen address, or 127.0.0.1)."),
+            .int("\(f).instance-port", y + ["instance_port"], \StrataConfig.[ring: name].instancePort,
+                 "Port to advertise in the ring (0: the gRPC listen port)."),
+            .string("\(f).instance-availability-zone", y + ["instance_availability_zone"], \StrataConfig.[ring: name].zone,
+                    "The availability zone where this instance is running."),
+        ]
+        if name != .distributor {
+            fields.append(.string("\(f).tokens-file-path", y + ["tokens_file_path"], \StrataConfig.[ring: name].tokensFilePath,
+                                  "File path where tokens are stored. If empty, tokens are not stored at shutdown and restored at startup."))
+        }
+        if withIngesterOptions {
+            fields += [
+                .int("\(f).num-tokens", y + ["num_tokens"], \StrataConfig.[ring: name].numTokens,
+                     "Number of tokens for each ingester."),
+                .bool("\(f).unregister-on-shutdown", y + ["unregister_on_shutdown"], \StrataConfig.[ring: name].unregisterOnShutdown,
+                      "Unregister from the ring upon clean shutdown."),
+            ]
+        }
+        return fields
+    }
 
     /// Fields by flag name.
     static let byFlag: [String: ConfigField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.flag, $0) })

@@ -27,7 +27,20 @@ public struct StrataConfig: Sendable {
     /// The PromQL engine behind the query API.
     public var querier = QuerierConfig()
     /// `ingester.ring:` the ingesters' hash ring and this ingester's place in it.
-    public var ingesterRing = IngesterRingConfig()
+    public var ingesterRing = RingSettings()
+    /// `store_gateway.sharding_ring:` the store-gateways' ring.
+    public var storeGatewayRing = StrataConfig.defaultStoreGatewayRing
+    /// `distributor.ring:` the distributors' ring.
+    public var distributorRing = RingSettings()
+    /// `distributor:` the cluster write path.
+    public var distributor = DistributorConfig()
+
+    /// Mimir's store-gateway ring defaults: 512 tokens per instance.
+    static var defaultStoreGatewayRing: RingSettings {
+        var ring = RingSettings()
+        ring.numTokens = 512
+        return ring
+    }
 
     /// The defaults.
     public init() {}
@@ -74,8 +87,9 @@ public struct StrataConfig: Sendable {
         public var queryStoreAfter: Duration = .seconds(12 * 3600)
     }
 
-    /// `ingester.ring:` block.
-    public struct IngesterRingConfig: Sendable {
+    /// One hash ring's KV store and this instance's place in it (`ingester.ring:`,
+    /// `store_gateway.sharding_ring:`, `distributor.ring:`).
+    public struct RingSettings: Sendable {
         public var store = "inmemory"
         public var etcdEndpoints = ""
         public var etcdDialTimeout: Duration = .seconds(10)
@@ -92,6 +106,51 @@ public struct StrataConfig: Sendable {
         public var tokensFilePath = ""
         public var unregisterOnShutdown = true
         public var zoneAwarenessEnabled = false
+    }
+
+    /// The rings a process can take part in.
+    public enum RingName: String, Sendable, Hashable, CaseIterable {
+        case ingester
+        case storeGateway = "store-gateway"
+        case distributor
+    }
+
+    /// The settings of ring `name`; key paths through this subscript are `Sendable`, which lets
+    /// the flag table declare every ring's flags once.
+    public subscript(ring name: RingName) -> RingSettings {
+        get {
+            switch name {
+            case .ingester: ingesterRing
+            case .storeGateway: storeGatewayRing
+            case .distributor: distributorRing
+            }
+        }
+        set {
+            switch name {
+            case .ingester: ingesterRing = newValue
+            case .storeGateway: storeGatewayRing = newValue
+            case .distributor: distributorRing = newValue
+            }
+        }
+    }
+
+    /// `distributor:` settings of the cluster write path.
+    public struct DistributorConfig: Sendable {
+        public var remoteTimeout: Duration = .seconds(2)
+        public var haTracker = HATrackerSettings()
+    }
+
+    /// `distributor.ha_tracker:` Prometheus HA-pair deduplication.
+    public struct HATrackerSettings: Sendable {
+        public var enabled = false
+        public var updateTimeout: Duration = .seconds(15)
+        public var updateTimeoutJitterMax: Duration = .seconds(5)
+        public var failoverTimeout: Duration = .seconds(30)
+        public var store = "inmemory"
+        public var etcdEndpoints = ""
+        public var etcdDialTimeout: Duration = .seconds(10)
+        public var etcdMaxRetries = 10
+        public var prefix = "ha-tracker/"
     }
 
     /// `runtime_config:` block.

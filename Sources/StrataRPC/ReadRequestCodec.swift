@@ -1,0 +1,140 @@
+import GRPCCore
+import StrataModel
+
+/// The fields every read request carries: `strata.SelectRequest`, `strata.LabelNamesRequest`
+/// and `strata.LabelValuesRequest` (which adds the label name).
+struct ReadRequest: Sendable {
+    var tenant: TenantID
+    var minTime: Int64
+    var maxTime: Int64
+    var matchers: [LabelMatcher]
+    /// The label whose values are asked for (LabelValues only).
+    var labelName: String?
+
+    init(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], labelName: String? = nil) {
+        self.tenant = tenant
+        self.minTime = minTime
+        self.maxTime = maxTime
+        self.matchers = matchers
+        self.labelName = labelName
+    }
+}
+
+/// Writes a read request under the contract's name for it.
+struct ReadRequestSerializer: MessageSerializer {
+    let name: String
+
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: ReadRequest) throws -> Bytes {
+        var size = stringFieldSize(field: ReadRequestField.tenant, message.tenant.rawValue)
+            + varintFieldSize(field: ReadRequestField.minTime, value: UInt64(bitPattern: message.minTime))
+            + varintFieldSize(field: ReadRequestField.maxTime, value: UInt64(bitPattern: message.maxTime))
+        for m in message.matchers {
+            size += lengthDelimitedSize(field: ReadRequestField.matchers, length: Self.matcherSize(m))
+        }
+        if let labelName = message.labelName {
+            size += stringFieldSize(field: ReadRequestField.labelName, labelName)
+        }
+        return try serializeMessage(name: name, size: size) { w in
+            w.writeStringField(ReadRequestField.tenant, message.tenant.rawValue)
+            w.writeInt64Field(ReadRequestField.minTime, message.minTime)
+            w.writeInt64Field(ReadRequestField.maxTime, message.maxTime)
+            for m in message.matchers {
+                w.writeLengthPrefix(ReadRequestField.matchers, Self.matcherSize(m))
+                w.writeVarintField(MatcherField.type, UInt64(m.type.rawValue))
+                w.writeStringField(MatcherField.name, m.name)
+                w.writeStringField(MatcherField.value, m.value)
+            }
+            if let labelName = message.labelName {
+                w.writeStringField(ReadRequestField.labelName, labelName)
+            }
+        }
+    }
+
+    private static func matcherSize(_ m: LabelMatcher) -> Int {
+        varintFieldSize(field: MatcherField.type, value: UInt64(m.type.rawValue))
+            + stringFieldSize(field: MatcherField.name, m.name)
+            + stringFieldSize(field: MatcherField.value, m.value)
+    }
+}
+
+/// Reads a read request on the server. Malformed bytes, an invalid tenant, an unknown matcher
+/// type or a regex that does not compile are the caller's fault: `invalidArgument`.
+struct ReadRequestDeserializer: MessageDeserializer {
+    let name: String
+    /// LabelValues requires field 5; the other requests ignore it.
+    let requiresLabelName: Bool
+
+    /// A matcher as it arrived, before its regex is compiled.
+    private struct RawMatcher {
+        var type: UInt64 = 0
+        var name = ""
+        var value = ""
+        var offset: Int
+    }
+
+    private struct Raw {
+        var tenant: String?
+        var minTime: Int64 = 0
+        var maxTime: Int64 = 0
+        var matchers: [RawMatcher] = []
+        var labelName: String?
+    }
+
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> ReadRequest {
+        let raw: Raw
+        do throws(RPCWireError) {
+            raw = try RPCProtoReader.withMessage(serializedMessageBytes, name: name) { r throws(RPCWireError) in
+                var raw = Raw()
+                while !r.isAtEnd {
+                    let tag = try r.readTag()
+                    switch tag.field {
+                    case ReadRequestField.tenant: raw.tenant = try r.stringField(tag)
+                    case ReadRequestField.minTime: raw.minTime = try r.int64Field(tag)
+                    case ReadRequestField.maxTime: raw.maxTime = try r.int64Field(tag)
+                    case ReadRequestField.matchers:
+                        var sub = try r.subMessage(tag, name: RPCMessageName.matcher)
+                        raw.matchers.append(try Self.matcher(&sub, offset: tag.offset))
+                    case ReadRequestField.labelName: raw.labelName = try r.stringField(tag)
+                    default: try r.skip(tag)
+                    }
+                }
+                return raw
+            }
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.description)
+        }
+        let tenant = try validatedTenant(raw.tenant, message: name)
+        var matchers: [LabelMatcher] = []
+        matchers.reserveCapacity(raw.matchers.count)
+        for m in raw.matchers {
+            guard m.type <= UInt64(UInt8.max), let type = MatchType(rawValue: UInt8(m.type)) else {
+                throw RPCError(code: .invalidArgument,
+                               message: "\(name): matcher at byte \(m.offset) has type \(m.type); the contract defines 0 (=), 1 (!=), 2 (=~) and 3 (!~)")
+            }
+            do {
+                matchers.append(try LabelMatcher(type, m.name, m.value))
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "\(name): matcher \(m.name)\(type)\(quoteLabelValue(m.value)): \(error)")
+            }
+        }
+        if requiresLabelName && raw.labelName == nil {
+            throw RPCError(code: .invalidArgument, message: "\(name) has no label name (field \(ReadRequestField.labelName))")
+        }
+        return ReadRequest(tenant: tenant, minTime: raw.minTime, maxTime: raw.maxTime, matchers: matchers,
+                           labelName: requiresLabelName ? raw.labelName : nil)
+    }
+
+    private static func matcher(_ r: inout RPCProtoReader, offset: Int) throws(RPCWireError) -> RawMatcher {
+        var m = RawMatcher(offset: offset)
+        while !r.isAtEnd {
+            let tag = try r.readTag()
+            switch tag.field {
+            case MatcherField.type: m.type = try r.varintField(tag)
+            case MatcherField.name: m.name = try r.stringField(tag)
+            case MatcherField.value: m.value = try r.stringField(tag)
+            default: try r.skip(tag)
+            }
+        }
+        return m
+    }
+}

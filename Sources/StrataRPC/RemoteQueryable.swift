@@ -1,0 +1,120 @@
+import GRPCCore
+import StrataModel
+
+/// A `Queryable` in another process (an ingester or a store-gateway), read through
+/// `strata.Querier` over the pool's connection to `address`.
+///
+/// `select` collects the streamed batches into one array in the peer's order. Failures throw
+/// `RemoteQueryError` naming the peer's role and address.
+public struct RemoteQueryable: Queryable {
+    /// The peer, `host:port`.
+    public let address: String
+    /// What the peer is; named in errors.
+    public let role: RPCPeerRole
+    /// Deadline of one call (for Select, of the whole stream).
+    public let timeout: Duration
+    private let pool: RPCClientPool
+
+    /// A client for the peer at `address` over `pool`'s connection to it.
+    public init(pool: RPCClientPool, address: String, role: RPCPeerRole, timeout: Duration = RPCDefaults.readTimeout) {
+        self.pool = pool
+        self.address = address
+        self.role = role
+        self.timeout = timeout
+    }
+
+    /// The peer's series matching `request`, sorted by labels.
+    public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+        let message = ReadRequest(tenant: request.tenant, minTime: request.minTime, maxTime: request.maxTime,
+                                  matchers: request.matchers)
+        do {
+            let client = try pool.client(for: address)
+            return try await client.serverStreaming(request: ClientRequest(message: message),
+                                                    descriptor: StrataRPCMethods.select,
+                                                    serializer: ReadRequestSerializer(name: RPCMessageName.selectRequest),
+                                                    deserializer: SelectResponseDeserializer(),
+                                                    options: callOptions) { response in
+                var all: [QuerySeries] = []
+                for try await batch in response.messages {
+                    all.append(contentsOf: batch)
+                }
+                return all
+            }
+        } catch {
+            throw mapError(error, call: "Select")
+        }
+    }
+
+    /// The peer's label names for series matching `matchers` within the range.
+    public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        try await labels(ReadRequest(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers),
+                         method: StrataRPCMethods.labelNames, name: RPCMessageName.labelNamesRequest)
+    }
+
+    /// The peer's values of label `name` for series matching `matchers` within the range.
+    public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        try await labels(ReadRequest(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers, labelName: name),
+                         method: StrataRPCMethods.labelValues, name: RPCMessageName.labelValuesRequest)
+    }
+
+    private func labels(_ message: ReadRequest, method: MethodDescriptor, name: String) async throws(RemoteQueryError) -> [String] {
+        do {
+            let client = try pool.client(for: address)
+            return try await client.unary(request: ClientRequest(message: message),
+                                          descriptor: method,
+                                          serializer: ReadRequestSerializer(name: name),
+                                          deserializer: LabelsResponseDeserializer(),
+                                          options: callOptions) { response in
+                try response.message
+            }
+        } catch {
+            throw mapError(error, call: method.method)
+        }
+    }
+
+    private var callOptions: CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        options.maxRequestMessageBytes = pool.maxMessageBytes
+        options.maxResponseMessageBytes = pool.maxMessageBytes
+        // Fail at once while the peer is down, so the querier can try another replica.
+        options.waitForReady = false
+        return options
+    }
+
+    private func mapError(_ error: any Error, call: String) -> RemoteQueryError {
+        let peer = "\(role.rawValue) \(address)"
+        switch RPCCallFailure(error) {
+        case .unavailable(let why): return .unavailable(peer: peer, call: call, reason: why)
+        case .deadlineExceeded: return .deadlineExceeded(peer: peer, call: call, timeout: timeout)
+        case .invalidArgument(let why): return .invalidRequest(peer: peer, call: call, reason: why)
+        case .failed(let why): return .failed(peer: peer, call: call, reason: why)
+        }
+    }
+}
+
+/// Why a read from a remote ingester or store-gateway failed. `peer` is the role and address,
+/// e.g. `store-gateway 10.0.0.7:9095`; `call` the RPC (Select, LabelNames, LabelValues).
+public enum RemoteQueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The peer could not be reached, or the connection closed.
+    case unavailable(peer: String, call: String, reason: String)
+    /// The peer did not answer in time.
+    case deadlineExceeded(peer: String, call: String, timeout: Duration)
+    /// The peer refused the request as invalid (a bad matcher or tenant, or a version mismatch).
+    case invalidRequest(peer: String, call: String, reason: String)
+    /// The peer failed while answering, or answered with bytes this version cannot read.
+    case failed(peer: String, call: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let peer, let call, let reason):
+            return "\(call) on \(peer) failed: the peer is unavailable: \(reason); check that it is running and reachable on that address"
+        case .deadlineExceeded(let peer, let call, let timeout):
+            return "\(call) on \(peer) got no complete answer within \(timeout); the peer is overloaded or the query selects too much"
+        case .invalidRequest(let peer, let call, let reason):
+            return "\(call) on \(peer) was refused as invalid: \(reason)"
+        case .failed(let peer, let call, let reason):
+            return "\(call) on \(peer) failed: \(reason)"
+        }
+    }
+}
