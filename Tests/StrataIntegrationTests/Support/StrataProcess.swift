@@ -14,23 +14,33 @@ struct HarnessError: Error, CustomStringConvertible {
 /// Locates the `strata` executable built next to the test bundle (`swift build --build-tests`
 /// puts both in the same folder), or `STRATA_BINARY`.
 func strataBinary() throws -> String {
-    if let env = ProcessInfo.processInfo.environment["STRATA_BINARY"], FileManager.default.isExecutableFile(atPath: env) {
+    try builtExecutable("strata", environment: "STRATA_BINARY")
+}
+
+/// Locates the `strata-loadgen` executable built next to the test bundle, or `STRATA_LOADGEN_BINARY`.
+func loadgenBinary() throws -> String {
+    try builtExecutable("strata-loadgen", environment: "STRATA_LOADGEN_BINARY")
+}
+
+/// An executable product of this package, found next to the test runner.
+func builtExecutable(_ name: String, environment: String) throws -> String {
+    if let env = ProcessInfo.processInfo.environment[environment], FileManager.default.isExecutableFile(atPath: env) {
         return env
     }
     var candidates: [URL] = []
     let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var dir = runner.deletingLastPathComponent()
     for _ in 0..<4 {
-        candidates.append(dir.appendingPathComponent("strata"))
+        candidates.append(dir.appendingPathComponent(name))
         dir = dir.deletingLastPathComponent()
     }
     for bundle in Bundle.allBundles {
-        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("strata"))
+        candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent(name))
     }
     for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) {
         return c.path
     }
-    throw HarnessError("cannot find the strata executable next to the test runner (\(runner.path)); build it with `swift build --build-tests` or set STRATA_BINARY")
+    throw HarnessError("cannot find the \(name) executable next to the test runner (\(runner.path)); build it with `swift build --build-tests` or set \(environment)")
 }
 
 /// A fresh temporary directory, removed by the caller.
@@ -49,22 +59,29 @@ final class StrataProcess: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts strata with `-target=all` on a free port with its TSDB under `dataDirectory`.
-    init(dataDirectory: URL, port: Int? = nil, extraArguments: [String] = []) throws {
-        self.port = try port ?? freePort()
+    convenience init(dataDirectory: URL, port: Int? = nil, extraArguments: [String] = []) throws {
+        let port = try port ?? freePort()
+        try self.init(port: port, dataDirectory: dataDirectory, arguments: [
+            "-target=all",
+            "-server.http-listen-address=127.0.0.1",
+            "-server.http-listen-port=\(port)",
+            "-blocks-storage.tsdb.dir=\(dataDirectory.appendingPathComponent("tsdb").path)",
+            "-blocks-storage.filesystem.dir=\(dataDirectory.appendingPathComponent("blocks").path)",
+            "-blocks-storage.bucket-store.sync-dir=\(dataDirectory.appendingPathComponent("tsdb-sync").path)",
+            "-log.level=info",
+        ] + extraArguments)
+    }
+
+    /// Starts strata with exactly `arguments`; `port` is its HTTP port, its log goes under
+    /// `dataDirectory`.
+    init(port: Int, dataDirectory: URL, arguments: [String]) throws {
+        self.port = port
         self.dataDirectory = dataDirectory
         logFile = dataDirectory.appendingPathComponent("strata-\(UUID().uuidString.prefix(8)).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: try strataBinary())
-        process.arguments = [
-            "-target=all",
-            "-server.http-listen-address=127.0.0.1",
-            "-server.http-listen-port=\(self.port)",
-            "-blocks-storage.tsdb.dir=\(dataDirectory.appendingPathComponent("tsdb").path)",
-            "-blocks-storage.filesystem.dir=\(dataDirectory.appendingPathComponent("blocks").path)",
-            "-blocks-storage.bucket-store.sync-dir=\(dataDirectory.appendingPathComponent("tsdb-sync").path)",
-            "-log.level=info",
-        ] + extraArguments
+        process.arguments = arguments
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle
