@@ -7,7 +7,9 @@ import StrataModel
 ///
 /// Statuses: `IngesterError.unavailable` → `unavailable`, `IngesterError.storage` → `internal`,
 /// a malformed request → `invalidArgument`; each status message is the operator-facing reason.
-/// Refused samples are not an error: they travel in the response's counts.
+/// Refused samples are not an error: they travel in the response's counts. A push in flight
+/// always runs to its end, also through a graceful stop, so the distributor learns what the
+/// ingester stored.
 public struct IngesterRPCService: RegistrableRPCService {
     private let ingester: any IngesterClient
 
@@ -23,12 +25,11 @@ public struct IngesterRPCService: RegistrableRPCService {
                                deserializer: PushRequestDeserializer(),
                                serializer: IngestResultSerializer()) { request, _ in
             let push = try await ServerRequest(stream: request).message
-            let result = try await cancelledWithRPC { () async throws(RPCError) -> IngestResult in
-                do throws(IngesterError) {
-                    return try await ingester.push(tenant: push.tenant, batch: push.batch)
-                } catch {
-                    throw Self.status(for: error)
-                }
+            let result: IngestResult
+            do throws(IngesterError) {
+                result = try await ingester.push(tenant: push.tenant, batch: push.batch)
+            } catch {
+                throw Self.status(for: error)
             }
             return StreamingServerResponse(single: ServerResponse(message: result))
         }

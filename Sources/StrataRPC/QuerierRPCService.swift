@@ -1,21 +1,26 @@
 import GRPCCore
 import StrataModel
 
-/// Serves `strata.Querier` (Select, LabelNames, LabelValues) for anything that is a
-/// `Queryable`: an ingester's recent data or a store-gateway's blocks, so queriers in other
-/// processes reach them through `RemoteQueryable`.
+/// Serves the reads (Select, LabelNames, LabelValues) of `strata.Ingester` or
+/// `strata.StoreGateway` for anything that is a `Queryable`: an ingester's recent data or a
+/// store-gateway's blocks, so queriers in other processes reach them through `RemoteQueryable`.
 ///
 /// Select streams its series in batches of about `RPCDefaults.selectBatchBytes`, in the
 /// Queryable's order. Statuses: a malformed request (bad bytes, tenant, matcher type or regex)
-/// → `invalidArgument`; any error of the Queryable → `internal` with the error's message.
+/// → `invalidArgument`; any error of the Queryable → `internal` with the error's message. A read
+/// is cancelled when the caller's deadline passes, the caller goes away or the server stops
+/// (status `unavailable`): it is cheap to retry on another replica.
 public struct QuerierRPCService: RegistrableRPCService {
     private let queryable: any Queryable
     private let batchBytes: Int
+    private let methods: StrataRPCMethods.ReadMethods
 
-    /// Serves reads from `queryable`; `batchBytes` is the size at which a Select batch is sent.
-    public init(queryable: any Queryable, batchBytes: Int = RPCDefaults.selectBatchBytes) {
+    /// Serves reads from `queryable` under the service of `role`; `batchBytes` is the size at
+    /// which a Select batch is sent.
+    public init(queryable: any Queryable, role: RPCPeerRole, batchBytes: Int = RPCDefaults.selectBatchBytes) {
         self.queryable = queryable
         self.batchBytes = max(1, batchBytes)
+        self.methods = StrataRPCMethods.reads(for: role)
     }
 
     /// Registers Select, LabelNames and LabelValues with the server's router.
@@ -23,13 +28,13 @@ public struct QuerierRPCService: RegistrableRPCService {
         let queryable = self.queryable
         let batchBytes = self.batchBytes
 
-        router.registerHandler(forMethod: StrataRPCMethods.select,
+        router.registerHandler(forMethod: methods.select,
                                deserializer: ReadRequestDeserializer(name: RPCMessageName.selectRequest, requiresLabelName: false),
                                serializer: SelectResponseSerializer()) { request, _ in
             let read = try await ServerRequest(stream: request).message
             let series: [QuerySeries]
             do {
-                series = try await cancelledWithRPC {
+                series = try await cancelledWithRPC("Select for tenant \(read.tenant)") {
                     try await queryable.select(SelectRequest(tenant: read.tenant, minTime: read.minTime,
                                                              maxTime: read.maxTime, matchers: read.matchers))
                 }
@@ -54,13 +59,13 @@ public struct QuerierRPCService: RegistrableRPCService {
             }
         }
 
-        router.registerHandler(forMethod: StrataRPCMethods.labelNames,
+        router.registerHandler(forMethod: methods.labelNames,
                                deserializer: ReadRequestDeserializer(name: RPCMessageName.labelNamesRequest, requiresLabelName: false),
                                serializer: LabelsResponseSerializer()) { request, _ in
             let read = try await ServerRequest(stream: request).message
             let names: [String]
             do {
-                names = try await cancelledWithRPC {
+                names = try await cancelledWithRPC("LabelNames for tenant \(read.tenant)") {
                     try await queryable.labelNames(tenant: read.tenant, minTime: read.minTime, maxTime: read.maxTime,
                                                    matchers: read.matchers)
                 }
@@ -70,13 +75,13 @@ public struct QuerierRPCService: RegistrableRPCService {
             return StreamingServerResponse(single: ServerResponse(message: names))
         }
 
-        router.registerHandler(forMethod: StrataRPCMethods.labelValues,
+        router.registerHandler(forMethod: methods.labelValues,
                                deserializer: ReadRequestDeserializer(name: RPCMessageName.labelValuesRequest, requiresLabelName: true),
                                serializer: LabelsResponseSerializer()) { request, _ in
             let read = try await ServerRequest(stream: request).message
             let values: [String]
             do {
-                values = try await cancelledWithRPC {
+                values = try await cancelledWithRPC("LabelValues for tenant \(read.tenant)") {
                     try await queryable.labelValues(tenant: read.tenant, name: read.labelName ?? "", minTime: read.minTime,
                                                     maxTime: read.maxTime, matchers: read.matchers)
                 }

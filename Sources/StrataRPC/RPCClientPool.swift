@@ -43,6 +43,8 @@ public final class RPCClientPool: Sendable {
         self.transportConfig = HTTP2ClientTransport.Posix.Config.defaults { config in
             config.backoff = .init(initial: reconnectBackoffMin, max: reconnectBackoffMax,
                                    multiplier: RPCDefaults.reconnectBackoffMultiplier, jitter: 0.2)
+            config.http2.targetWindowSize = RPCDefaults.http2WindowBytes
+            config.http2.maxFrameSize = RPCDefaults.http2MaxFrameBytes
         }
         self.logger = logger
     }
@@ -128,30 +130,4 @@ public final class RPCClientPool: Sendable {
             if s.peers[address]?.id == id { s.peers.removeValue(forKey: address) }
         }
     }
-}
-
-/// Why the pool could not give a connection to a peer.
-public enum RPCPoolError: Error, Sendable, CustomStringConvertible {
-    /// The address is not `host:port`.
-    case invalidAddress(RPCAddressError)
-    /// `shutdown()` was called.
-    case shutDown
-    /// The transport could not be created for the address.
-    case transport(address: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .invalidAddress(let e): return "\(e)"
-        case .shutDown: return "the gRPC client pool is shut down (the process is stopping)"
-        case .transport(let address, let reason): return "cannot create a gRPC connection to \(address): \(reason)"
-        }
-    }
-}
-
-/// What kind of peer a `RemoteQueryable` reads from; named in its errors.
-public enum RPCPeerRole: String, Sendable {
-    /// An ingester (recent data).
-    case ingester
-    /// A store-gateway (blocks in the bucket).
-    case storeGateway = "store-gateway"
 }

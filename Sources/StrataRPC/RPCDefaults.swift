@@ -21,4 +21,11 @@ public enum RPCDefaults {
     public static let reconnectBackoffMax: Duration = .seconds(10)
     /// Growth of the reconnect delay per failed attempt.
     public static let reconnectBackoffMultiplier = 2.0
+    /// HTTP/2 flow-control window a server grants each connection and stream: 8 MiB, as
+    /// grpc-swift's client default. The HTTP/2 default of 64 KiB makes every push larger than
+    /// that wait a round trip for a window update.
+    public static let http2WindowBytes = 8 << 20
+    /// Largest HTTP/2 frame a server or client accepts (SETTINGS_MAX_FRAME_SIZE): 1 MiB, so a
+    /// push or Select batch travels in a few frames rather than dozens of 16 KiB ones.
+    public static let http2MaxFrameBytes = 1 << 20
 }

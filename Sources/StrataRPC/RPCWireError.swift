@@ -1,17 +1,17 @@
 /// Why an RPC message's bytes could not be decoded. The receiving side answers a malformed
 /// request with `invalidArgument`; a malformed response fails the call on the client.
-public struct RPCWireError: Error, Sendable, Equatable, CustomStringConvertible {
+struct RPCWireError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The message being decoded, by its name in the contract (`strata.PushRequest`, …).
-    public var message: String
+    var message: String
     /// The field number being decoded, or 0 when the tag itself was bad.
-    public var field: Int
+    var field: Int
     /// Byte offset of the problem inside the message.
-    public var offset: Int
+    var offset: Int
     /// What is wrong.
-    public var reason: String
+    var reason: String
 
     /// Creates an error.
-    public init(message: String, field: Int, offset: Int, reason: String) {
+    init(message: String, field: Int, offset: Int, reason: String) {
         self.message = message
         self.field = field
         self.offset = offset
@@ -19,7 +19,7 @@ public struct RPCWireError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// `malformed strata.SelectRequest: field 4 at byte 12: …`.
-    public var description: String {
+    var description: String {
         let what = field == 0 ? "a tag" : "field \(field)"
         return "malformed \(message): \(what) at byte \(offset): \(reason); the peer does not speak Strata's RPC contract (docs/format/rpc.md) or the bytes were corrupted"
     }

@@ -30,7 +30,7 @@ public struct RemoteQueryable: Queryable {
         do {
             let client = try pool.client(for: address)
             return try await client.serverStreaming(request: ClientRequest(message: message),
-                                                    descriptor: StrataRPCMethods.select,
+                                                    descriptor: StrataRPCMethods.reads(for: role).select,
                                                     serializer: ReadRequestSerializer(name: RPCMessageName.selectRequest),
                                                     deserializer: SelectResponseDeserializer(),
                                                     options: callOptions) { response in
@@ -48,13 +48,13 @@ public struct RemoteQueryable: Queryable {
     /// The peer's label names for series matching `matchers` within the range.
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
         try await labels(ReadRequest(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers),
-                         method: StrataRPCMethods.labelNames, name: RPCMessageName.labelNamesRequest)
+                         method: StrataRPCMethods.reads(for: role).labelNames, name: RPCMessageName.labelNamesRequest)
     }
 
     /// The peer's values of label `name` for series matching `matchers` within the range.
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
         try await labels(ReadRequest(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers, labelName: name),
-                         method: StrataRPCMethods.labelValues, name: RPCMessageName.labelValuesRequest)
+                         method: StrataRPCMethods.reads(for: role).labelValues, name: RPCMessageName.labelValuesRequest)
     }
 
     private func labels(_ message: ReadRequest, method: MethodDescriptor, name: String) async throws(RemoteQueryError) -> [String] {
@@ -89,32 +89,6 @@ public struct RemoteQueryable: Queryable {
         case .deadlineExceeded: return .deadlineExceeded(peer: peer, call: call, timeout: timeout)
         case .invalidArgument(let why): return .invalidRequest(peer: peer, call: call, reason: why)
         case .failed(let why): return .failed(peer: peer, call: call, reason: why)
-        }
-    }
-}
-
-/// Why a read from a remote ingester or store-gateway failed. `peer` is the role and address,
-/// e.g. `store-gateway 10.0.0.7:9095`; `call` the RPC (Select, LabelNames, LabelValues).
-public enum RemoteQueryError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The peer could not be reached, or the connection closed.
-    case unavailable(peer: String, call: String, reason: String)
-    /// The peer did not answer in time.
-    case deadlineExceeded(peer: String, call: String, timeout: Duration)
-    /// The peer refused the request as invalid (a bad matcher or tenant, or a version mismatch).
-    case invalidRequest(peer: String, call: String, reason: String)
-    /// The peer failed while answering, or answered with bytes this version cannot read.
-    case failed(peer: String, call: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unavailable(let peer, let call, let reason):
-            return "\(call) on \(peer) failed: the peer is unavailable: \(reason); check that it is running and reachable on that address"
-        case .deadlineExceeded(let peer, let call, let timeout):
-            return "\(call) on \(peer) got no complete answer within \(timeout); the peer is overloaded or the query selects too much"
-        case .invalidRequest(let peer, let call, let reason):
-            return "\(call) on \(peer) was refused as invalid: \(reason)"
-        case .failed(let peer, let call, let reason):
-            return "\(call) on \(peer) failed: \(reason)"
         }
     }
 }

@@ -19,11 +19,11 @@ struct RPCServerService: Service {
         var services: [any RegistrableRPCService] = []
         if let ingester = components.ingester, !ServerComponents.inProcess(.ingester, config: components.config, targets: components.targets) {
             services.append(IngesterRPCService(ingester: ingester))
-            services.append(QuerierRPCService(queryable: ingester))
+            services.append(QuerierRPCService(queryable: ingester, role: .ingester))
         }
         if let storeGateway = components.storeGateway,
            !ServerComponents.inProcess(.storeGateway, config: components.config, targets: components.targets) {
-            services.append(QuerierRPCService(queryable: storeGateway))
+            services.append(QuerierRPCService(queryable: storeGateway, role: .storeGateway))
         }
         let host = components.config.server.grpcListenAddress.isEmpty ? "0.0.0.0" : components.config.server.grpcListenAddress
         server = try RPCServer(host: host, port: components.config.server.grpcListenPort, services: services, logger: logger)

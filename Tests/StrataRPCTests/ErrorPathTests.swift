@@ -69,7 +69,7 @@ import Testing
         try await withTempDirectory("stopped") { dir in
             let ingester = try await makeIngester(directory: dir)
             defer { ingester.close() }
-            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester)])
+            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester, role: .ingester)])
             let pool = RPCClientPool()
             let client = pool.ingester(at: server.address, timeout: Self.deadPeerDeadline)
             let first = try await client.push(tenant: testTenant, batch: makeBatch(series: 5))
@@ -134,12 +134,12 @@ import Testing
 
     @Test func garbageRequestIsInvalidArgument() async throws {
         let server = try await startServer([IngesterRPCService(ingester: FailingIngester(error: .storage("must not be called"))),
-                                            QuerierRPCService(queryable: FixedQueryable())])
+                                            QuerierRPCService(queryable: FixedQueryable(), role: .ingester)])
         let pool = RPCClientPool()
         let client = try pool.client(for: server.address)
         // A tag with wire type 7 (undefined), then a length running past the end.
         let garbage: [UInt8] = [0x0f, 0xff, 0x12, 0x7f, 0x01]
-        for method in [StrataRPCMethods.push, StrataRPCMethods.labelNames] {
+        for method in [StrataRPCMethods.push, StrataRPCMethods.ingesterReads.labelNames] {
             await #expect {
                 _ = try await client.unary(request: ClientRequest(message: garbage), descriptor: method,
                                            serializer: RawBytes(), deserializer: RawBytes(), options: .defaults) { try $0.message }
@@ -169,14 +169,14 @@ import Testing
     }
 
     @Test func invalidRegexIsRefusedAsInvalidRequest() async throws {
-        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable())])
+        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(), role: .ingester)])
         let pool = RPCClientPool()
         let client = try pool.client(for: server.address)
         // A Select whose matcher (type 2, name "a", value "(") does not compile.
         let matcher: [UInt8] = [0x08, 0x02, 0x12, 0x01, 0x61, 0x1a, 0x01, 0x28]
         let request: [UInt8] = [0x0a, 0x01, 0x74, 0x22, UInt8(matcher.count)] + matcher
         await #expect {
-            _ = try await client.serverStreaming(request: ClientRequest(message: request), descriptor: StrataRPCMethods.select,
+            _ = try await client.serverStreaming(request: ClientRequest(message: request), descriptor: StrataRPCMethods.ingesterReads.select,
                                                  serializer: RawBytes(), deserializer: RawBytes(), options: .defaults) { response in
                 for try await _ in response.messages {}
             }
@@ -189,7 +189,7 @@ import Testing
     }
 
     @Test func queryableFailureIsInternalWithItsMessage() async throws {
-        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(failure: "index-header of block 01J… is corrupt"))])
+        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(failure: "index-header of block 01J… is corrupt"), role: .storeGateway)])
         let pool = RPCClientPool()
         let remote = pool.queryable(at: server.address, role: .storeGateway)
         await #expect {

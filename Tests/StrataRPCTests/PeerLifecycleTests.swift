@@ -5,14 +5,17 @@ import Testing
 
 @Suite struct PeerLifecycleTests {
     static let pushTimeout: Duration = .milliseconds(500)
-    /// A stalled ingester answers far later than the deadline.
-    static let stall: Duration = .seconds(30)
+    /// A stalled ingester answers far later than the deadline (the server's stop then waits for
+    /// it: a push in flight always finishes).
+    static let stall: Duration = .seconds(3)
     /// Scheduling slack on a loaded 2-core machine.
     static let slack: Duration = .seconds(3)
     /// How long a restarted peer may take to be reached again: the longest reconnect backoff
     /// plus slack.
     static let reconnectWithin: Duration = RPCDefaults.reconnectBackoffMax + .seconds(5)
     static let retryInterval: Duration = .milliseconds(100)
+    /// How long the ingester takes over the push that is in flight while its server stops.
+    static let inFlightDelay: Duration = .milliseconds(900)
 
     @Test func stalledIngesterFailsAtTheDeadline() async throws {
         let server = try await startServer([IngesterRPCService(ingester: SlowIngester(delay: Self.stall))])
@@ -27,6 +30,40 @@ import Testing
         #expect(ContinuousClock.now - started < Self.pushTimeout + Self.slack)
         await pool.shutdown()
         try await server.stop()
+    }
+
+    @Test func gracefulStopFinishesTheCallInFlightThenRefuses() async throws {
+        let slow = SlowIngester(delay: Self.inFlightDelay)
+        let server = try await startServer([IngesterRPCService(ingester: slow)])
+        let pool = RPCClientPool()
+        let client = pool.ingester(at: server.address, timeout: .seconds(10))
+        let inFlight = Task { try await client.push(tenant: testTenant, batch: makeBatch(series: 4)) }
+        // Stop once the push has reached the ingester.
+        var arrivals = slow.arrivals.makeAsyncIterator()
+        _ = await arrivals.next()
+        try await server.stop()
+        #expect(try await inFlight.value.appendedSamples == 4)
+        await #expect(throws: IngesterError.self) {
+            try await client.push(tenant: testTenant, batch: makeBatch(series: 4))
+        }
+        await pool.shutdown()
+    }
+
+    @Test func slowReadFailsAtTheDeadlineAndIsCancelledOnTheServer() async throws {
+        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(delay: Self.stall * 10), role: .storeGateway)])
+        let pool = RPCClientPool()
+        let started = ContinuousClock.now
+        await #expect {
+            try await pool.queryable(at: server.address, role: .storeGateway, timeout: Self.pushTimeout)
+                .select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: 1, matchers: [try nameMatcher("x")]))
+        } throws: { error in
+            guard case RemoteQueryError.deadlineExceeded(let peer, let call, _) = error else { return false }
+            return peer == "store-gateway \(server.address)" && call == "Select"
+        }
+        await pool.shutdown()
+        // The server's stop does not wait for the abandoned read.
+        try await server.stop()
+        #expect(ContinuousClock.now - started < Self.pushTimeout + Self.slack)
     }
 
     @Test func restartedPeerIsReachedAgain() async throws {
@@ -70,7 +107,7 @@ import Testing
         try await withTempDirectory("large") { dir in
             let ingester = try await makeIngester(directory: dir)
             defer { ingester.close() }
-            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester)])
+            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester, role: .ingester)])
             let pool = RPCClientPool()
             // 30k series with a 200-byte label each: about 7 MB of WriteRequest, past the 4 MiB
             // that gRPC servers and clients accept by default.

@@ -12,7 +12,7 @@ import Testing
         try await withTempDirectory("roundtrip") { dir in
             let ingester = try await makeIngester(directory: dir)
             defer { ingester.close() }
-            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester)])
+            let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester, role: .ingester)])
             let pool = RPCClientPool()
 
             let batch = makeBatch(series: Self.seriesCount, samplesPerSeries: Self.samplesPerSeries)

@@ -106,8 +106,11 @@ struct FixedQueryable: Queryable {
 
     var series: [QuerySeries] = []
     var failure: String?
+    /// How long `select` takes (it honours cancellation).
+    var delay: Duration = .zero
 
     func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+        if delay > .zero { try await Task.sleep(for: delay) }
         if let failure { throw Failure(description: failure) }
         return series
     }
@@ -150,11 +153,20 @@ func nameMatcher(_ name: String) throws -> LabelMatcher {
     try LabelMatcher(.equal, metricNameLabel, name)
 }
 
-/// An `IngesterClient` that answers only after `delay` (a hung or overloaded ingester).
+/// An `IngesterClient` that answers only after `delay` (a hung or overloaded ingester), and
+/// reports each push's arrival on `arrivals`.
 struct SlowIngester: IngesterClient {
     let delay: Duration
+    let arrivals: AsyncStream<Void>
+    private let arrived: AsyncStream<Void>.Continuation
+
+    init(delay: Duration) {
+        self.delay = delay
+        (arrivals, arrived) = AsyncStream<Void>.makeStream()
+    }
 
     func push(tenant: TenantID, batch: SeriesBatch) async throws(IngesterError) -> IngestResult {
+        arrived.yield()
         do { try await Task.sleep(for: delay) } catch { throw .unavailable("cancelled while stalling") }
         return IngestResult(appendedSamples: batch.sampleCount)
     }

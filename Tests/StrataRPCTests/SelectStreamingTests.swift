@@ -10,7 +10,7 @@ import Testing
 
     @Test func largeSelectArrivesCompleteAndInOrderInSeveralBatches() async throws {
         let series = makeQuerySeries(count: Self.seriesCount, samplesPerChunk: Self.samplesPerChunk)
-        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(series: series))])
+        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(series: series), role: .storeGateway)])
         let pool = RPCClientPool()
         let request = SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("big")])
 
@@ -23,7 +23,7 @@ import Testing
         let client = try pool.client(for: server.address)
         let sizes = try await client.serverStreaming(request: ClientRequest(message: ReadRequest(tenant: testTenant, minTime: 0, maxTime: .max,
                                                                                                   matchers: request.matchers)),
-                                                     descriptor: StrataRPCMethods.select,
+                                                     descriptor: StrataRPCMethods.storeGatewayReads.select,
                                                      serializer: ReadRequestSerializer(name: RPCMessageName.selectRequest),
                                                      deserializer: RawBytes(),
                                                      options: .defaults) { response in
@@ -40,8 +40,24 @@ import Testing
         try await server.stop()
     }
 
+    /// One process serving an ingester and a store-gateway: each role's reads reach its own data.
+    @Test func ingesterAndStoreGatewayReadsShareOneServer() async throws {
+        let recent = makeQuerySeries(count: 3, samplesPerChunk: 5)
+        let old = makeQuerySeries(count: 7, samplesPerChunk: 5)
+        let server = try await startServer([
+            QuerierRPCService(queryable: FixedQueryable(series: recent), role: .ingester),
+            QuerierRPCService(queryable: FixedQueryable(series: old), role: .storeGateway),
+        ])
+        let pool = RPCClientPool()
+        let request = SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("big")])
+        #expect(try await pool.queryable(at: server.address, role: .ingester).select(request) == recent)
+        #expect(try await pool.queryable(at: server.address, role: .storeGateway).select(request) == old)
+        await pool.shutdown()
+        try await server.stop()
+    }
+
     @Test func emptySelectIsAnEmptyStream() async throws {
-        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable())])
+        let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(), role: .ingester)])
         let pool = RPCClientPool()
         let got = try await pool.queryable(at: server.address, role: .ingester)
             .select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: 1, matchers: [try nameMatcher("none")]))

@@ -10,7 +10,8 @@
 #
 # Push to http://127.0.0.1:8080/api/v1/push, query http://127.0.0.1:8280/prometheus (header
 # X-Scope-OrgID names the tenant). Data, logs and pids live under DATA_DIR (default
-# deploy/local/data). STRATA_BIN picks a strata binary instead of building one.
+# deploy/local/data). STRATA_BIN picks a strata binary instead of building one; EXTRA_FLAGS are
+# added to every process (e.g. limits for a benchmark).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DATA=${DATA_DIR:-$ROOT/deploy/local/data}
@@ -50,6 +51,9 @@ start_role() { # name
     for line in "${ROLES[@]}"; do
         read -r n http grpc target <<<"$line"
         [ "$n" = "$name" ] || continue
+        if curl -fsS -o /dev/null "http://127.0.0.1:$http/ready" 2>/dev/null; then
+            echo "port $http is already served by another process; stop it first (deploy/local/cluster.sh stop)" >&2; exit 1
+        fi
         mkdir -p "$DATA/$name"
         # Flags shared by every role: the rings in etcd, blocks in the S3 bucket.
         "$BIN" -target="$target" -auth.multitenancy-enabled=true \
@@ -65,7 +69,7 @@ start_role() { # name
             -blocks-storage.s3.bucket-name="$BUCKET" -blocks-storage.s3.access-key-id=strata \
             -blocks-storage.s3.secret-access-key=strata -blocks-storage.s3.region=us-east-1 \
             -blocks-storage.tsdb.dir="$DATA/$name/tsdb" -blocks-storage.bucket-store.sync-dir="$DATA/$name/sync" \
-            -blocks-storage.bucket-store.sync-interval=1m \
+            -blocks-storage.bucket-store.sync-interval=1m ${EXTRA_FLAGS:-} \
             >>"$DATA/$name/strata.log" 2>&1 &
         echo $! >"$DATA/$name/pid"
         wait_for "$name" "http://127.0.0.1:$http/ready" "$!" "$DATA/$name/strata.log"
@@ -81,6 +85,8 @@ stop_pidfile() { # file signal
     if kill -0 "$pid" 2>/dev/null; then
         kill "-$2" "$pid" 2>/dev/null || true
         for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        # Still running after 30 s: do not leave it holding the ports.
+        if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
     fi
     rm -f "$1"
 }
