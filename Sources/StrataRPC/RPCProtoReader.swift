@@ -1,21 +1,13 @@
 import GRPCCore
+import StrataWire
 
 // Protobuf wire-format reading for Strata's own RPC messages.
 //
-// StrataWire keeps its reader internal (it names remote-write/remote-read messages in its
-// errors), so this module carries a small reader of its own with the same rules: strict on
+// StrataWire's reader names remote-write/remote-read messages in its typed errors and refuses
+// what those messages cannot hold, so this module carries a small reader of its own (errors
+// name the RPC message and become gRPC statuses) with the same rules: strict on
 // known fields (wire type, length, varint shape), lenient on unknown ones (skipped), so a newer
 // peer can add fields without breaking an older one.
-
-/// Protobuf wire types (the low three bits of a tag).
-enum ProtoWireType {
-    static let varint: UInt8 = 0
-    static let fixed64: UInt8 = 1
-    static let lengthDelimited: UInt8 = 2
-    static let startGroup: UInt8 = 3
-    static let endGroup: UInt8 = 4
-    static let fixed32: UInt8 = 5
-}
 
 /// A decoded tag: field number, wire type, and where it starts.
 struct ProtoTag {
@@ -88,7 +80,7 @@ struct RPCProtoReader {
             throw error(0, offset, "tag \(raw) has field number \(field), outside 1...\(Self.maxFieldNumber)")
         }
         let wireType = UInt8(truncatingIfNeeded: raw & 7)
-        guard wireType <= ProtoWireType.fixed32 else {
+        guard wireType <= WireType.fixed32 else {
             throw error(Int(field), offset, "wire type \(wireType) is not defined by protobuf")
         }
         return ProtoTag(field: Int(field), wireType: wireType, offset: offset)
@@ -103,7 +95,7 @@ struct RPCProtoReader {
 
     /// A length-delimited field as an absolute byte range.
     mutating func bytesField(_ tag: ProtoTag) throws(RPCWireError) -> Range<Int> {
-        try expect(tag, ProtoWireType.lengthDelimited)
+        try expect(tag, WireType.lengthDelimited)
         let length = try readVarint(field: tag.field)
         guard length <= UInt64(end - position) else {
             throw error(tag.field, tag.offset, "length \(length) exceeds the \(end - position) bytes left in the message")
@@ -134,7 +126,7 @@ struct RPCProtoReader {
 
     /// A varint field (int64, uint64, enum).
     mutating func varintField(_ tag: ProtoTag) throws(RPCWireError) -> UInt64 {
-        try expect(tag, ProtoWireType.varint)
+        try expect(tag, WireType.varint)
         return try readVarint(field: tag.field)
     }
 
@@ -157,24 +149,24 @@ struct RPCProtoReader {
 
     private mutating func skip(_ tag: ProtoTag, depth: Int) throws(RPCWireError) {
         switch tag.wireType {
-        case ProtoWireType.varint:
+        case WireType.varint:
             _ = try readVarint(field: tag.field)
-        case ProtoWireType.fixed64:
+        case WireType.fixed64:
             guard end - position >= 8 else { throw error(tag.field, tag.offset, "the message ends inside a fixed64") }
             position += 8
-        case ProtoWireType.fixed32:
+        case WireType.fixed32:
             guard end - position >= 4 else { throw error(tag.field, tag.offset, "the message ends inside a fixed32") }
             position += 4
-        case ProtoWireType.lengthDelimited:
+        case WireType.lengthDelimited:
             _ = try bytesField(tag)
-        case ProtoWireType.startGroup:
+        case WireType.startGroup:
             guard depth < Self.maxGroupDepth else {
                 throw error(tag.field, tag.offset, "unknown groups nested deeper than \(Self.maxGroupDepth) levels")
             }
             while true {
                 guard !isAtEnd else { throw error(tag.field, tag.offset, "the message ends inside a group") }
                 let inner = try readTag()
-                if inner.wireType == ProtoWireType.endGroup {
+                if inner.wireType == WireType.endGroup {
                     guard inner.field == tag.field else { throw error(inner.field, inner.offset, "end-group tag does not match its group") }
                     return
                 }

@@ -1,25 +1,9 @@
 import GRPCCore
+import StrataWire
 
 // Protobuf wire-format writing for Strata's own RPC messages. Every message computes its exact
-// size first, so the transport's buffer is allocated once and written front to back.
-
-/// Number of bytes `v` takes as a varint.
-@inline(__always)
-func varintSize(_ v: UInt64) -> Int {
-    if v < 0x80 { return 1 }
-    let bits = 64 - (v | 1).leadingZeroBitCount
-    return (bits + 6) / 7
-}
-
-/// Size of a tag for `field`.
-@inline(__always)
-func tagSize(_ field: Int) -> Int { varintSize(UInt64(field) << 3) }
-
-/// Size of a length-delimited field with `length` payload bytes, tag included.
-@inline(__always)
-func lengthDelimitedSize(field: Int, length: Int) -> Int {
-    tagSize(field) + varintSize(UInt64(length)) + length
-}
+// size first (with StrataWire's size functions), so the transport's buffer is allocated once and
+// written front to back.
 
 /// Size of a varint field, tag included.
 @inline(__always)
@@ -77,12 +61,12 @@ struct RPCProtoWriter {
 
     /// Tag and length prefix of a length-delimited field whose payload follows.
     mutating func writeLengthPrefix(_ field: Int, _ length: Int) {
-        writeTag(field, ProtoWireType.lengthDelimited)
+        writeTag(field, WireType.lengthDelimited)
         writeVarint(UInt64(length))
     }
 
     mutating func writeVarintField(_ field: Int, _ value: UInt64) {
-        writeTag(field, ProtoWireType.varint)
+        writeTag(field, WireType.varint)
         writeVarint(value)
     }
 

@@ -1,3 +1,4 @@
+import StrataWire
 import GRPCCore
 import StrataModel
 

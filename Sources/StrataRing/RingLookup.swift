@@ -90,6 +90,11 @@ public struct RingLookup: Sendable {
             chosen.append(owner)
             usedZones.append(zone)
         }
+        if operation == .blocksSync {
+            // Ownership, not a request: whoever is found owns the key, however few they are.
+            guard !chosen.isEmpty else { throw .tooFewHealthyInstances(operation: operation, required: 1, found: 0) }
+            return ReplicationSet(instances: chosen.map { instances[Int($0)] }, maxErrors: 0, maxUnavailableZones: 0)
+        }
         let quorum = ReplicationSet.quorum(replicationFactor: config.replicationFactor)
         if config.zoneAwarenessEnabled {
             // Quorum counts zones: with RF 3 over 3 zones, 2 zones must answer, 1 may be lost.

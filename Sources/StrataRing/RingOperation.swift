@@ -7,12 +7,16 @@ public enum RingOperation: Sendable, Hashable {
     case write
     /// A read (querier → ingester or store-gateway).
     case read
+    /// Which store-gateways should hold a block (Mimir's `BlocksOwnerSync`): a JOINING
+    /// store-gateway loads its blocks before it turns ACTIVE, a LEAVING one keeps them.
+    case blocksSync
 
     /// The states an instance must be in to take part in this operation.
     public var allowedStates: Set<InstanceState> {
         switch self {
         case .write: [.active]
         case .read: [.active, .leaving]
+        case .blocksSync: [.joining, .active, .leaving]
         }
     }
 
@@ -21,6 +25,7 @@ public enum RingOperation: Sendable, Hashable {
         switch self {
         case .write: instance.state == .active && !instance.readOnly
         case .read: instance.state == .active || instance.state == .leaving
+        case .blocksSync: instance.state == .joining || instance.state == .active || instance.state == .leaving
         }
     }
 }

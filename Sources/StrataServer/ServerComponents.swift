@@ -94,8 +94,28 @@ public struct ServerComponents: Sendable {
         } else {
             bucket = nil
         }
+        var rings = RingFactory(config: config, logger: logger)
+        let needsIngesterRing = targets.runs(.ingester) || ((targets.runs(.distributor) || targets.runs(.querier))
+            && !Self.inProcess(.ingester, config: config, targets: targets))
+        // A querier reads remote store-gateways only through a shared ring; with an in-memory one
+        // and no store-gateway of its own it reads the ingesters alone.
+        let needsStoreGatewayRing = targets.runs(.storeGateway) || (targets.runs(.querier)
+            && config.storeGatewayRing.store != RingStoreKind.inMemory.rawValue)
+        ingesterRing = needsIngesterRing ? try rings.ring(.ingester, key: RingKey.ingester) : nil
+        ingesterLifecycler = targets.runs(.ingester) ? try rings.lifecycler(.ingester, key: RingKey.ingester) : nil
+        ringKV = needsIngesterRing ? try rings.kv(for: .ingester) : nil
+        storeGatewayRing = needsStoreGatewayRing ? try rings.ring(.storeGateway, key: RingKey.storeGateway) : nil
+        storeGatewayLifecycler = targets.runs(.storeGateway) ? try rings.lifecycler(.storeGateway, key: RingKey.storeGateway) : nil
+        distributorRing = targets.runs(.distributor) ? try rings.ring(.distributor, key: RingKey.distributor) : nil
+        distributorLifecycler = targets.runs(.distributor) ? try rings.lifecycler(.distributor, key: RingKey.distributor) : nil
+
         if targets.runs(.storeGateway), let bucket {
-            storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger)
+            var ownsBlock: StoreGateway.BlockOwnership? = nil
+            if let ring = storeGatewayRing, let lifecycler = storeGatewayLifecycler,
+               !Self.inProcess(.storeGateway, config: config, targets: targets) {
+                ownsBlock = Self.blockOwnership(ring: ring, instanceID: lifecycler.config.instanceID)
+            }
+            storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock)
         } else {
             storeGateway = nil
         }
@@ -119,21 +139,6 @@ public struct ServerComponents: Sendable {
         } else {
             ingester = nil
         }
-        var rings = RingFactory(config: config, logger: logger)
-        let needsIngesterRing = targets.runs(.ingester) || ((targets.runs(.distributor) || targets.runs(.querier))
-            && !Self.inProcess(.ingester, config: config, targets: targets))
-        // A querier reads remote store-gateways only through a shared ring; with an in-memory one
-        // and no store-gateway of its own it reads the ingesters alone.
-        let needsStoreGatewayRing = targets.runs(.storeGateway) || (targets.runs(.querier)
-            && config.storeGatewayRing.store != RingStoreKind.inMemory.rawValue)
-        ingesterRing = needsIngesterRing ? try rings.ring(.ingester, key: RingKey.ingester) : nil
-        ingesterLifecycler = targets.runs(.ingester) ? try rings.lifecycler(.ingester, key: RingKey.ingester) : nil
-        ringKV = needsIngesterRing ? try rings.kv(for: .ingester) : nil
-        storeGatewayRing = needsStoreGatewayRing ? try rings.ring(.storeGateway, key: RingKey.storeGateway) : nil
-        storeGatewayLifecycler = targets.runs(.storeGateway) ? try rings.lifecycler(.storeGateway, key: RingKey.storeGateway) : nil
-        distributorRing = targets.runs(.distributor) ? try rings.ring(.distributor, key: RingKey.distributor) : nil
-        distributorLifecycler = targets.runs(.distributor) ? try rings.lifecycler(.distributor, key: RingKey.distributor) : nil
-
         let remoteIngesters = ingesterRing != nil && !Self.inProcess(.ingester, config: config, targets: targets)
             && (targets.runs(.distributor) || targets.runs(.querier))
         let remoteStoreGateways = storeGatewayRing != nil && targets.runs(.querier)
@@ -184,13 +189,13 @@ public struct ServerComponents: Sendable {
             if let ingester, Self.inProcess(.ingester, config: config, targets: targets) {
                 recent = ingester
             } else if let ring = ingesterRing, let peers {
-                recent = IngesterReplicasQueryable(ring: ring, clients: { peers.queryable(at: $0.address, role: .ingester) }, logger: logger)
+                recent = RingReplicasQueryable(ring: ring, coverage: .writeQuorum, clients: { peers.queryable(at: $0.address, role: .ingester) }, logger: logger)
             }
             var store: (any Queryable)? = nil
             if let storeGateway, Self.inProcess(.storeGateway, config: config, targets: targets) {
                 store = storeGateway
             } else if let ring = storeGatewayRing, let peers {
-                store = StoreGatewaysQueryable(ring: ring, clients: { peers.queryable(at: $0.address, role: .storeGateway) }, logger: logger)
+                store = RingReplicasQueryable(ring: ring, coverage: .everyReplica, clients: { peers.queryable(at: $0.address, role: .storeGateway) }, logger: logger)
             }
             if let recent, store == nil {
                 queryable = recent
@@ -201,6 +206,21 @@ public struct ServerComponents: Sendable {
             }
         } else {
             queryable = nil
+        }
+    }
+
+    /// Store-gateway sharding, as Mimir: a block belongs to the `replication-factor` store-gateways
+    /// that follow the FNV-1a hash of its ID on the store-gateway ring (JOINING ones included, so
+    /// a new store-gateway loads its blocks before it turns ACTIVE).
+    static func blockOwnership(ring: Ring, instanceID: String) -> StoreGateway.BlockOwnership {
+        { _, blockID in
+            var hash: UInt32 = 2_166_136_261
+            for byte in blockID.utf8 {
+                hash ^= UInt32(byte)
+                hash = hash &* 16_777_619
+            }
+            guard let set = try? ring.replicationSet(forKey: hash, operation: .blocksSync) else { return false }
+            return set.instances.contains { $0.id == instanceID }
         }
     }
 

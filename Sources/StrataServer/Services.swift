@@ -143,10 +143,24 @@ struct BlockShippingService: Service {
 struct StoreGatewayService: Service {
     let storeGateway: StoreGateway
     let lifecycler: RingLifecycler?
+    /// The store-gateway ring as this process sees it: block ownership is computed from it.
+    let ring: Ring?
     let logger: Logger
+    /// How long to wait for the ring watch to show this instance before the first sync.
+    static let ringVisibleTimeout: Duration = .seconds(30)
 
     func run() async throws {
-        if let lifecycler { try await lifecycler.start() }
+        if let lifecycler {
+            try await lifecycler.start()
+            // Sharding asks the ring which blocks are ours: sync only once the ring shows us,
+            // or the first sync would load nothing.
+            if let ring {
+                let deadline = ContinuousClock.now + Self.ringVisibleTimeout
+                while !ring.instances.contains(where: { $0.id == lifecycler.config.instanceID }) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await storeGateway.run() }

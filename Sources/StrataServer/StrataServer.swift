@@ -79,7 +79,8 @@ public enum StrataServer {
         if let storeGateway = components.storeGateway {
             components.storeGatewaySyncExpected.set()
             services.append(.init(service: StoreGatewayService(storeGateway: storeGateway,
-                                                               lifecycler: components.storeGatewayLifecycler, logger: logger)))
+                                                               lifecycler: components.storeGatewayLifecycler,
+                                                               ring: components.storeGatewayRing, logger: logger)))
         }
         if let lifecycler = components.distributorLifecycler {
             services.append(.init(service: RingMembershipService(lifecycler: lifecycler, logger: logger)))

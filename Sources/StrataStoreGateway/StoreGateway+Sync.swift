@@ -97,7 +97,7 @@ extension StoreGateway {
         let existing = state.withLock { $0.tenants[tenant] ?? [:] }
         var blocks: [String: KnownBlock] = [:]
         var toBuild: [BucketIndex.Block] = []
-        for entry in index.blocks where !hidden.contains(entry.id) && ULID(entry.id) != nil {
+        for entry in index.blocks where !hidden.contains(entry.id) && ULID(entry.id) != nil && ownsBlock?(tenant, entry.id) ?? true {
             if let known = existing[entry.id] { blocks[entry.id] = known } else { toBuild.append(entry) }
         }
         let built = await BoundedConcurrency.map(toBuild, limit: max(1, config.blockSyncConcurrency)) { [self] entry in

@@ -50,9 +50,17 @@ public final class StoreGateway: Queryable, Sendable {
     let fetcher: RangeFetcher
     let caches: QueryCaches
     let state = Mutex(State())
+    /// Whether this store-gateway serves a block (tenant, block ID); nil: every block.
+    let ownsBlock: BlockOwnership?
 
-    /// A store-gateway over `bucket`; call `sync()` (or `run()`) before querying.
-    public init(bucket: any Bucket, config: Config, logger: Logger) {
+    /// Decides whether this store-gateway serves block `id` of `tenant`; the store-gateway ring's
+    /// sharding in a cluster.
+    public typealias BlockOwnership = @Sendable (_ tenant: TenantID, _ id: String) -> Bool
+
+    /// A store-gateway over `bucket`; call `sync()` (or `run()`) before querying. With
+    /// `ownsBlock`, each sync loads only the blocks it accepts and drops those it no longer does.
+    public init(bucket: any Bucket, config: Config, logger: Logger, ownsBlock: BlockOwnership? = nil) {
+        self.ownsBlock = ownsBlock
         let counters = Counters()
         let instrumented = InstrumentedBucket(inner: bucket, counters: counters)
         self.bucket = instrumented

@@ -5,14 +5,14 @@
 // offsets, so a nested message is just the same reader with a smaller `end`, and an error can
 // name the byte where it happened.
 
-/// Protobuf wire types (the low three bits of a tag).
-enum WireType {
-    static let varint: UInt8 = 0
-    static let fixed64: UInt8 = 1
-    static let lengthDelimited: UInt8 = 2
-    static let startGroup: UInt8 = 3
-    static let endGroup: UInt8 = 4
-    static let fixed32: UInt8 = 5
+/// Protobuf wire types (the low three bits of a tag); shared with StrataRPC's codecs.
+package enum WireType {
+    package static let varint: UInt8 = 0
+    package static let fixed64: UInt8 = 1
+    package static let lengthDelimited: UInt8 = 2
+    package static let startGroup: UInt8 = 3
+    package static let endGroup: UInt8 = 4
+    package static let fixed32: UInt8 = 5
 }
 
 /// Protobuf limits that bound what a decoder will accept.
@@ -234,7 +234,7 @@ struct ProtoReader {
 
 /// Number of bytes `v` takes as a varint.
 @inline(__always)
-func varintSize(_ v: UInt64) -> Int {
+package func varintSize(_ v: UInt64) -> Int {
     // Most tags and lengths fit in one byte.
     if v < 0x80 { return 1 }
     // ceil(bits / 7).
@@ -244,11 +244,11 @@ func varintSize(_ v: UInt64) -> Int {
 
 /// Number of bytes a tag for `field` takes.
 @inline(__always)
-func tagSize(_ field: Int) -> Int { varintSize(UInt64(field) << 3) }
+package func tagSize(_ field: Int) -> Int { varintSize(UInt64(field) << 3) }
 
 /// Size of a length-delimited field with a payload of `length` bytes, tag included.
 @inline(__always)
-func lengthDelimitedSize(field: Int, length: Int) -> Int {
+package func lengthDelimitedSize(field: Int, length: Int) -> Int {
     tagSize(field) + varintSize(UInt64(length)) + length
 }
 

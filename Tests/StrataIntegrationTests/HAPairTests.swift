@@ -4,10 +4,9 @@ import StrataModel
 import StrataWire
 import Testing
 
-/// Two Prometheus-like senders as an HA pair (same `cluster`, different `__replica__`) against a
+/// Two Prometheus-like senders as an HA pair (same `cluster`, different `__replica__`), against a
 /// cluster whose distributor keeps the HA election in etcd.
-@Suite(.serialized)
-struct HAPairTests {
+enum HAPair {
     static let tenant = "ha-test"
     static let failover: Int64 = 3_000
     static let updateTimeout: Int64 = 1_000
@@ -37,7 +36,10 @@ struct HAPairTests {
             try? await Task.sleep(for: interval)
         }
     }
+}
 
+/// The HA test is part of `ClusterTests` (serialized), so no two clusters run at once.
+extension ClusterTests {
     @Test("only the elected replica is stored; stopping it elects the other within the failover timeout")
     func haPairFailover() async throws {
         let cluster = try await LocalCluster(ingesters: 1, storeGateways: 0, extra: [
@@ -54,10 +56,10 @@ struct HAPairTests {
         defer { cluster.shutdown() }
         try await cluster.startAll(client: .shared)
         let url = cluster.url("distributor") + "/api/v1/push"
-        let first = SenderLog(), second = SenderLog()
-        let r1 = Task { await Self.send(replica: "r1", value: 1, to: url, log: first) }
+        let first = HAPair.SenderLog(), second = HAPair.SenderLog()
+        let r1 = Task { await HAPair.send(replica: "r1", value: 1, to: url, log: first) }
         try await Task.sleep(for: .milliseconds(100))
-        let r2 = Task { await Self.send(replica: "r2", value: 2, to: url, log: second) }
+        let r2 = Task { await HAPair.send(replica: "r2", value: 2, to: url, log: second) }
         try await Task.sleep(for: .seconds(5))
         r1.cancel()
         await r1.value
@@ -72,7 +74,7 @@ struct HAPairTests {
         #expect(first.snapshot.allSatisfy { $0.status == 200 }, "r1: \(first.snapshot.map(\.status))")
         #expect(second.snapshot.last?.status == 200, "r2 was never elected: \(second.snapshot.map(\.status))")
 
-        let read = try await remoteRead(client: .shared, baseURL: cluster.url("querier"), tenant: Self.tenant,
+        let read = try await remoteRead(client: .shared, baseURL: cluster.url("querier"), tenant: HAPair.tenant,
                                         matchers: [WireMatcher(type: .equal, name: "__name__", value: "ha_test_up")],
                                         start: 0, end: Int64.max / 2)
         #expect(read.count == 2, "series stored: \(read.map(\.labels))")
@@ -86,10 +88,10 @@ struct HAPairTests {
             #expect((fromR1.map(\.timestamp).max() ?? 0) < (fromR2.map(\.timestamp).min() ?? 0))
             // The gap is at most the failover timeout (plus one send interval of slack).
             let gap = (fromR2.map(\.timestamp).min() ?? 0) - (fromR1.map(\.timestamp).max() ?? 0)
-            #expect(gap <= Self.failover + 500, "gap between replicas: \(gap) ms")
+            #expect(gap <= HAPair.failover + 500, "gap between replicas: \(gap) ms")
             // The store's receivedAt is refreshed once per update timeout (1 s), so the failover
             // may come up to that much before the timeout counted from r1's last sample.
-            #expect(gap >= Self.failover - Self.updateTimeout - 500, "r2 was elected before r1 went quiet: gap \(gap) ms")
+            #expect(gap >= HAPair.failover - HAPair.updateTimeout - 500, "r2 was elected before r1 went quiet: gap \(gap) ms")
         }
     }
 }

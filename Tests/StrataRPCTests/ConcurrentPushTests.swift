@@ -14,7 +14,7 @@ import Testing
             defer { ingester.close() }
             let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester, role: .ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: server.address)
+            let client = pool.ingester(at: server.address, timeout: testCallTimeout)
 
             let appended = try await withThrowingTaskGroup(of: Int.self) { group in
                 for t in 0..<Self.tasks {
@@ -33,7 +33,7 @@ import Testing
             #expect(appended == Self.tasks * Self.pushesPerTask * Self.seriesPerPush)
             #expect(pool.connectedAddresses == [server.address])
 
-            let got = try await pool.queryable(at: server.address, role: .ingester)
+            let got = try await pool.queryable(at: server.address, role: .ingester, timeout: testCallTimeout)
                 .select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("rpc_test_metric")]))
             #expect(got.count == Self.tasks * Self.seriesPerPush)
             #expect(got.allSatisfy { decodeSamples($0).count == Self.pushesPerTask })

@@ -7,14 +7,16 @@ import Testing
 @Suite struct ErrorPathTests {
     /// How long a call to a dead peer may take at most: its deadline plus scheduling slack on a
     /// loaded 2-core machine.
-    static let deadPeerDeadline: Duration = .seconds(2)
-    static let slack: Duration = .seconds(3)
+    static let deadPeerDeadline: Duration = .seconds(5)
+    // Generous: the whole test suite shares 2 cores, so the assertion is "fails instead of
+    // hanging", not a latency figure.
+    static let slack: Duration = .seconds(30)
 
     @Test func ingesterUnavailableTravelsAsUnavailable() async throws {
         let server = try await startServer([IngesterRPCService(ingester: FailingIngester(error: .unavailable("replaying the WAL")))])
         let pool = RPCClientPool()
         await #expect {
-            try await pool.ingester(at: server.address).push(tenant: testTenant, batch: makeBatch(series: 1))
+            try await pool.ingester(at: server.address, timeout: testCallTimeout).push(tenant: testTenant, batch: makeBatch(series: 1))
         } throws: { error in
             guard case IngesterError.unavailable(let why) = error else { return false }
             return why == "ingester \(server.address): replaying the WAL"
@@ -27,7 +29,7 @@ import Testing
         let server = try await startServer([IngesterRPCService(ingester: FailingIngester(error: .storage("disk full")))])
         let pool = RPCClientPool()
         await #expect {
-            try await pool.ingester(at: server.address).push(tenant: testTenant, batch: makeBatch(series: 1))
+            try await pool.ingester(at: server.address, timeout: testCallTimeout).push(tenant: testTenant, batch: makeBatch(series: 1))
         } throws: { error in
             guard case IngesterError.storage(let why) = error else { return false }
             return why == "ingester \(server.address): disk full"
@@ -71,7 +73,7 @@ import Testing
             defer { ingester.close() }
             let server = try await startServer([IngesterRPCService(ingester: ingester), QuerierRPCService(queryable: ingester, role: .ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: server.address, timeout: Self.deadPeerDeadline)
+            let client = pool.ingester(at: server.address, timeout: testCallTimeout)
             let first = try await client.push(tenant: testTenant, batch: makeBatch(series: 5))
             #expect(first.appendedSamples == 5)
 
@@ -99,7 +101,7 @@ import Testing
             defer { ingester.close() }
             let server = try await startServer([IngesterRPCService(ingester: ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: server.address)
+            let client = pool.ingester(at: server.address, timeout: testCallTimeout)
             _ = try await client.push(tenant: testTenant, batch: makeBatch(series: 1))
             #expect(pool.connectedAddresses == [server.address])
 
@@ -191,7 +193,7 @@ import Testing
     @Test func queryableFailureIsInternalWithItsMessage() async throws {
         let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(failure: "index-header of block 01J… is corrupt"), role: .storeGateway)])
         let pool = RPCClientPool()
-        let remote = pool.queryable(at: server.address, role: .storeGateway)
+        let remote = pool.queryable(at: server.address, role: .storeGateway, timeout: testCallTimeout)
         await #expect {
             try await remote.select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: 1, matchers: [try nameMatcher("x")]))
         } throws: { error in

@@ -9,7 +9,9 @@ import Testing
     /// it: a push in flight always finishes).
     static let stall: Duration = .seconds(3)
     /// Scheduling slack on a loaded 2-core machine.
-    static let slack: Duration = .seconds(3)
+    // Generous: the whole test suite shares 2 cores, so the assertion is "fails instead of
+    // hanging", not a latency figure.
+    static let slack: Duration = .seconds(30)
     /// How long a restarted peer may take to be reached again: the longest reconnect backoff
     /// plus slack.
     static let reconnectWithin: Duration = RPCDefaults.reconnectBackoffMax + .seconds(5)
@@ -72,7 +74,7 @@ import Testing
             defer { ingester.close() }
             let first = try await startServer([IngesterRPCService(ingester: ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: first.address)
+            let client = pool.ingester(at: first.address, timeout: testCallTimeout)
             #expect(try await client.push(tenant: testTenant, batch: makeBatch(series: 3)).appendedSamples == 3)
 
             try await first.stop()
@@ -121,7 +123,7 @@ import Testing
             }
             let result = try await pool.ingester(at: server.address, timeout: .seconds(60)).push(tenant: testTenant, batch: batch)
             #expect(result.appendedSamples == 30_000)
-            let got = try await pool.queryable(at: server.address, role: .ingester)
+            let got = try await pool.queryable(at: server.address, role: .ingester, timeout: testCallTimeout)
                 .select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("rpc_test_metric")]))
             #expect(got.count == 30_000)
             await pool.shutdown()

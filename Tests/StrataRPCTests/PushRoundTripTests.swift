@@ -16,12 +16,12 @@ import Testing
             let pool = RPCClientPool()
 
             let batch = makeBatch(series: Self.seriesCount, samplesPerSeries: Self.samplesPerSeries)
-            let result = try await pool.ingester(at: server.address).push(tenant: testTenant, batch: batch)
+            let result = try await pool.ingester(at: server.address, timeout: testCallTimeout).push(tenant: testTenant, batch: batch)
             #expect(result.appendedSamples == Self.seriesCount * Self.samplesPerSeries)
             #expect(result.rejectedSamples.isEmpty)
             #expect(result.firstError == nil)
 
-            let remote = pool.queryable(at: server.address, role: .ingester)
+            let remote = pool.queryable(at: server.address, role: .ingester, timeout: testCallTimeout)
             let request = SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("rpc_test_metric")])
             let got = try await remote.select(request)
             let local = try await ingester.select(request)
@@ -61,7 +61,7 @@ import Testing
             defer { ingester.close() }
             let server = try await startServer([IngesterRPCService(ingester: ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: server.address)
+            let client = pool.ingester(at: server.address, timeout: testCallTimeout)
 
             _ = try await client.push(tenant: testTenant, batch: makeBatch(series: 10, startMs: 2_000_000))
             // Same series, one step earlier: out of order for every series.

@@ -43,7 +43,7 @@ import Testing
             defer { ingester.close() }
             let server = try await startServer([IngesterRPCService(ingester: ingester)])
             let pool = RPCClientPool()
-            let client = pool.ingester(at: server.address)
+            let client = pool.ingester(at: server.address, timeout: testCallTimeout)
             let one = try await Self.time([sequential]) { try await client.push(tenant: testTenant, batch: $0) }
             let many = try await Self.time(work) { try await client.push(tenant: TenantID(validating: "parallel"), batch: $0) }
             await pool.shutdown()

@@ -22,6 +22,10 @@ func withTempDirectory<R>(_ tag: String, _ body: (String) async throws -> R) asy
 }
 
 /// An opened in-process ingester over `directory`, with default limits.
+/// Deadline of calls that are expected to succeed: long, because the whole test suite runs in
+/// parallel on 2 cores and a busy moment must not fail a functional test.
+let testCallTimeout: Duration = .seconds(60)
+
 func makeIngester(directory: String) async throws -> Ingester {
     let ingester = Ingester(config: .init(directory: directory, headOptions: HeadOptions()),
                             overrides: Overrides(defaults: Limits()),

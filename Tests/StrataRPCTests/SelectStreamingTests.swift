@@ -14,7 +14,7 @@ import Testing
         let pool = RPCClientPool()
         let request = SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("big")])
 
-        let got = try await pool.queryable(at: server.address, role: .storeGateway).select(request)
+        let got = try await pool.queryable(at: server.address, role: .storeGateway, timeout: testCallTimeout).select(request)
         #expect(got.count == series.count)
         #expect(got == series)
 
@@ -50,8 +50,8 @@ import Testing
         ])
         let pool = RPCClientPool()
         let request = SelectRequest(tenant: testTenant, minTime: 0, maxTime: .max, matchers: [try nameMatcher("big")])
-        #expect(try await pool.queryable(at: server.address, role: .ingester).select(request) == recent)
-        #expect(try await pool.queryable(at: server.address, role: .storeGateway).select(request) == old)
+        #expect(try await pool.queryable(at: server.address, role: .ingester, timeout: testCallTimeout).select(request) == recent)
+        #expect(try await pool.queryable(at: server.address, role: .storeGateway, timeout: testCallTimeout).select(request) == old)
         await pool.shutdown()
         try await server.stop()
     }
@@ -59,7 +59,7 @@ import Testing
     @Test func emptySelectIsAnEmptyStream() async throws {
         let server = try await startServer([QuerierRPCService(queryable: FixedQueryable(), role: .ingester)])
         let pool = RPCClientPool()
-        let got = try await pool.queryable(at: server.address, role: .ingester)
+        let got = try await pool.queryable(at: server.address, role: .ingester, timeout: testCallTimeout)
             .select(SelectRequest(tenant: testTenant, minTime: 0, maxTime: 1, matchers: [try nameMatcher("none")]))
         #expect(got.isEmpty)
         await pool.shutdown()

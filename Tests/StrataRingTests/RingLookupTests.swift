@@ -162,3 +162,31 @@ struct RingLookupTests {
         }
     }
 }
+
+@Suite struct BlocksSyncOwnershipTests {
+    /// Ownership of a block takes JOINING instances and ignores the quorum: one store-gateway
+    /// owns everything, and a joining one already owns its share.
+    @Test func joiningInstancesOwnAndNoQuorumIsNeeded() throws {
+        var ring = try makeRing(count: 1)
+        let lookup = RingLookup(ring: ring)
+        let config = RingConfig(replicationFactor: 3, heartbeatTimeout: .seconds(60))
+        let alone = try lookup.replicationSet(forKey: 7, operation: .blocksSync, config: config, now: 1000)
+        #expect(alone.instances.map(\.id) == ["instance-0"])
+        #expect(throws: RingError.self) { try lookup.replicationSet(forKey: 7, operation: .write, config: config, now: 1000) }
+
+        let joining = try makeRing(count: 3, state: .joining, seed: 9)
+        for instance in joining.instances.values { ring.upsert(InstanceDesc(
+            id: "joining-" + instance.id, address: instance.address, state: .joining, tokens: instance.tokens.map { $0 &+ 1 },
+            heartbeatTimestamp: 1000, registeredTimestamp: 1000)) }
+        let grown = RingLookup(ring: ring)
+        var sawJoining = false
+        for key in stride(from: UInt32(0), to: UInt32.max - 100_000_000, by: 100_000_000) {
+            let set = try grown.replicationSet(forKey: key, operation: .blocksSync, config: config, now: 1000)
+            #expect(set.instances.count == 3)
+            if set.instances.contains(where: { $0.state == .joining }) { sawJoining = true }
+            let read = try grown.replicationSet(forKey: key, operation: .read, config: RingConfig(replicationFactor: 1), now: 1000)
+            #expect(read.instances.allSatisfy { $0.state == .active })
+        }
+        #expect(sawJoining)
+    }
+}

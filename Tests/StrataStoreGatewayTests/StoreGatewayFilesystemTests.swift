@@ -4,6 +4,7 @@ import StrataBucketIndex
 import StrataModel
 import StrataObjstore
 import StrataStoreGateway
+import Synchronization
 import Testing
 
 @Suite("StoreGateway over a filesystem bucket")
@@ -64,6 +65,25 @@ struct StoreGatewayFilesystemTests {
         #expect(afterWarm.bucketBytesRead == afterCold.bucketBytesRead, "warm queries read nothing from the bucket")
         #expect(afterWarm.chunksCache.hits > 0 && afterWarm.seriesCache.hits > 0 && afterWarm.postingsCache.hits > 0)
         #expect(afterWarm.chunksCache.bytes > 0 && afterWarm.chunksCache.items > 0)
+    }
+
+    @Test("with an ownership filter only the owned blocks are loaded, and a block no longer owned is dropped at the next sync")
+    func shardedByOwnership() async throws {
+        let f = try await Fixture.make()
+        defer { f.cleanup() }
+        let tenant = TestBlocks.tenant
+        let all = f.scenario.blocks.map(\.ulid).sorted()
+        let owned = Mutex(Set(all.prefix(2)))
+        let gateway = StoreGateway(bucket: f.bucket, config: StoreGateway.Config(syncDirectory: f.syncDir), logger: testLogger(),
+                                   ownsBlock: { t, id in t != tenant || owned.withLock { $0.contains(id) } })
+        try await gateway.sync()
+        #expect(gateway.blockIDs(tenant: tenant) == Array(all.prefix(2)))
+        try await f.scenario.verify(gateway, expected: f.scenario.blocks.filter { all.prefix(2).contains($0.ulid) }, "owned")
+        // The ring changed: the second block moved to another store-gateway, the third came here.
+        owned.withLock { $0 = [all[0], all[2]] }
+        try await gateway.sync()
+        #expect(gateway.blockIDs(tenant: tenant) == [all[0], all[2]])
+        #expect(!FileManager.default.fileExists(atPath: f.headerPath(f.scenario.blocks.first { $0.ulid == all[1] }!)))
     }
 
     @Test("a block marked for deletion, and a block deleted from the bucket, disappear after sync")

@@ -90,6 +90,9 @@ final class LocalCluster: @unchecked Sendable {
             "-blocks-storage.bucket-store.sync-dir=\(dir.appendingPathComponent("sync").path)",
             "-blocks-storage.bucket-store.sync-interval=2s",
             "-distributor.ingestion-rate-limit=100000000", "-distributor.ingestion-burst-size=100000000",
+            // The test suite shares 2 cores with everything else it runs: a slow moment must not
+            // count as a dead ingester.
+            "-distributor.remote-timeout=15s",
         ]
         for flag in ["ingester.ring", "store-gateway.sharding-ring", "distributor.ring"] {
             args += [

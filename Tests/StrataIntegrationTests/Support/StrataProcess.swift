@@ -120,6 +120,16 @@ final class StrataProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// SIGTERM, then waits for the graceful exit without holding a thread of the shared pool
+    /// (a flush on shutdown can take seconds); returns the exit status.
+    func terminateGracefully() async -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+        }
+        return process.terminationStatus
+    }
+
     var isRunning: Bool { process.isRunning }
 
     func log() -> String {

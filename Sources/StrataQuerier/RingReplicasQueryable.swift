@@ -2,25 +2,42 @@ import Logging
 import StrataModel
 import StrataRing
 
-/// Recent data as a cluster's ingesters hold it: every series is on `replicationFactor` ingesters,
-/// so a read asks every ingester on the ring and merges the answers, each sample once.
+/// Data replicated over the instances of a ring, read from all of them at once and merged by
+/// labels, each sample once.
 ///
-/// As Mimir's default read path, all instances that may serve reads (ACTIVE or LEAVING) are asked
-/// at once; the read still succeeds when up to `replicationFactor - quorum` of them (one of three)
-/// fail, because each series then still has a replica that answered. Instances whose heartbeat is
-/// already stale count against that allowance without being asked. With zone awareness the
-/// allowance is in zones: any number of failures confined to one zone is tolerated.
-public struct IngesterReplicasQueryable: Queryable {
-    /// Creates (or reuses) the read client for one ingester instance.
+/// - Ingesters (`.writeQuorum`): every series is on `replicationFactor` ingesters, but a write
+///   is acknowledged once a quorum has it. So the read still succeeds when up to
+///   `replicationFactor − quorum` ingesters (one of three) fail, because each acknowledged sample
+///   then still has a replica that answered. This is Mimir's default ingester read path.
+/// - Store-gateways (`.everyReplica`): every block is loaded by `replicationFactor`
+///   store-gateways (the store-gateway ring shards blocks). So up to `replicationFactor − 1` of
+///   them may fail.
+///
+/// All instances that may serve reads (ACTIVE or LEAVING) are asked. Instances whose heartbeat is
+/// already stale count against the allowance without being asked. With zone awareness the
+/// allowance is in zones: failures confined to that many zones are tolerated.
+public struct RingReplicasQueryable: Queryable {
+    /// Creates (or reuses) the read client for one instance.
     public typealias ClientFactory = @Sendable (InstanceDesc) -> any Queryable
+
+    /// How many copies of the data a read can count on, which decides the failures it absorbs.
+    public enum Coverage: Sendable {
+        /// Writes reached a quorum of the replicas (ingesters).
+        case writeQuorum
+        /// Every replica holds the data (store-gateways after their sync).
+        case everyReplica
+    }
 
     private let ring: Ring
     private let clients: ClientFactory
+    private let coverage: Coverage
     private let logger: Logger
 
-    /// Creates the reader over `ring` (the ingester ring, already started).
-    public init(ring: Ring, clients: @escaping ClientFactory, logger: Logger = Logger(label: "strata.querier.ingesters")) {
+    /// Creates the reader over `ring` (already started).
+    public init(ring: Ring, coverage: Coverage, clients: @escaping ClientFactory,
+                logger: Logger = Logger(label: "strata.querier.replicas")) {
         self.ring = ring
+        self.coverage = coverage
         self.clients = clients
         self.logger = logger
     }
@@ -51,19 +68,23 @@ public struct IngesterReplicasQueryable: Queryable {
         let healthyIDs = Set(ring.healthyInstances(for: .read).map(\.id))
         let healthy = registered.filter { healthyIDs.contains($0.id) }
         let stale = registered.filter { !healthyIDs.contains($0.id) }
-        let tolerated = config.replicationFactor - ReplicationSet.quorum(replicationFactor: config.replicationFactor)
+        let copies = min(config.replicationFactor, registered.count)
+        let tolerated = switch coverage {
+        case .writeQuorum: config.replicationFactor - ReplicationSet.quorum(replicationFactor: config.replicationFactor)
+        case .everyReplica: max(0, copies - 1)
+        }
         if healthy.isEmpty {
-            throw .noIngesters(registered: registered.count)
+            throw .noInstances(ring: ring.key, registered: registered.count)
         }
         if config.zoneAwarenessEnabled {
             let staleZones = Set(stale.map(\.zone))
             guard staleZones.count <= tolerated else {
-                throw .tooManyUnhealthy(unhealthy: stale.map(\.id), tolerated: tolerated, unit: "zones")
+                throw .tooManyUnhealthy(ring: ring.key, unhealthy: stale.map(\.id), tolerated: tolerated, unit: "zones")
             }
             return ReadPlan(instances: healthy, toleratedZones: tolerated, failedZones: staleZones, toleratedInstances: nil)
         }
         guard stale.count <= tolerated else {
-            throw .tooManyUnhealthy(unhealthy: stale.map(\.id), tolerated: tolerated, unit: "instances")
+            throw .tooManyUnhealthy(ring: ring.key, unhealthy: stale.map(\.id), tolerated: tolerated, unit: "instances")
         }
         return ReadPlan(instances: healthy, toleratedZones: 0, failedZones: [], toleratedInstances: tolerated - stale.count)
     }
@@ -86,12 +107,12 @@ public struct IngesterReplicasQueryable: Queryable {
                     answers.append(answer)
                 case .failure(let error):
                     let instance = plan.instances[index]
-                    logger.warning("read from ingester failed", metadata: [
-                        "ingester": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
+                    logger.warning("read from a replica failed", metadata: [
+                        "ring": "\(ring.key)", "instance": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
                     ])
                     if !plan.absorb(failureOf: instance) {
                         group.cancelAll()
-                        throw QuerierError.ingesterFailed(instance: instance.id, address: instance.address, reason: "\(error)")
+                        throw QuerierError.instanceFailed(ring: ring.key, instance: instance.id, address: instance.address, reason: "\(error)")
                     }
                 }
             }
