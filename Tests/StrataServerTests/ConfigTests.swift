@@ -59,6 +59,23 @@ import Testing
         }
     }
 
+    @Test func clusterTargetsNeedASharedRing() throws {
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=querier"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=distributor"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=ingester", "-ingester.ring.store=etcd"]) }
+        let querier = try ConfigLoader.load(arguments: [
+            "-target=querier", "-ingester.ring.store=etcd", "-ingester.ring.etcd.endpoints=127.0.0.1:2379",
+            "-store-gateway.sharding-ring.store=etcd", "-store-gateway.sharding-ring.etcd.endpoints=127.0.0.1:2379",
+            "-store-gateway.sharding-ring.replication-factor=2",
+        ])
+        #expect(querier.config.storeGatewayRing.replicationFactor == 2)
+        #expect(querier.config.storeGatewayRing.numTokens == 512)
+        // The distributor block is printed once even though its keys are declared apart.
+        let yaml = ConfigPrinter.yaml(querier.config)
+        #expect(yaml.components(separatedBy: "\ndistributor:\n").count == 2)
+        #expect(yaml.contains("  ha_tracker:\n"))
+    }
+
     @Test func printConfigRoundTrips() throws {
         let r = try ConfigLoader.load(arguments: ["-server.http-listen-port=1234", "-validation.create-grace-period=15m"])
         let yaml = ConfigPrinter.yaml(r.config)
