@@ -271,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "StrataDistributorTests",
             dependencies: [
-                "StrataDistributor", "StrataLimits", "StrataModel", "StrataIngester", "StrataRing",
+                "StrataDistributor", "StrataLimits", "StrataModel", "StrataIngester", "StrataRing", "StrataTestSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Logging
 import StrataDistributor
 import StrataIngester
@@ -12,7 +13,7 @@ func startedRing(count: Int, zones: [String] = [""], replicationFactor: Int = 3,
     let kv = InMemoryKV()
     let now = UnixClock.now()
     var desc = RingDesc()
-    var generator = SplitMix(seed: 7)
+    var generator = SeededRandom(seed: 7)
     for index in 0..<count {
         let tokens = try TokenGenerator.generate(count: 128, taken: desc.allTokens, using: &generator)
         desc.upsert(InstanceDesc(
@@ -24,18 +25,6 @@ func startedRing(count: Int, zones: [String] = [""], replicationFactor: Int = 3,
     ring.start()
     while ring.updateCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
     return ring
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// An ingester that waits before answering.

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import StrataModel
 import StrataRing
 import Testing

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Metrics
 import StrataModel
 import StrataRing
@@ -15,21 +16,6 @@ final class Locked<Value: Sendable>: Sendable {
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Polls `condition` every 20 ms until it holds; throws naming `what` after `timeout`.
-func eventually(
-    _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TimedOut(description: "timed out after \(timeout) waiting for: \(what)")
-}
 
 /// The KV store failed on purpose (a `CountingKV` with `failing` set).
 struct InjectedKVFailure: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Synchronization
 import Testing
 @testable import StrataRing

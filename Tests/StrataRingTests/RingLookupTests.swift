@@ -1,3 +1,4 @@
+import StrataTestSupport
 import Testing
 @testable import StrataRing
 
@@ -26,7 +27,7 @@ struct RingLookupTests {
 
     @Test func replicationSetsHaveRFDistinctInstancesAndMimirQuorum() throws {
         let lookup = RingLookup(ring: try makeRing(count: 6))
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for _ in 0..<2000 {
             let key = UInt32.random(in: .min ... .max, using: &generator)
             let set = try lookup.replicationSet(forKey: key, operation: .write, config: Self.rf3, now: Self.now)
@@ -65,7 +66,7 @@ struct RingLookupTests {
     @Test func zoneAwarenessPutsReplicasInDistinctZones() throws {
         let lookup = RingLookup(ring: try makeRing(count: 9, zones: ["zone-a", "zone-b", "zone-c"]))
         let config = RingConfig(replicationFactor: 3, zoneAwarenessEnabled: true)
-        var generator = SeededGenerator(seed: 11)
+        var generator = SeededRandom(seed: 11)
         for _ in 0..<2000 {
             let key = UInt32.random(in: .min ... .max, using: &generator)
             let set = try lookup.replicationSet(forKey: key, operation: .write, config: config, now: Self.now)
@@ -95,7 +96,7 @@ struct RingLookupTests {
         ring.instances["instance-3"]?.readOnly = true
         ring.instances["instance-4"]?.state = .pending
         let lookup = RingLookup(ring: ring)
-        var generator = SeededGenerator(seed: 3)
+        var generator = SeededRandom(seed: 3)
         var readIDs = Set<String>()
         for _ in 0..<500 {
             let key = UInt32.random(in: .min ... .max, using: &generator)
@@ -148,7 +149,7 @@ struct RingLookupTests {
     }
 
     @Test func tokenGenerationAvoidsTakenTokensAndFailsWhenSpaceIsFull() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = SeededRandom(seed: 5)
         let taken = Set<UInt32>((0..<1000).map { UInt32($0) })
         let tokens = try TokenGenerator.generate(count: 500, taken: taken, using: &generator)
         #expect(tokens.count == 500 && Set(tokens).isDisjoint(with: taken) && tokens == tokens.sorted())

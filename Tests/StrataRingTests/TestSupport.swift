@@ -1,28 +1,14 @@
+import StrataTestSupport
 import Synchronization
 import Foundation
 @testable import StrataRing
-
-/// A deterministic generator (SplitMix64) so token layouts in tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Builds a ring of `count` instances with random tokens; zones cycle through `zones`.
 func makeRing(
     count: Int, tokensPerInstance: Int = TokenGenerator.defaultTokenCount, zones: [String] = [""],
     state: InstanceState = .active, heartbeat: Int64 = 1000, seed: UInt64 = 42
 ) throws -> RingDesc {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SeededRandom(seed: seed)
     var ring = RingDesc()
     for index in 0..<count {
         let tokens = try TokenGenerator.generate(count: tokensPerInstance, taken: ring.allTokens, using: &generator)
@@ -51,21 +37,6 @@ extension Array where Element == UInt8 {
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Polls `condition` every 50 ms until it holds; throws naming `what` after `timeout`.
-func eventually(
-    _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    throw TimedOut(description: "timed out after \(timeout) waiting for: \(what)")
-}
 
 /// An instance with just an ID, for tests that only count instances.
 func plainInstance(_ id: String, heartbeat: Int64 = 1000) -> InstanceDesc {
