@@ -11,8 +11,11 @@ extension Ingester: IngesterClient {
         }
         let head = try headCreatingIfNeeded(for: tenant)
         let limits = overrides.limits(for: tenant)
-        let seriesLimits = SeriesLimits(maxSeriesPerUser: limits.maxGlobalSeriesPerUser,
-                                        maxSeriesPerMetric: limits.maxGlobalSeriesPerMetric)
+        let share = seriesLimitShare?() ?? 1
+        let seriesLimits = SeriesLimits(maxSeriesPerUser: Self.localLimit(limits.maxGlobalSeriesPerUser, share: share),
+                                        maxSeriesPerMetric: Self.localLimit(limits.maxGlobalSeriesPerMetric, share: share),
+                                        configuredMaxSeriesPerUser: limits.maxGlobalSeriesPerUser,
+                                        configuredMaxSeriesPerMetric: limits.maxGlobalSeriesPerMetric)
         let outcome: AppendOutcome
         do {
             outcome = try head.append(batch, limits: seriesLimits)
@@ -26,5 +29,13 @@ extension Ingester: IngesterClient {
             rejectedSamples: outcome.rejected,
             firstError: outcome.firstRejection.map { IngestRejection(id: $0.id, message: $0.message) }
         )
+    }
+
+    /// This ingester's part of a cluster-wide limit: `global × share`, rounded up; 0 (unlimited)
+    /// stays 0 and a limit never drops below 1.
+    static func localLimit(_ global: Int, share: Double) -> Int {
+        guard global > 0 else { return 0 }
+        guard share < 1 else { return global }
+        return max(1, Int((Double(global) * share).rounded(.up)))
     }
 }

@@ -34,6 +34,8 @@ public final class Ingester: Sendable {
 
     let config: Config
     let overrides: Overrides
+    /// This ingester's share of the cluster-wide series limits (nil: all of them).
+    let seriesLimitShare: (@Sendable () -> Double)?
     let logger: Logger
     let metrics: IngesterMetrics
     let state = Mutex<State>(.starting)
@@ -47,7 +49,12 @@ public final class Ingester: Sendable {
 
     /// Creates an ingester; call `open()` before pushing. With `blockStorage`, heads are cut into
     /// blocks that are shipped to its bucket; without, data stays in the heads.
-    public init(config: Config, overrides: Overrides, blockStorage: BlockStorage? = nil, metricsFactory: any MetricsFactory, logger: Logger) {
+    /// `seriesLimitShare` is the fraction of the tenant's series this ingester holds in a
+    /// cluster (replication factor / ingesters, as Mimir): the per-tenant series limits are
+    /// cluster-wide, so each ingester enforces that share of them. Nil: the whole limit.
+    public init(config: Config, overrides: Overrides, blockStorage: BlockStorage? = nil, metricsFactory: any MetricsFactory, logger: Logger,
+                seriesLimitShare: (@Sendable () -> Double)? = nil) {
+        self.seriesLimitShare = seriesLimitShare
         self.config = config
         self.blockStorage = blockStorage
         self.overrides = overrides

@@ -134,8 +134,17 @@ public struct ServerComponents: Sendable {
                     }
                 }
             }
+            var share: (@Sendable () -> Double)? = nil
+            if let ring = ingesterRing, !Self.inProcess(.ingester, config: config, targets: targets) {
+                // As Mimir: each series is on RF of the N ingesters, so one holds RF/N of a tenant's series.
+                let rf = config.ingesterRing.replicationFactor
+                share = {
+                    let n = ring.instances.count
+                    return n > 0 ? Double(min(rf, n)) / Double(n) : 1
+                }
+            }
             ingester = Ingester(config: .init(directory: config.tsdb.dir, headOptions: head), overrides: overrides,
-                                blockStorage: storage, metricsFactory: factory, logger: logger)
+                                blockStorage: storage, metricsFactory: factory, logger: logger, seriesLimitShare: share)
         } else {
             ingester = nil
         }

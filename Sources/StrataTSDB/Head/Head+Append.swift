@@ -153,12 +153,12 @@ struct BatchValidator {
     /// The limit a new series with `labels` would exceed, if any.
     func limitRefusal(labels: Labels, limits: SeriesLimits, state: HeadState) -> (ErrorID, String)? {
         if limits.maxSeriesPerUser > 0, state.numSeries + pendingCount >= limits.maxSeriesPerUser {
-            return (.maxSeriesPerUser, HeadMessages.maxSeriesPerUser(limit: limits.maxSeriesPerUser))
+            return (.maxSeriesPerUser, HeadMessages.maxSeriesPerUser(limit: limits.configuredMaxSeriesPerUser))
         }
         if limits.maxSeriesPerMetric > 0, let name = labels.metricName {
             let existing = state.seriesPerMetric[name] ?? 0
             if existing + (pendingPerMetric[name] ?? 0) >= limits.maxSeriesPerMetric {
-                return (.maxSeriesPerMetric, HeadMessages.maxSeriesPerMetric(limit: limits.maxSeriesPerMetric, labels: labels))
+                return (.maxSeriesPerMetric, HeadMessages.maxSeriesPerMetric(limit: limits.configuredMaxSeriesPerMetric, labels: labels))
             }
         }
         return nil

@@ -51,14 +51,22 @@ public struct SeriesLimits: Sendable, Equatable {
     public var maxSeriesPerUser: Int
     /// Most series one metric name may have in this head; 0 is unlimited.
     public var maxSeriesPerMetric: Int
+    /// The tenant's limits as configured (cluster-wide), named in refusal messages; in a cluster
+    /// each ingester enforces its share of them (`maxSeriesPerUser`, `maxSeriesPerMetric`).
+    public var configuredMaxSeriesPerUser: Int
+    /// See `configuredMaxSeriesPerUser`.
+    public var configuredMaxSeriesPerMetric: Int
 
     /// No limits.
     public static let unlimited = SeriesLimits(maxSeriesPerUser: 0, maxSeriesPerMetric: 0)
 
-    /// Creates limits; 0 means unlimited.
-    public init(maxSeriesPerUser: Int = 0, maxSeriesPerMetric: Int = 0) {
+    /// Creates limits; 0 means unlimited. The configured values default to the enforced ones.
+    public init(maxSeriesPerUser: Int = 0, maxSeriesPerMetric: Int = 0,
+                configuredMaxSeriesPerUser: Int? = nil, configuredMaxSeriesPerMetric: Int? = nil) {
         self.maxSeriesPerUser = maxSeriesPerUser
         self.maxSeriesPerMetric = maxSeriesPerMetric
+        self.configuredMaxSeriesPerUser = configuredMaxSeriesPerUser ?? maxSeriesPerUser
+        self.configuredMaxSeriesPerMetric = configuredMaxSeriesPerMetric ?? maxSeriesPerMetric
     }
 }
 
