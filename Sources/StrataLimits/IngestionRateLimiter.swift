@@ -1,8 +1,11 @@
 import StrataModel
 import Synchronization
 
-/// A token bucket per tenant: Mimir's "local" ingestion rate strategy
-/// (`golang.org/x/time/rate` semantics).
+/// A token bucket per tenant (`golang.org/x/time/rate` semantics).
+///
+/// The tenant's `ingestion_rate` is cluster-wide, as Mimir's global strategy: with `rateShare`,
+/// each distributor refills at its share of it (1 / the healthy distributors of the ring), while
+/// the burst size stays whole, as in Mimir.
 ///
 /// A bucket holds at most `ingestionBurstSize` tokens and refills at `ingestionRate` per second; a
 /// request of `n` items takes `n` tokens or is refused without taking any. Rate and burst are read
@@ -18,12 +21,16 @@ public final class IngestionRateLimiter: Sendable {
 
     private let overrides: Overrides
     private let now: @Sendable () -> ContinuousClock.Instant
+    private let rateShare: (@Sendable () -> Double)?
     private let buckets = Mutex<[TenantID: Bucket]>([:])
 
-    /// Creates a limiter; `now` is injectable so tests can move time.
-    public init(overrides: Overrides, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    /// Creates a limiter; `now` is injectable so tests can move time. `rateShare` is this
+    /// distributor's fraction of every tenant's rate (nil: all of it).
+    public init(overrides: Overrides, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+                rateShare: (@Sendable () -> Double)? = nil) {
         self.overrides = overrides
         self.now = now
+        self.rateShare = rateShare
     }
 
     /// Takes `count` tokens from `tenant`'s bucket; false (and nothing taken) when there are not
@@ -37,7 +44,7 @@ public final class IngestionRateLimiter: Sendable {
     /// distributor has them in hand, and this saves a second lookup per request).
     public func allow(tenant: TenantID, count: Int, limits: Limits) -> Bool {
         if count <= 0 { return true }
-        let rate = limits.ingestionRate
+        let rate = limits.ingestionRate * min(1, max(0, rateShare?() ?? 1))
         let burst = limits.ingestionBurstSize
         if rate.isInfinite { return true }
         if count > burst { return false }

@@ -187,7 +187,13 @@ public struct ServerComponents: Sendable {
             } else {
                 throw ConfigError.invalid("-target=distributor has no ingester to write to: configure -ingester.ring.store")
             }
+            var rateShare: (@Sendable () -> Double)? = nil
+            if let ring = distributorRing, config.distributorRing.store != RingStoreKind.inMemory.rawValue {
+                // Mimir's global strategy: the tenant's rate is shared by the healthy distributors.
+                rateShare = { 1 / Double(max(1, ring.healthyInstances(for: .read).count)) }
+            }
             distributor = Distributor(overrides: overrides, ingester: client, metricsFactory: factory, logger: logger,
+                                      rateLimiter: IngestionRateLimiter(overrides: overrides, rateShare: rateShare),
                                       haTracker: haTracker)
         } else {
             distributor = nil

@@ -37,6 +37,25 @@ import Testing
         #expect(!limiter.allow(tenant: t, count: 1))
     }
 
+    /// With 4 distributors each refills at a quarter of the tenant's rate; the burst stays whole.
+    @Test func rateIsSharedByTheDistributors() {
+        var limits = Limits()
+        limits.ingestionRate = 400
+        limits.ingestionBurstSize = 1_000
+        let clock = ManualClock()
+        let distributors = Mutex(4)
+        let limiter = IngestionRateLimiter(overrides: Overrides(defaults: limits), now: { clock.now() },
+                                           rateShare: { 1 / Double(distributors.withLock { $0 }) })
+        #expect(limiter.allow(tenant: .anonymous, count: 1_000))
+        clock.advance(.seconds(1))  // +100, a quarter of 400
+        #expect(!limiter.allow(tenant: .anonymous, count: 101))
+        #expect(limiter.allow(tenant: .anonymous, count: 100))
+        distributors.withLock { $0 = 1 }
+        clock.advance(.seconds(1))  // +400 once this distributor is alone
+        #expect(limiter.allow(tenant: .anonymous, count: 400))
+        #expect(!limiter.allow(tenant: .anonymous, count: 1))
+    }
+
     @Test func requestBiggerThanBurstIsAlwaysRefused() {
         let (limiter, clock, _) = limiter(rate: 1_000_000, burst: 10)
         clock.advance(.seconds(60))
