@@ -229,12 +229,7 @@ public struct ServerComponents: Sendable {
     /// a new store-gateway loads its blocks before it turns ACTIVE).
     static func blockOwnership(ring: Ring, instanceID: String) -> StoreGateway.BlockOwnership {
         { _, blockID in
-            var hash: UInt32 = 2_166_136_261
-            for byte in blockID.utf8 {
-                hash ^= UInt32(byte)
-                hash = hash &* 16_777_619
-            }
-            guard let set = try? ring.replicationSet(forKey: hash, operation: .blocksSync) else { return false }
+            guard let set = try? ring.replicationSet(forKey: FNV1a32.hash(blockID), operation: .blocksSync) else { return false }
             return set.instances.contains { $0.id == instanceID }
         }
     }
