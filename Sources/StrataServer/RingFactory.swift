@@ -16,28 +16,34 @@ struct RingFactory {
         self.logger = logger
     }
 
-    /// The KV store of ring `name` (or the process's in-memory store when `forceInMemory`).
-    mutating func kv(for name: StrataConfig.RingName, forceInMemory: Bool = false) throws -> any RingKV {
+    /// The KV store of ring `name`.
+    mutating func kv(for name: StrataConfig.RingName) throws -> any RingKV {
         let r = config[ring: name]
-        let endpoints = r.etcdEndpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-        let etcd = r.store == RingStoreKind.etcd.rawValue && !forceInMemory
-        let key = etcd ? "etcd|\(endpoints.joined(separator: ","))|\(r.prefix)" : "inmemory"
-        if let existing = storeByKey[key] { return existing }
-        let kv: any RingKV
-        if etcd {
-            kv = try EtcdKV(config: EtcdConfig(endpoints: endpoints, dialTimeout: r.etcdDialTimeout, maxRetries: r.etcdMaxRetries,
-                                               prefix: r.prefix), logger: logger)
-        } else {
-            kv = InMemoryKV()
+        guard r.store == RingStoreKind.etcd.rawValue else { return inMemory() }
+        return try etcd(endpoints: r.etcdEndpoints, dialTimeout: r.etcdDialTimeout, maxRetries: r.etcdMaxRetries, prefix: r.prefix)
+    }
+
+    /// The process's one in-memory store.
+    mutating func inMemory() -> any RingKV {
+        store(key: "inmemory") { InMemoryKV() }
+    }
+
+    /// An etcd store for the comma-separated `endpoints` (flag syntax) with keys under `prefix`;
+    /// one per distinct endpoints and prefix.
+    mutating func etcd(endpoints: String, dialTimeout: Duration, maxRetries: Int, prefix: String) throws -> any RingKV {
+        let list = endpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        let logger = self.logger
+        return try store(key: "etcd|\(list.joined(separator: ","))|\(prefix)") {
+            try EtcdKV(config: EtcdConfig(endpoints: list, dialTimeout: dialTimeout, maxRetries: maxRetries, prefix: prefix), logger: logger)
         }
+    }
+
+    private mutating func store(key: String, _ make: () throws -> any RingKV) rethrows -> any RingKV {
+        if let existing = storeByKey[key] { return existing }
+        let kv = try make()
         storeByKey[key] = kv
         stores.append(kv)
         return kv
-    }
-
-    /// Takes a store built elsewhere into the list closed at shutdown.
-    mutating func adopt(_ kv: any RingKV) {
-        stores.append(kv)
     }
 
     /// A client of ring `name` under `key`.

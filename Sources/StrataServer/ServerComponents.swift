@@ -158,17 +158,10 @@ public struct ServerComponents: Sendable {
 
         if targets.runs(.distributor) && config.distributor.haTracker.enabled {
             let ha = config.distributor.haTracker
-            let kv: any RingKV
-            if ha.store == RingStoreKind.etcd.rawValue {
-                let endpoints = ha.etcdEndpoints.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-                // The tracker adds its own prefix to the keys (Mimir's ha-tracker/<tenant>/<cluster>).
-                let etcd = try EtcdKV(config: EtcdConfig(endpoints: endpoints, dialTimeout: ha.etcdDialTimeout,
-                                                         maxRetries: ha.etcdMaxRetries, prefix: ""), logger: logger)
-                rings.adopt(etcd)
-                kv = etcd
-            } else {
-                kv = try rings.kv(for: .distributor, forceInMemory: true)
-            }
+            // The tracker adds its own prefix to the keys (Mimir's ha-tracker/<tenant>/<cluster>).
+            let kv = ha.store == RingStoreKind.etcd.rawValue
+                ? try rings.etcd(endpoints: ha.etcdEndpoints, dialTimeout: ha.etcdDialTimeout, maxRetries: ha.etcdMaxRetries, prefix: "")
+                : rings.inMemory()
             haTracker = try HATracker(kv: kv, config: HATrackerConfig(
                 enabled: true, updateTimeout: ha.updateTimeout, updateTimeoutJitterMax: ha.updateTimeoutJitterMax,
                 failoverTimeout: ha.failoverTimeout, store: RingStoreKind(rawValue: ha.store) ?? .inMemory, keyPrefix: ha.prefix),
