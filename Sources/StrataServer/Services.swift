@@ -64,11 +64,8 @@ struct RingClientsService: Service {
 
     func run() async throws {
         for ring in rings { ring.start() }
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
-            }
-        }
+        // Until SIGTERM (or cancellation): ServiceLifecycle's own wait.
+        try? await gracefulShutdown()
         for ring in rings { await ring.stop() }
         await peers?.shutdown()
         for kv in kvStores {
@@ -86,11 +83,8 @@ struct RingMembershipService: Service {
     func run() async throws {
         try await lifecycler.start()
         try await lifecycler.changeState(to: .active)
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
-            }
-        }
+        // Until SIGTERM (or cancellation): ServiceLifecycle's own wait.
+        try? await gracefulShutdown()
         do { try await lifecycler.stop() } catch {
             logger.warning("leaving the ring failed", metadata: ["ring": "\(lifecycler.config.ringKey)", "err": "\(error)"])
         }
@@ -191,11 +185,8 @@ struct HATrackerService: Service {
 
     func run() async throws {
         try await tracker.start()
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: .seconds(3600)) } catch { break }
-            }
-        }
+        // Until SIGTERM (or cancellation): ServiceLifecycle's own wait.
+        try? await gracefulShutdown()
         await tracker.stop()
     }
 }
