@@ -17,12 +17,11 @@ struct RPCServerService: Service {
 
     init(components: ServerComponents, logger: Logger) throws {
         var services: [any RegistrableRPCService] = []
-        if let ingester = components.ingester, !ServerComponents.inProcess(.ingester, config: components.config, targets: components.targets) {
+        if let ingester = components.ingester, components.servesIngesterRPC {
             services.append(IngesterRPCService(ingester: ingester))
             services.append(QuerierRPCService(queryable: ingester, role: .ingester))
         }
-        if let storeGateway = components.storeGateway,
-           !ServerComponents.inProcess(.storeGateway, config: components.config, targets: components.targets) {
+        if let storeGateway = components.storeGateway, components.servesStoreGatewayRPC {
             services.append(QuerierRPCService(queryable: storeGateway, role: .storeGateway))
         }
         let host = components.config.server.grpcListenAddress.isEmpty ? "0.0.0.0" : components.config.server.grpcListenAddress

@@ -54,6 +54,12 @@ public struct ServerComponents: Sendable {
     public let peers: RemotePeers?
     /// The HA tracker, when a distributor runs with `-distributor.ha-tracker.enable`.
     public let haTracker: HATracker?
+    /// The ingester runs here and its ring lives only in this process's memory (`-target=all`'s
+    /// default): distributor and querier call it directly, with no ring lookup and no RPC.
+    public let ingesterInProcess: Bool
+    /// The store-gateway runs here with a ring private to this process: queriers call it directly
+    /// and it loads every block.
+    public let storeGatewayInProcess: Bool
     /// What the querier reads, when a querier runs: recent data from the ingesters, older data
     /// from the store-gateways, each in-process or over the ring.
     public let queryable: (any Queryable)?
@@ -94,9 +100,13 @@ public struct ServerComponents: Sendable {
         } else {
             bucket = nil
         }
+        let ingesterInProcess = targets.runs(.ingester) && config.ingesterRing.store == RingStoreKind.inMemory.rawValue
+        let storeGatewayInProcess = targets.runs(.storeGateway) && config.storeGatewayRing.store == RingStoreKind.inMemory.rawValue
+        self.ingesterInProcess = ingesterInProcess
+        self.storeGatewayInProcess = storeGatewayInProcess
         var rings = RingFactory(config: config, logger: logger)
         let needsIngesterRing = targets.runs(.ingester) || ((targets.runs(.distributor) || targets.runs(.querier))
-            && !Self.inProcess(.ingester, config: config, targets: targets))
+            && !ingesterInProcess)
         // A querier reads remote store-gateways only through a shared ring; with an in-memory one
         // and no store-gateway of its own it reads the ingesters alone.
         let needsStoreGatewayRing = targets.runs(.storeGateway) || (targets.runs(.querier)
@@ -111,8 +121,7 @@ public struct ServerComponents: Sendable {
 
         if targets.runs(.storeGateway), let bucket {
             var ownsBlock: StoreGateway.BlockOwnership? = nil
-            if let ring = storeGatewayRing, let lifecycler = storeGatewayLifecycler,
-               !Self.inProcess(.storeGateway, config: config, targets: targets) {
+            if let ring = storeGatewayRing, let lifecycler = storeGatewayLifecycler, !storeGatewayInProcess {
                 ownsBlock = Self.blockOwnership(ring: ring, instanceID: lifecycler.config.instanceID)
             }
             storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock)
@@ -135,7 +144,7 @@ public struct ServerComponents: Sendable {
                 }
             }
             var share: (@Sendable () -> Double)? = nil
-            if let ring = ingesterRing, !Self.inProcess(.ingester, config: config, targets: targets) {
+            if let ring = ingesterRing, !ingesterInProcess {
                 // As Mimir: each series is on RF of the N ingesters, so one holds RF/N of a tenant's series.
                 let rf = config.ingesterRing.replicationFactor
                 share = {
@@ -148,10 +157,8 @@ public struct ServerComponents: Sendable {
         } else {
             ingester = nil
         }
-        let remoteIngesters = ingesterRing != nil && !Self.inProcess(.ingester, config: config, targets: targets)
-            && (targets.runs(.distributor) || targets.runs(.querier))
-        let remoteStoreGateways = storeGatewayRing != nil && targets.runs(.querier)
-            && !Self.inProcess(.storeGateway, config: config, targets: targets)
+        let remoteIngesters = ingesterRing != nil && !ingesterInProcess && (targets.runs(.distributor) || targets.runs(.querier))
+        let remoteStoreGateways = storeGatewayRing != nil && targets.runs(.querier) && !storeGatewayInProcess
         let peers = remoteIngesters || remoteStoreGateways
             ? RemotePeers(pushTimeout: config.distributor.remoteTimeout, readTimeout: config.querier.timeout, logger: logger) : nil
         self.peers = peers
@@ -173,7 +180,7 @@ public struct ServerComponents: Sendable {
 
         if targets.runs(.distributor) {
             let client: any IngesterClient
-            if let ingester, Self.inProcess(.ingester, config: config, targets: targets) {
+            if let ingester, ingesterInProcess {
                 client = ingester
             } else if let ring = ingesterRing, let peers {
                 client = RingIngesterClient(ring: ring, clients: { peers.ingester(at: $0.address) }, metricsFactory: factory, logger: logger)
@@ -194,13 +201,13 @@ public struct ServerComponents: Sendable {
 
         if targets.runs(.querier) {
             var recent: (any Queryable)? = nil
-            if let ingester, Self.inProcess(.ingester, config: config, targets: targets) {
+            if let ingester, ingesterInProcess {
                 recent = ingester
             } else if let ring = ingesterRing, let peers {
                 recent = RingReplicasQueryable(ring: ring, coverage: .writeQuorum, clients: { peers.queryable(at: $0.address, role: .ingester) }, logger: logger)
             }
             var store: (any Queryable)? = nil
-            if let storeGateway, Self.inProcess(.storeGateway, config: config, targets: targets) {
+            if let storeGateway, storeGatewayInProcess {
                 store = storeGateway
             } else if let ring = storeGatewayRing, let peers {
                 store = RingReplicasQueryable(ring: ring, coverage: .everyReplica, clients: { peers.queryable(at: $0.address, role: .storeGateway) }, logger: logger)
@@ -227,22 +234,15 @@ public struct ServerComponents: Sendable {
         }
     }
 
-    /// Whether `role` is reached in-process: it runs here and its ring lives only in this
-    /// process's memory, so no other process can take part in it (`-target=all`'s default).
-    static func inProcess(_ role: Targets.Role, config: StrataConfig, targets: Targets) -> Bool {
-        switch role {
-        case .ingester: targets.runs(.ingester) && config.ingesterRing.store == RingStoreKind.inMemory.rawValue
-        case .storeGateway: targets.runs(.storeGateway) && config.storeGatewayRing.store == RingStoreKind.inMemory.rawValue
-        case .distributor, .querier: targets.runs(role)
-        }
-    }
+    /// Whether this process serves an ingester to other processes over gRPC: it runs one whose
+    /// ring is shared.
+    public var servesIngesterRPC: Bool { ingester != nil && !ingesterInProcess }
 
-    /// Whether this process serves gRPC: it runs an ingester or store-gateway that other
-    /// processes find through a shared ring.
-    public var servesRPC: Bool {
-        (targets.runs(.ingester) && !Self.inProcess(.ingester, config: config, targets: targets))
-            || (targets.runs(.storeGateway) && !Self.inProcess(.storeGateway, config: config, targets: targets))
-    }
+    /// Whether this process serves a store-gateway to other processes over gRPC.
+    public var servesStoreGatewayRPC: Bool { storeGateway != nil && !storeGatewayInProcess }
+
+    /// Whether this process serves gRPC at all.
+    public var servesRPC: Bool { servesIngesterRPC || servesStoreGatewayRPC }
 
     /// Prometheus's default histogram buckets, in seconds (Mimir's request-duration buckets).
     static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
