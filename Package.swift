@@ -192,7 +192,7 @@ let package = Package(
         .target(
             name: "StrataTestSupport",
             dependencies: [
-                "StrataModel", "StrataObjstore",
+                "StrataModel", "StrataObjstore", "StrataRing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -254,7 +254,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks", "StrataTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import StrataTestSupport
 import StrataChunks
 import StrataModel
 import StrataQuerier
@@ -42,23 +43,6 @@ private func samples(_ s: QuerySeries) -> [Int64] {
     var it = ChunkSeriesIterator(chunks: s.chunks, minTime: .min, maxTime: .max)
     while let sample = it.next() { out.append(sample.timestamp) }
     return out
-}
-
-private func startedRing(count: Int, stale: Set<Int> = [], zones: [String] = [""], zoneAware: Bool = false) async throws -> Ring {
-    let kv = InMemoryKV()
-    let now = UnixClock.now()
-    var desc = RingDesc()
-    for index in 0..<count {
-        desc.upsert(InstanceDesc(
-            id: "ingester-\(index)", address: "127.0.0.1:\(9200 + index)", zone: zones[index % zones.count], state: .active,
-            tokens: try TokenGenerator.generate(count: 16, taken: desc.allTokens),
-            heartbeatTimestamp: stale.contains(index) ? now - 3600 : now, registeredTimestamp: now))
-    }
-    try await kv.cas("ring") { _ in desc }
-    let ring = Ring(kv: kv, key: "ring", config: RingConfig(replicationFactor: 3, zoneAwarenessEnabled: zoneAware))
-    ring.start()
-    while ring.updateCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
-    return ring
 }
 
 private func index(_ instance: InstanceDesc) -> Int { Int(instance.id.split(separator: "-")[1]) ?? -1 }
