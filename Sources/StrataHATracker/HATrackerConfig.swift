@@ -1,5 +1,3 @@
-import StrataRing
-
 /// The HA tracker's settings, with Mimir's flags (`-distributor.ha-tracker.*`) and defaults.
 public struct HATrackerConfig: Sendable, Hashable {
     /// `-distributor.ha-tracker.update-timeout`: how old the stored `receivedAt` of the elected
@@ -18,38 +16,31 @@ public struct HATrackerConfig: Sendable, Hashable {
     /// elected replica's refresh must land before anyone may consider it gone.
     public static let failoverSlack: Duration = .seconds(1)
 
-    /// `-distributor.ha-tracker.enable`: run the tracker at all.
+    /// `-distributor.ha-tracker.enable`: run the tracker at all. Which tenants are deduplicated is
+    /// their `accept_ha_samples` limit (default `-distributor.ha-tracker.enable-for-all-users`),
+    /// which the distributor checks.
     public var enabled: Bool
-    /// `-distributor.ha-tracker.enable-for-all-users`: deduplicate for every tenant, unless the
-    /// tenant's `accept_ha_samples` override says otherwise.
-    public var enableForAllUsers: Bool
     /// See `defaultUpdateTimeout`.
     public var updateTimeout: Duration
     /// See `defaultUpdateTimeoutJitterMax`.
     public var updateTimeoutJitterMax: Duration
     /// See `defaultFailoverTimeout`.
     public var failoverTimeout: Duration
-    /// `-distributor.ha-tracker.store`: which KV store holds the elections.
-    public var store: RingStoreKind
     /// Prepended to `<tenant>/<cluster>` inside the store (after the store's own prefix, if any).
     public var keyPrefix: String
 
     /// Creates a configuration; defaults are Mimir's (tracker off).
     public init(
         enabled: Bool = false,
-        enableForAllUsers: Bool = false,
         updateTimeout: Duration = HATrackerConfig.defaultUpdateTimeout,
         updateTimeoutJitterMax: Duration = HATrackerConfig.defaultUpdateTimeoutJitterMax,
         failoverTimeout: Duration = HATrackerConfig.defaultFailoverTimeout,
-        store: RingStoreKind = .inMemory,
         keyPrefix: String = HATrackerConfig.defaultKeyPrefix
     ) {
         self.enabled = enabled
-        self.enableForAllUsers = enableForAllUsers
         self.updateTimeout = updateTimeout
         self.updateTimeoutJitterMax = updateTimeoutJitterMax
         self.failoverTimeout = failoverTimeout
-        self.store = store
         self.keyPrefix = keyPrefix
     }
 
@@ -68,11 +59,5 @@ public struct HATrackerConfig: Sendable, Hashable {
             throw .invalidConfig(
                 "-distributor.ha-tracker.failover-timeout (\(failoverTimeout)) must be at least update-timeout + update-timeout-jitter-max + \(HATrackerConfig.failoverSlack) = \(minimum)")
         }
-    }
-
-    /// Whether pushes of a tenant are deduplicated: the tracker is enabled and the tenant's
-    /// `accept_ha_samples` (nil: no override, use `enableForAllUsers`) is true.
-    public func deduplicates(tenantAcceptHASamples override: Bool?) -> Bool {
-        enabled && (override ?? enableForAllUsers)
     }
 }

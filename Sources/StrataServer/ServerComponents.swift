@@ -171,7 +171,7 @@ public struct ServerComponents: Sendable {
                 : rings.inMemory()
             haTracker = try HATracker(kv: kv, config: HATrackerConfig(
                 enabled: true, updateTimeout: ha.updateTimeout, updateTimeoutJitterMax: ha.updateTimeoutJitterMax,
-                failoverTimeout: ha.failoverTimeout, store: RingStoreKind(rawValue: ha.store) ?? .inMemory, keyPrefix: ha.prefix),
+                failoverTimeout: ha.failoverTimeout, keyPrefix: ha.prefix),
                 logger: logger, metricsFactory: factory)
         } else {
             haTracker = nil

@@ -91,6 +91,38 @@ private func haBatch(replica: String, cluster: String = "prom-a", timestamp: Int
     }
 }
 
+@Suite struct HAPerTenantSwitchTests {
+    /// `accept_ha_samples` per tenant wins over its default (`-distributor.ha-tracker.enable-for-all-users`),
+    /// in both directions; a tenant not deduplicated keeps both replicas and the replica label.
+    @Test func tenantOverrideWinsOverTheDefault() async throws {
+        for forAll in [true, false] {
+            var defaults = Limits()
+            defaults.acceptHASamples = forAll
+            let overrides = Overrides(defaults: defaults)
+            try overrides.apply(runtimeConfigYAML: "overrides:\n  flipped:\n    accept_ha_samples: \(!forAll)\n", source: "test")
+            let ingester = FakeIngester()
+            let distributor = Distributor(
+                overrides: overrides, ingester: ingester, metricsFactory: RecordingMetrics(),
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), now: { testNow },
+                haTracker: try HATracker(kv: InMemoryKV(), config: HATrackerConfig(enabled: true), updateTimeoutJitter: .zero))
+            for tenant in [try TenantID(validating: "plain"), try TenantID(validating: "flipped")] {
+                let deduplicated = tenant.rawValue == "flipped" ? !forAll : forAll
+                _ = try await distributor.push(tenant: tenant, batch: haBatch(replica: "r1", timestamp: testNow))
+                let second: Int
+                do {
+                    _ = try await distributor.push(tenant: tenant, batch: haBatch(replica: "r2", timestamp: testNow))
+                    second = 200
+                } catch {
+                    second = error.httpStatus
+                }
+                #expect(second == (deduplicated ? 202 : 200), "tenant \(tenant), enable-for-all-users \(forAll)")
+                let stored = ingester.received.filter { $0.tenant == tenant }.map { $0.batch.labels(of: 0)["__replica__"] }
+                #expect(stored == (deduplicated ? [nil] : ["r1", "r2"]), "tenant \(tenant), enable-for-all-users \(forAll)")
+            }
+        }
+    }
+}
+
 @Suite struct RemovingLabelTests {
     @Test func removesOnlyTheNamedLabel() {
         var batch = SeriesBatch()

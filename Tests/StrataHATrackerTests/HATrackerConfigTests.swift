@@ -6,7 +6,7 @@ import Testing
 struct HATrackerConfigTests {
     @Test func defaultsAreMimirsAndValid() throws {
         let config = HATrackerConfig()
-        #expect(!config.enabled && !config.enableForAllUsers)
+        #expect(!config.enabled)
         #expect(config.updateTimeout == .seconds(15))
         #expect(config.updateTimeoutJitterMax == .seconds(5))
         #expect(config.failoverTimeout == .seconds(30))
@@ -37,15 +37,5 @@ struct HATrackerConfigTests {
         }
         let random = try HATracker(kv: InMemoryKV(), config: HATrackerConfig(enabled: true))
         #expect(random.updateTimeoutJitter >= .seconds(-5) && random.updateTimeoutJitter < .seconds(5))
-    }
-
-    @Test func perTenantOverrideWinsOverEnableForAllUsers() {
-        let forAll = HATrackerConfig(enabled: true, enableForAllUsers: true)
-        #expect(forAll.deduplicates(tenantAcceptHASamples: nil))
-        #expect(!forAll.deduplicates(tenantAcceptHASamples: false))
-        let perTenant = HATrackerConfig(enabled: true, enableForAllUsers: false)
-        #expect(!perTenant.deduplicates(tenantAcceptHASamples: nil))
-        #expect(perTenant.deduplicates(tenantAcceptHASamples: true))
-        #expect(!HATrackerConfig(enabled: false, enableForAllUsers: true).deduplicates(tenantAcceptHASamples: true))
     }
 }

@@ -120,7 +120,7 @@ func tenant(_ name: String) throws -> TenantID {
 }
 
 /// An enabled configuration with Mimir's default timeouts.
-let enabledConfig = HATrackerConfig(enabled: true, enableForAllUsers: true)
+let enabledConfig = HATrackerConfig(enabled: true)
 
 /// Milliseconds of a test clock: t0 plus `seconds`.
 let t0: Int64 = 1_700_000_000_000
