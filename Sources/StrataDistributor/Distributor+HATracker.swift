@@ -21,10 +21,9 @@ extension Distributor {
                 throw .deduplicated(message: error.description)
             case .tooManyClusters:
                 throw .invalid(message: error.description, id: .tooManyHAClusters, rejectedSamples: samples, acceptedSamples: 0)
-            case .kvUnavailable, .invalidConfig:
-                throw .haTrackerFailed(message: error.description, status: error.httpStatus, id: .haTrackerKVUnavailable)
-            case .corruptValue:
-                throw .haTrackerFailed(message: error.description, status: error.httpStatus, id: .haTrackerCorruptValue)
+            case .kvUnavailable, .corruptValue, .invalidConfig:
+                throw .haTrackerFailed(message: error.description, status: error.httpStatus,
+                                       id: error.errorID ?? .haTrackerKVUnavailable)
             }
         }
         guard !cluster.isEmpty, !replica.isEmpty else {

@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Why the HA tracker did not accept a push, with the HTTP status the distributor answers.
 public enum HATrackerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The push comes from a replica that is not the elected one of its cluster: its samples are
@@ -24,11 +26,11 @@ public enum HATrackerError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The stable error ID, for the errors an operator acts on.
-    public var errorID: HATrackerErrorID? {
+    public var errorID: ErrorID? {
         switch self {
-        case .tooManyClusters: .tooManyClusters
-        case .kvUnavailable: .kvUnavailable
-        case .corruptValue: .corruptValue
+        case .tooManyClusters: .tooManyHAClusters
+        case .kvUnavailable: .haTrackerKVUnavailable
+        case .corruptValue: .haTrackerCorruptValue
         case .replicasNotMatch, .invalidConfig: nil
         }
     }
@@ -38,11 +40,11 @@ public enum HATrackerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .replicasNotMatch(let replica, let elected):
             "replicas did not match, samples dropped as duplicates: replica=\(replica), elected=\(elected)"
         case .tooManyClusters(let limit):
-            "the write request has been rejected because the tenant already has the maximum number of HA clusters (limit: \(limit)); raise -distributor.ha-tracker.max-clusters (ha_max_clusters in the runtime overrides) or stop sending a new value of the cluster label (\(HATrackerErrorID.tooManyClusters.id))"
+            "the write request has been rejected because the tenant already has the maximum number of HA clusters (limit: \(limit)); raise -distributor.ha-tracker.max-clusters (ha_max_clusters in the runtime overrides) or stop sending a new value of the cluster label (\(ErrorID.tooManyHAClusters.id))"
         case .kvUnavailable(let key, let reason):
-            "HA tracker: could not read or write \(key) in the KV store: \(reason); samples of this HA cluster are refused until it answers, check the store behind -distributor.ha-tracker.store (\(HATrackerErrorID.kvUnavailable.id))"
+            "HA tracker: could not read or write \(key) in the KV store: \(reason); samples of this HA cluster are refused until it answers, check the store behind -distributor.ha-tracker.store (\(ErrorID.haTrackerKVUnavailable.id))"
         case .corruptValue(let key, let reason):
-            "HA tracker: value under \(key) is not a Strata replica description (\(reason)); delete the key (etcdctl del \(key)) and the next push elects a replica again (\(HATrackerErrorID.corruptValue.id))"
+            "HA tracker: value under \(key) is not a Strata replica description (\(reason)); delete the key (etcdctl del \(key)) and the next push elects a replica again (\(ErrorID.haTrackerCorruptValue.id))"
         case .invalidConfig(let message):
             "HA tracker configuration invalid: \(message)"
         }
