@@ -31,24 +31,9 @@ let makeBlocksSamplesPerChunk = 120
 
 func parseMakeBlocksFlags(_ arguments: [String]) throws -> MakeBlocksConfig? {
     var c = MakeBlocksConfig()
-    var i = 0
-    while i < arguments.count {
-        var arg = Substring(arguments[i])
-        i += 1
-        guard arg.hasPrefix("-") else { throw FlagError(description: "unexpected argument \"\(arg)\"") }
-        arg = arg.drop { $0 == "-" }
-        var inline: String?
-        if let eq = arg.firstIndex(of: "=") {
-            inline = String(arg[arg.index(after: eq)...])
-            arg = arg[..<eq]
-        }
-        let name = String(arg)
-        func value() throws -> String {
-            if let inline { return inline }
-            guard i < arguments.count else { throw FlagError(description: "flag needs an argument: -\(name)") }
-            i += 1
-            return arguments[i - 1]
-        }
+    var flags = FlagScanner(arguments)
+    while let (name, inline) = try flags.next() {
+        func value() throws -> String { try flags.value(name, inline) }
         func positive() throws -> Int {
             let v = try value()
             guard let n = Int(v), n > 0 else { throw FlagError(description: "invalid value \"\(v)\" for flag -\(name): want a positive integer") }

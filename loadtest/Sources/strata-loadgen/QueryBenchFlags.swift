@@ -36,13 +36,7 @@ struct QueryBenchConfig: Sendable {
 /// Parses `query-bench` flags (`-name value` or `-name=value`, Go style like the rest of the tool).
 func parseQueryBenchFlags(_ arguments: [String]) throws -> QueryBenchConfig? {
     var c = QueryBenchConfig()
-    var i = 0
-    func value(_ name: String, _ inline: String?) throws -> String {
-        if let inline { return inline }
-        guard i < arguments.count else { throw FlagError(description: "flag needs an argument: -\(name)") }
-        i += 1
-        return arguments[i - 1]
-    }
+    var flags = FlagScanner(arguments)
     func positiveInt(_ name: String, _ v: String) throws -> Int {
         guard let n = Int(v.filter { $0 != "_" }), n > 0 else {
             throw FlagError(description: "invalid value \"\(v)\" for flag -\(name): want a positive integer")
@@ -55,35 +49,25 @@ func parseQueryBenchFlags(_ arguments: [String]) throws -> QueryBenchConfig? {
         }
         return d
     }
-    while i < arguments.count {
-        var arg = Substring(arguments[i])
-        i += 1
-        guard arg.hasPrefix("-") else { throw FlagError(description: "unexpected argument \"\(arg)\"") }
-        arg = arg.drop { $0 == "-" }
-        var inline: String?
-        if let eq = arg.firstIndex(of: "=") {
-            inline = String(arg[arg.index(after: eq)...])
-            arg = arg[..<eq]
-        }
-        let name = String(arg)
+    while let (name, inline) = try flags.next() {
         switch name {
         case "help", "h": return nil
-        case "strata": c.strata = try value(name, inline)
-        case "prometheus": c.prometheus = try value(name, inline)
-        case "tenant": c.tenant = try value(name, inline)
-        case "series": c.series = try positiveInt(name, value(name, inline))
-        case "span": c.span = try duration(name, value(name, inline))
-        case "scrape-interval": c.scrapeInterval = try duration(name, value(name, inline))
-        case "step": c.step = try duration(name, value(name, inline))
-        case "runs": c.runs = try positiveInt(name, value(name, inline))
-        case "concurrency": c.concurrency = try positiveInt(name, value(name, inline))
-        case "batch-size": c.batchSize = try positiveInt(name, value(name, inline))
+        case "strata": c.strata = try flags.value(name, inline)
+        case "prometheus": c.prometheus = try flags.value(name, inline)
+        case "tenant": c.tenant = try flags.value(name, inline)
+        case "series": c.series = try positiveInt(name, flags.value(name, inline))
+        case "span": c.span = try duration(name, flags.value(name, inline))
+        case "scrape-interval": c.scrapeInterval = try duration(name, flags.value(name, inline))
+        case "step": c.step = try duration(name, flags.value(name, inline))
+        case "runs": c.runs = try positiveInt(name, flags.value(name, inline))
+        case "concurrency": c.concurrency = try positiveInt(name, flags.value(name, inline))
+        case "batch-size": c.batchSize = try positiveInt(name, flags.value(name, inline))
         case "seed":
-            let v = try value(name, inline)
+            let v = try flags.value(name, inline)
             guard let s = UInt64(v) else { throw FlagError(description: "invalid value \"\(v)\" for flag -seed") }
             c.seed = s
         case "end":
-            let v = try value(name, inline)
+            let v = try flags.value(name, inline)
             guard let e = Int64(v), e > 0 else { throw FlagError(description: "invalid value \"\(v)\" for flag -end: want Unix seconds") }
             c.end = e
         case "skip-load":

@@ -1,0 +1,33 @@
+/// Walks the Go-style flags of a subcommand (`make-blocks`, `query-bench`): `-name value`,
+/// `-name=value`, any number of leading dashes. The subcommand decides what each name means.
+struct FlagScanner {
+    private let arguments: [String]
+    private var index = 0
+
+    init(_ arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    /// The next flag's name and the value written after `=`, if any; nil after the last flag.
+    mutating func next() throws -> (name: String, inline: String?)? {
+        guard index < arguments.count else { return nil }
+        var arg = Substring(arguments[index])
+        index += 1
+        guard arg.hasPrefix("-") else { throw FlagError(description: "unexpected argument \"\(arg)\"") }
+        arg = arg.drop { $0 == "-" }
+        var inline: String?
+        if let eq = arg.firstIndex(of: "=") {
+            inline = String(arg[arg.index(after: eq)...])
+            arg = arg[..<eq]
+        }
+        return (String(arg), inline)
+    }
+
+    /// The value of flag `name`: its inline value, or else the next argument.
+    mutating func value(_ name: String, _ inline: String?) throws -> String {
+        if let inline { return inline }
+        guard index < arguments.count else { throw FlagError(description: "flag needs an argument: -\(name)") }
+        index += 1
+        return arguments[index - 1]
+    }
+}
