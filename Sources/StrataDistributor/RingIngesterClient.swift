@@ -98,6 +98,7 @@ public final class RingIngesterClient: IngesterClient {
         plan.required.reserveCapacity(batch.series.count)
         plan.allowedFailures.reserveCapacity(batch.series.count)
         var slotByInstance: [String: Int] = [:]
+        let ring = self.ring.snapshot()
         for index in batch.series.indices {
             let token = SeriesToken.token(tenant: tenant, batch: batch, series: index)
             let set: ReplicationSet

@@ -100,8 +100,13 @@ public final class Ring: Sendable {
 
     /// The instances that hold (write) or serve (read) the data of `key`.
     public func replicationSet(forKey key: UInt32, operation: RingOperation) throws(RingError) -> ReplicationSet {
-        let lookup = current.withLock { $0.lookup }
-        return try lookup.replicationSet(forKey: key, operation: operation, config: config, now: clock())
+        try snapshot().replicationSet(forKey: key, operation: operation)
+    }
+
+    /// The ring as it is now, for many lookups against one view (a push looks up every series):
+    /// one lock and one clock reading instead of one per lookup.
+    public func snapshot() -> RingSnapshot {
+        RingSnapshot(lookup: current.withLock { $0.lookup }, config: config, now: clock())
     }
 
     /// Each instance's share (0…1) of the token space.
@@ -117,5 +122,18 @@ public final class Ring: Sendable {
             ring.remove(id: id)
             return ring
         }
+    }
+}
+
+/// One view of a ring, taken by `Ring.snapshot()`: lookups against it see the same instances
+/// and the same "now" for health.
+public struct RingSnapshot: Sendable {
+    let lookup: RingLookup
+    let config: RingConfig
+    let now: Int64
+
+    /// The instances that hold (write) or serve (read) the data of `key`.
+    public func replicationSet(forKey key: UInt32, operation: RingOperation) throws(RingError) -> ReplicationSet {
+        try lookup.replicationSet(forKey: key, operation: operation, config: config, now: now)
     }
 }
