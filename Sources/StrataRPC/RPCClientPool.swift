@@ -64,6 +64,18 @@ public final class RPCClientPool: Sendable {
         RemoteQueryable(pool: self, address: address, role: role, timeout: timeout)
     }
 
+    /// The options of every call through this pool: the deadline, the message size bound both
+    /// ways, and no waiting for a connection. While a peer is down its calls fail at once, so
+    /// the distributor's quorum and the querier's replicas handle it instead of a stalled call.
+    func callOptions(timeout: Duration) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        options.maxRequestMessageBytes = maxMessageBytes
+        options.maxResponseMessageBytes = maxMessageBytes
+        options.waitForReady = false
+        return options
+    }
+
     /// Addresses with an open (or opening) connection, sorted.
     public var connectedAddresses: [String] {
         state.withLock { $0.peers.keys.sorted() }

@@ -39,15 +39,7 @@ public struct RemoteIngesterClient: IngesterClient {
         }
     }
 
-    private var callOptions: CallOptions {
-        var options = CallOptions.defaults
-        options.timeout = timeout
-        options.maxRequestMessageBytes = pool.maxMessageBytes
-        options.maxResponseMessageBytes = pool.maxMessageBytes
-        // Fail at once while the ingester is down: the distributor's quorum logic handles it.
-        options.waitForReady = false
-        return options
-    }
+    private var callOptions: CallOptions { pool.callOptions(timeout: timeout) }
 
     private func mapError(_ error: any Error) -> IngesterError {
         let peer = "ingester \(address)"

@@ -72,15 +72,7 @@ public struct RemoteQueryable: Queryable {
         }
     }
 
-    private var callOptions: CallOptions {
-        var options = CallOptions.defaults
-        options.timeout = timeout
-        options.maxRequestMessageBytes = pool.maxMessageBytes
-        options.maxResponseMessageBytes = pool.maxMessageBytes
-        // Fail at once while the peer is down, so the querier can try another replica.
-        options.waitForReady = false
-        return options
-    }
+    private var callOptions: CallOptions { pool.callOptions(timeout: timeout) }
 
     private func mapError(_ error: any Error, call: String) -> RemoteQueryError {
         let peer = "\(role.rawValue) \(address)"
