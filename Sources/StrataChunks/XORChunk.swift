@@ -1,13 +1,14 @@
 import StrataModel
 
-/// An appendable Gorilla/XOR float chunk, byte-compatible with Prometheus `chunkenc.XORChunk`.
+/// An appendable Gorilla/XOR float chunk in Prometheus's `chunkenc.XORChunk` format: Prometheus
+/// decodes it, though the encoder chooses XOR windows more tightly (see `writeValue`).
 ///
 /// `bytes` is always the exact Prometheus layout (2-byte big-endian sample count, then the bit
 /// stream), so it can be handed to blocks, the wire and queries at any moment. The appender state
 /// (last timestamp, delta, XOR window, free bits of the last byte) is kept alongside, so an append
 /// costs O(1) bit writes and never re-reads the stream. See `docs/format/chunks.md`.
 public struct XORChunk: Sendable {
-    /// Samples per chunk after which the head cuts a new one (Prometheus's target of 120).
+    /// Prometheus's samples per chunk: the head's default cut (`HeadOptions.samplesPerChunk`).
     public static let maxSamples = 120
     /// The most samples the 2-byte count header can describe; appends beyond it are dropped.
     public static let maxEncodableSamples = Int(UInt16.max)
@@ -17,6 +18,9 @@ public struct XORChunk: Sendable {
     static let compactSlack = 32
     /// Bytes of the sample-count header.
     static let headerSize = 2
+    /// Bits a new XOR window's header costs beyond reusing the previous one: 5 for the leading
+    /// zeros, 6 for the significant-bit count.
+    static let windowHeaderBits = 11
     /// `leading` value meaning "no XOR window written yet" (Prometheus uses the same sentinel).
     static let noWindow: UInt8 = 0xff
 
@@ -169,7 +173,12 @@ public struct XORChunk: Sendable {
         // Clamped to 31 because the field is 5 bits wide.
         let lead = UInt8(min(delta.leadingZeroBitCount, 31))
         let trail = UInt8(delta.trailingZeroBitCount)
-        if leading != Self.noWindow && lead >= leading && trail >= trailing {
+        // Prometheus reuses the previous window whenever the XOR fits in it, so a window widened by
+        // one outlier costs its full width for the rest of the chunk. A new window is opened
+        // instead when it is narrower by more than the bits its header costs; the control bits
+        // tell every decoder (Prometheus's too) which was chosen, so the samples read back the same.
+        if leading != Self.noWindow && lead >= leading && trail >= trailing
+            && Int(lead) + Int(trail) - Int(leading) - Int(trailing) <= Self.windowHeaderBits {
             writeBits(0b10, 2)
             writeBits(delta >> UInt64(trailing), 64 - Int(leading) - Int(trailing))
         } else {

@@ -40,6 +40,28 @@ struct PromtoolCompatibilityTests {
         #expect(entries.filter { $0.hasSuffix(".tmp") }.isEmpty)
     }
 
+    @Test("chunks in which Strata's encoder reopened a narrower XOR window dump exactly in promtool")
+    func reopenedWindowsReadByPromtool() throws {
+        try Promtool.require()
+        let parent = try makeTempDir("promtool-window")
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        // Each 10-sample stretch: small 2-bit steps, then one step flipping 52 bits, so every
+        // stretch opens a wide window and then a narrow one, which Prometheus's encoder never does.
+        var bits: UInt64 = 0x4000_0000_0000_0000
+        var samples: [Sample] = []
+        for i in 0..<600 {
+            bits ^= i % 10 == 5 ? 0x000F_FFFF_FFFF_FFFF : 0x3 << 48
+            samples.append(Sample(timestamp: TestData.start + Int64(i) * TestData.step, value: Double(bitPattern: bits)))
+        }
+        let series = TestSeries(labels: Labels(["__name__": "window_test", "job": "strata"]), samples: samples)
+        let meta = try BlockWriter.write(parentDirectory: parent, series: TestData.blockSeries([series]))
+        #expect(try Promtool.run(["tsdb", "analyze", parent, meta.ulid]).contains("Series: 1"))
+        let dump = try Promtool.parseDump(try Promtool.run(["tsdb", "dump", "--min-time=\(meta.minTime)",
+                                                              "--max-time=\(meta.maxTime - 1)", parent]))
+        expectSameSamples(dump[series.labels] ?? [], samples, "promtool dump of \(series.labels)")
+        #expect(meta.stats.numSamples == 600)
+    }
+
     @Test("blocks promtool builds from OpenMetrics read back exactly through Block.select")
     func promtoolBlocksReadByStrata() async throws {
         try Promtool.require()

@@ -162,6 +162,35 @@ struct XORChunkTests {
         #expect((try? XORChunk(bytes: chunk.bytes))?.count == 50)
     }
 
+    @Test("after an outlier widens the XOR window, a narrower window is reopened (30 bytes, not Prometheus's 79)")
+    func narrowerWindowAfterOutlier() {
+        let samples = Self.outlierThenSmallSteps()
+        var chunk = XORChunk()
+        for s in samples { chunk.append(timestamp: s.timestamp, value: s.value) }
+        // Bits: header 16, sample 0 72 (varint 0 + raw value), sample 1 16 + 15 (uvarint 1000, new
+        // 2-bit window), the outlier 1 + 65 (new 52-bit window), then eight samples with dod 0:
+        // the first reopens a 2-bit window (1 + 15), the other seven reuse it (7 × (1 + 4)).
+        // 236 bits = 30 bytes. Prometheus keeps the 52-bit window: 8 × (1 + 54) instead, 79 bytes.
+        #expect(chunk.bytes.count == 30)
+        roundTrip(samples)
+    }
+
+    /// Eleven samples 1 s apart whose value bits change by 2 bits at 48 trailing zeros, except the
+    /// third, whose 52 low bits all flip.
+    static func outlierThenSmallSteps() -> [Sample] {
+        var bits: UInt64 = 0x4000_0000_0000_0000
+        var out: [Sample] = []
+        for i in 0..<11 {
+            if i == 2 {
+                bits ^= 0x000F_FFFF_FFFF_FFFF
+            } else if i > 0 {
+                bits ^= 0x3 << 48
+            }
+            out.append(Sample(timestamp: Int64(i) * 1000, value: Double(bitPattern: bits)))
+        }
+        return out
+    }
+
     @Test("the count header caps a chunk at 65535 samples; further appends are dropped")
     func fullChunk() {
         var chunk = XORChunk()
