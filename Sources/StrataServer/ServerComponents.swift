@@ -131,6 +131,7 @@ public struct ServerComponents: Sendable {
         if targets.runs(.ingester) {
             var head = HeadOptions()
             head.chunkRange = Int64(config.tsdb.blockRangesPeriod.components.seconds) * 1000
+            head.samplesPerChunk = config.tsdb.samplesPerChunk
             head.walSegmentSize = config.tsdb.walSegmentSizeBytes
             let gateway = storeGateway
             let log = logger

@@ -48,12 +48,16 @@ import Testing
         #expect(!r.config.multitenancyEnabled)
     }
 
-    @Test func errorsNameTheProblem() {
+    @Test func errorsNameTheProblem() throws {
         #expect(throws: ConfigError.unknownFlag("nope")) { try ConfigLoader.load(arguments: ["-nope=1"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-server.http-listen-port=abc"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-log.level=verbose"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=compactor"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=queriers"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=0"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=65536"]) }
+        #expect(try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=480"]).config.tsdb.samplesPerChunk == 480)
+        #expect(try ConfigLoader.load(arguments: []).config.tsdb.samplesPerChunk == 120)
         #expect(throws: ConfigError.unknownYAMLKey(path: "server.http_port", file: "c.yaml")) {
             try ConfigLoader.load(arguments: ["-config.file=c.yaml"]) { _ in "server:\n  http_port: 1\n" }
         }

@@ -138,6 +138,24 @@ struct HeadAppendTests {
         #expect(b.first?.chunks.map(\.minTime) == [range - 1000, range])
     }
 
+    @Test("samplesPerChunk sets where chunks are cut, in appends and in WAL replay")
+    func samplesPerChunkOption() throws {
+        let dir = HeadTempDir()
+        let options = HeadOptions(samplesPerChunk: 240)
+        let samples = (0..<500).map { (Int64($0) * 15_000, Double($0)) }
+        let head = try Head(directory: dir.path, options: options, logger: headTestLogger)
+        _ = try head.append(batch(up, samples), limits: .unlimited)
+        let counts = { (h: Head) throws -> [Int]? in
+            h.select(minTime: 0, maxTime: .max, matchers: [try m(.equal, "job", "x")])
+                .first?.chunks.map { XORIterator(bytes: $0.data).declaredCount }
+        }
+        #expect(try counts(head) == [240, 240, 20])
+        try head.close()
+        let reopened = try Head(directory: dir.path, options: options, logger: headTestLogger)
+        #expect(try counts(reopened) == [240, 240, 20])
+        try reopened.close()
+    }
+
     @Test("stale NaN is stored and returned bit-exactly")
     func staleNaN() throws {
         let dir = HeadTempDir()

@@ -1,3 +1,4 @@
+import StrataTSDB
 import StrataRing
 import StrataObjstore
 import Yams
@@ -138,6 +139,9 @@ public enum ConfigLoader {
         }
         guard c.tsdb.blockRangesPeriod >= .seconds(60) else {
             throw .invalid("-blocks-storage.tsdb.block-ranges-period must be at least 1m")
+        }
+        guard HeadOptions.samplesPerChunkRange.contains(c.tsdb.samplesPerChunk) else {
+            throw .invalid("-blocks-storage.tsdb.samples-per-chunk must be between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound) (a chunk header counts at most 65535 samples), got \(c.tsdb.samplesPerChunk)")
         }
         if c.bucket.backend == .s3 {
             do { try c.bucket.s3.validate() } catch { throw .invalid("\(error)") }

@@ -1,3 +1,4 @@
+import StrataTSDB
 import StrataLimits
 import StrataObjstore
 
@@ -60,6 +61,7 @@ public struct StrataConfig: Sendable {
     public struct TSDBConfig: Sendable {
         public var dir = "./data/tsdb"
         public var blockRangesPeriod: Duration = .seconds(2 * 3600)
+        public var samplesPerChunk = HeadOptions.defaultSamplesPerChunk
         public var walSegmentSizeBytes = 128 * 1024 * 1024
         public var walCheckpointInterval: Duration = .seconds(60)
         public var headCompactionInterval: Duration = .seconds(60)

@@ -17,6 +17,7 @@ extension Head {
     /// nothing of this call is applied.
     public func append(_ batch: SeriesBatch, limits: SeriesLimits) throws(HeadError) -> AppendOutcome {
         let chunkRange = options.chunkRange
+        let samplesPerChunk = options.samplesPerChunk
         return try state.withLock { (s: inout HeadState) throws(HeadError) -> AppendOutcome in
             guard let wal = s.wal else { throw .closed }
             s.epoch &+= 1
@@ -73,7 +74,8 @@ extension Head {
                 validator.outcome.seriesCreated += 1
             }
             for (i, sample) in s.scratch.samples.enumerated() {
-                s.apply(s.scratch.targets[i], timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange)
+                s.apply(s.scratch.targets[i], timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange,
+                        samplesPerChunk: samplesPerChunk)
             }
             s.samplesAppended += s.scratch.samples.count
             validator.outcome.appended = s.scratch.samples.count

@@ -13,7 +13,7 @@ extension Head {
     /// are removed at the end.
     static func replay(into s: inout HeadState, walDirectory: String, options: HeadOptions,
                        logger: Logger) throws(HeadError) {
-        var replayer = Replayer(chunkRange: options.chunkRange, minValidTime: options.minValidTime)
+        var replayer = Replayer(chunkRange: options.chunkRange, samplesPerChunk: options.samplesPerChunk, minValidTime: options.minValidTime)
         var firstSegment = 0
         let latest: (index: Int, path: String)?
         let segments: [Int]
@@ -75,6 +75,7 @@ extension Head {
 /// Applies decoded WAL and checkpoint records to a head state, reusing decode buffers.
 struct Replayer {
     let chunkRange: Int64
+    let samplesPerChunk: Int
     /// Samples before it are in a block already.
     let minValidTime: Int64
     var records = 0
@@ -88,8 +89,9 @@ struct Replayer {
     /// a WAL from elsewhere still replays into one series per label set).
     private var aliases: [UInt64: UInt64] = [:]
 
-    init(chunkRange: Int64, minValidTime: Int64 = .min) {
+    init(chunkRange: Int64, samplesPerChunk: Int, minValidTime: Int64 = .min) {
         self.chunkRange = chunkRange
+        self.samplesPerChunk = samplesPerChunk
         self.minValidTime = minValidTime
     }
 
@@ -114,7 +116,8 @@ struct Replayer {
                         continue
                     }
                     guard sample.timestamp > series.lastTimestamp else { continue }
-                    s.apply(series, timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange)
+                    s.apply(series, timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange,
+                            samplesPerChunk: samplesPerChunk)
                     samples += 1
                 }
             case .seriesChunks:

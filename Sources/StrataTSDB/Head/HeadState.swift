@@ -108,9 +108,9 @@ struct HeadState {
     }
 
     /// Appends a validated sample to `s` and keeps the head's bounds and chunk count.
-    mutating func apply(_ s: MemSeries, timestamp t: Int64, value v: Double, chunkRange: Int64) {
+    mutating func apply(_ s: MemSeries, timestamp t: Int64, value v: Double, chunkRange: Int64, samplesPerChunk: Int) {
         let before = s.chunkCount
-        s.append(timestamp: t, value: v, chunkRange: chunkRange)
+        s.append(timestamp: t, value: v, chunkRange: chunkRange, samplesPerChunk: samplesPerChunk)
         numChunks += s.chunkCount - before
         if t < minTime { minTime = t }
         if t > maxTime { maxTime = t }

@@ -1,3 +1,4 @@
+import StrataChunks
 import StrataModel
 
 /// Tuning of one tenant's head.
@@ -8,10 +9,20 @@ public struct HeadOptions: Sendable {
     public static let defaultCheckpointMinSegments = 3
     /// Default WAL volume since the last checkpoint that triggers one even with few segments.
     public static let defaultCheckpointMaxWALBytes = 256 << 20
+    /// Default samples per chunk: Prometheus's 120.
+    public static let defaultSamplesPerChunk = XORChunk.maxSamples
+    /// The range `samplesPerChunk` may take: a chunk's 2-byte header counts at most 65,535.
+    public static let samplesPerChunkRange = 1...XORChunk.maxEncodableSamples
 
     /// Block range in ms. Chunks never span a multiple of it, and a sample older than the head's
     /// newest sample minus half of it is too old (Prometheus's appendable window).
     public var chunkRange: Int64
+    /// Samples after which the head closes a series' chunk and starts a new one (a chunk also
+    /// ends at a block-range bound). Chunks go unchanged into blocks, so this sets the chunk size
+    /// of blocks too: more samples per chunk cost fewer bytes per sample (each chunk repeats a
+    /// full first timestamp and value, a CRC and an index entry) but make a query that needs one
+    /// sample decode more. Within `samplesPerChunkRange`.
+    public var samplesPerChunk: Int
     /// Size at which the WAL starts a new segment file.
     public var walSegmentSize: Int
     /// `checkpointIfNeeded` checkpoints once at least this many WAL segments were completed since
@@ -33,11 +44,13 @@ public struct HeadOptions: Sendable {
 
     /// Creates options; the defaults suit a production ingester.
     public init(chunkRange: Int64 = HeadOptions.defaultChunkRange,
+                samplesPerChunk: Int = HeadOptions.defaultSamplesPerChunk,
                 walSegmentSize: Int = WAL.defaultSegmentSize,
                 checkpointMinSegments: Int = HeadOptions.defaultCheckpointMinSegments,
                 checkpointMaxWALBytes: Int = HeadOptions.defaultCheckpointMaxWALBytes,
                 minValidTime: Int64 = .min) {
         self.chunkRange = chunkRange
+        self.samplesPerChunk = samplesPerChunk
         self.walSegmentSize = walSegmentSize
         self.checkpointMinSegments = checkpointMinSegments
         self.checkpointMaxWALBytes = checkpointMaxWALBytes

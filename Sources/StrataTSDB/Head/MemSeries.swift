@@ -45,9 +45,10 @@ final class MemSeries {
     var chunkCount: Int { closed.count + (open == nil ? 0 : 1) }
 
     /// Appends a sample the caller has validated (strictly newer than `lastTimestamp`), cutting the
-    /// open chunk when it is full or the sample crosses into the next block range.
-    func append(timestamp t: Int64, value v: Double, chunkRange: Int64) {
-        if let count = open?.count, count < XORChunk.maxSamples, t < openRangeEnd {
+    /// open chunk when it holds `samplesPerChunk` samples or the sample crosses into the next
+    /// block range.
+    func append(timestamp t: Int64, value v: Double, chunkRange: Int64, samplesPerChunk: Int) {
+        if let count = open?.count, count < samplesPerChunk, t < openRangeEnd {
             // Mutated in place through the optional: no copy of the chunk, no reference count
             // traffic on its bytes.
             open?.append(timestamp: t, value: v)
