@@ -11,6 +11,7 @@
 #   SERIES [10000]  SPAN [6h]  INTERVAL [15s]
 #   SCRATCH [.build]   SKIP_BUILD  reuse binaries in $SCRATCH/release
 #   PROMETHEUS_BINARY [/usr/bin/prometheus]   STRATA_PORT [18082]  PROM_PORT [19092]   KEEP=1
+#   STRATA_FLAGS  extra Strata flags, e.g. -blocks-storage.tsdb.samples-per-chunk=240
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,8 @@ NAME=bucket-bench
 source scripts/bench-lib.sh
 bench_build
 bench_workdir
-bench_start_strata "$STRATA_PORT"
+# shellcheck disable=SC2086 # STRATA_FLAGS is a list of flags
+bench_start_strata "$STRATA_PORT" ${STRATA_FLAGS:-}
 bench_start_prometheus "$PROM_PORT" --web.enable-admin-api
 
 INTERVAL_S=$(bench_interval_seconds "$INTERVAL")
