@@ -15,6 +15,7 @@
 #   PERF=1                 after the timed runs, profile Strata (`perf record -g`) during one
 #                          more untimed 3-run pass and print its top symbols
 #   KEEP=1                 keep the data directories (path printed at the end)
+#   STRATA_FLAGS           extra Strata flags, e.g. -blocks-storage.tsdb.samples-per-chunk=240
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +33,8 @@ NAME=query-bench
 source scripts/bench-lib.sh
 bench_build
 bench_workdir
-bench_start_strata "$STRATA_PORT"
+# shellcheck disable=SC2086 # STRATA_FLAGS is a list of flags
+bench_start_strata "$STRATA_PORT" ${STRATA_FLAGS:-}
 bench_start_prometheus "$PROM_PORT"
 
 INTERVAL_S=$(bench_interval_seconds "$INTERVAL")
