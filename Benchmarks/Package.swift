@@ -31,9 +31,11 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "StrataPromQL", dependencies: ["StrataModel", "StrataChunks"], path: "Sources/StrataPromQL",
                 swiftSettings: swiftSettings),
+        .target(name: "StrataBlocks", dependencies: ["StrataModel"], path: "Sources/StrataBlocks",
+                swiftSettings: swiftSettings),
         .target(
             name: "StrataTSDB",
-            dependencies: ["StrataModel", "StrataChunks", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataModel", "StrataChunks", "StrataBlocks", .product(name: "Logging", package: "swift-log")],
             path: "Sources/StrataTSDB",
             swiftSettings: swiftSettings
         ),

@@ -9,6 +9,7 @@
 #
 # Environment (defaults in brackets):
 #   SERIES [10000]  BLOCKS [100]  INTERVAL [15s]  RUNS [10]
+#   SAMPLES_PER_CHUNK [120]  chunk length in the blocks (make-blocks -samples-per-chunk)
 #   SCRATCH [.build]   SwiftPM scratch path of the release build;  SKIP_BUILD  reuse binaries
 #   STRATA_PORT [18081]   KEEP=1  keep the work directory
 set -euo pipefail
@@ -28,7 +29,7 @@ bench_workdir
 
 END=$(( ($(date +%s) - 13 * 3600) / 7200 * 7200 ))
 "$BIN/strata-loadgen" make-blocks -out "$WORK/bucket" -tenant bench -series "$SERIES" -blocks "$BLOCKS" \
-    -scrape-interval "$INTERVAL" -end "$END" 2>&1 | tail -2
+    -scrape-interval "$INTERVAL" -end "$END" -samples-per-chunk "${SAMPLES_PER_CHUNK:-120}" 2>&1 | tail -2
 echo "store-gateway-bench: bucket size $(du -sb "$WORK/bucket" | cut -f1) bytes"
 
 bench_start_strata "$STRATA_PORT"

@@ -132,6 +132,7 @@ public struct ServerComponents: Sendable {
             var head = HeadOptions()
             head.chunkRange = Int64(config.tsdb.blockRangesPeriod.components.seconds) * 1000
             head.samplesPerChunk = config.tsdb.samplesPerChunk
+            head.blockSamplesPerChunk = config.tsdb.blockSamplesPerChunk
             head.walSegmentSize = config.tsdb.walSegmentSizeBytes
             let gateway = storeGateway
             let log = logger

@@ -58,6 +58,10 @@ import Testing
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=65536"]) }
         #expect(try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=480"]).config.tsdb.samplesPerChunk == 480)
         #expect(try ConfigLoader.load(arguments: []).config.tsdb.samplesPerChunk == 120)
+        #expect(try ConfigLoader.load(arguments: []).config.tsdb.blockSamplesPerChunk == 480)
+        #expect(try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=0"]).config.tsdb.blockSamplesPerChunk == 0)
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=70000"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=-1"]) }
         #expect(throws: ConfigError.unknownYAMLKey(path: "server.http_port", file: "c.yaml")) {
             try ConfigLoader.load(arguments: ["-config.file=c.yaml"]) { _ in "server:\n  http_port: 1\n" }
         }

@@ -406,6 +406,36 @@ struct HeadCutTests {
         try checkUnion(head: head, blocks: blocks, want: data, "after the forced cut")
     }
 
+    @Test("blockSamplesPerChunk merges the head's 120-sample chunks into longer block chunks, samples unchanged")
+    func blockChunksMerged() throws {
+        let dir = HeadTempDir()
+        let head = try Head(directory: dir.path + "/head", options: HeadOptions(blockSamplesPerChunk: 480), logger: headTestLogger)
+        // 2.5 ranges of samples 15 s apart, plus one range-crossing chunk: 480 per full range.
+        let series = L(("__name__", "merged_total"), ("job", "x"))
+        let samples = (0..<1200).map { Sample(timestamp: CutTestData.start + Int64($0) * 15_000, value: Double($0 * 7 % 1000) + 0.25) }
+        _ = try head.append(batch([(series, samples)]), limits: .unlimited)
+        let headCounts = head.select(minTime: .min, maxTime: .max, matchers: [try allSeriesMatcher()])
+            .first?.chunks.map { XORIterator(bytes: $0.data).declaredCount } ?? []
+        #expect(headCounts == [120, 120, 120, 120, 120, 120, 120, 120, 120, 120])
+
+        let blocks = dir.path + "/blocks"
+        let metas = try head.cutBlocks(into: blocks, thanos: nil, force: true)
+        #expect(metas.count == 3)
+        var total = 0
+        for meta in metas {
+            let block = try Block(directory: blocks + "/" + meta.ulid)
+            let got = try block.select(matchers: [try allSeriesMatcher()], minTime: .min, maxTime: .max)
+            let counts = got.first?.chunks.map { XORIterator(bytes: $0.data).declaredCount } ?? []
+            // One chunk per block range: at most 480 samples of 15 s fit in 2 h.
+            #expect(counts.count == 1, "block [\(meta.minTime), \(meta.maxTime)): chunks \(counts)")
+            #expect(Int(meta.stats.numChunks) == counts.count)
+            total += counts.reduce(0, +)
+            let want = samples.filter { $0.timestamp >= meta.minTime && $0.timestamp < meta.maxTime }
+            expectSameSamples(try blockSamples(blocks + "/" + meta.ulid), [series: want], "block [\(meta.minTime), \(meta.maxTime))")
+        }
+        #expect(total == samples.count)
+    }
+
     @Test("removing series keeps colliding series findable and refs unique")
     func removalWithCollisions() throws {
         let dir = HeadTempDir()

@@ -254,6 +254,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // 3c. Rechunker: four head chunks of 120 counter samples merged into one block chunk of 480
+    // (`-blocks-storage.tsdb.block-samples-per-chunk=480`). One iteration = 480 samples.
+    var headChunks: [EncodedChunk] = []
+    var headChunk = XORChunk()
+    for step in 0..<(4 * XORChunk.maxSamples) {
+        counter += (rng.unit() * 40).rounded()
+        if headChunk.count == XORChunk.maxSamples {
+            headChunks.append(headChunk.encoded())
+            headChunk = XORChunk()
+        }
+        headChunk.append(timestamp: Fixture.baseTime + Int64(step) * Fixture.scrapeInterval, value: counter)
+    }
+    headChunks.append(headChunk.encoded())
+    let fourChunks = headChunks
+    Benchmark("Rechunker 4 x 120 counter samples into 480") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try Rechunker.rechunk(fourChunks, samplesPerChunk: 480))
+        }
+    }
+
     // 4. Head.append of 2000 samples for existing series, head holding 100k series, WAL in a temp dir.
     Benchmark(
         "Head.append 2000 existing series (100k in head)",

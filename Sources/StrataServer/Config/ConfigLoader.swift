@@ -143,6 +143,9 @@ public enum ConfigLoader {
         guard HeadOptions.samplesPerChunkRange.contains(c.tsdb.samplesPerChunk) else {
             throw .invalid("-blocks-storage.tsdb.samples-per-chunk must be between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound) (a chunk header counts at most 65535 samples), got \(c.tsdb.samplesPerChunk)")
         }
+        guard c.tsdb.blockSamplesPerChunk == 0 || HeadOptions.samplesPerChunkRange.contains(c.tsdb.blockSamplesPerChunk) else {
+            throw .invalid("-blocks-storage.tsdb.block-samples-per-chunk must be 0 (keep the head's chunks) or between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound), got \(c.tsdb.blockSamplesPerChunk)")
+        }
         if c.bucket.backend == .s3 {
             do { try c.bucket.s3.validate() } catch { throw .invalid("\(error)") }
         }

@@ -66,6 +66,8 @@ enum ConfigRegistry {
                   "TSDB block range period. Samples older than the head's newest sample minus half of it are refused as too old."),
         .int("blocks-storage.tsdb.samples-per-chunk", ["blocks_storage", "tsdb", "samples_per_chunk"], \.tsdb.samplesPerChunk,
              "Samples after which the ingester closes a series' chunk and starts a new one; blocks keep these chunks. More samples per chunk store fewer bytes per sample; a query reading one sample decodes more (1 to 65535)."),
+        .int("blocks-storage.tsdb.block-samples-per-chunk", ["blocks_storage", "tsdb", "block_samples_per_chunk"], \.tsdb.blockSamplesPerChunk,
+             "Samples per chunk in the blocks the ingester cuts: each series' head chunks are merged into chunks of this many samples, which store fewer bytes per sample and read long ranges faster; 0 keeps the head's chunks (0, or 1 to 65535)."),
         .int("blocks-storage.tsdb.wal-segment-size-bytes", ["blocks_storage", "tsdb", "wal_segment_size_bytes"], \.tsdb.walSegmentSizeBytes,
              "TSDB WAL segment files max size (bytes).", kind: .bytes),
         .duration("blocks-storage.tsdb.wal-checkpoint-interval", ["blocks_storage", "tsdb", "wal_checkpoint_interval"], \.tsdb.walCheckpointInterval,

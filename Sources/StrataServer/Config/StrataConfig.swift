@@ -62,6 +62,7 @@ public struct StrataConfig: Sendable {
         public var dir = "./data/tsdb"
         public var blockRangesPeriod: Duration = .seconds(2 * 3600)
         public var samplesPerChunk = HeadOptions.defaultSamplesPerChunk
+        public var blockSamplesPerChunk = HeadOptions.serverBlockSamplesPerChunk
         public var walSegmentSizeBytes = 128 * 1024 * 1024
         public var walCheckpointInterval: Duration = .seconds(60)
         public var headCompactionInterval: Duration = .seconds(60)

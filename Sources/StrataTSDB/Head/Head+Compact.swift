@@ -129,7 +129,8 @@ extension Head {
             do throws(BlockError) {
                 let writer = try BlockWriter(parentDirectory: directory, symbols: symbols, thanos: thanos)
                 for i in members {
-                    try writer.addSeries(series[i].labels, chunks: series[i].chunks(from: minTime, to: maxTime))
+                    let chunks = series[i].chunks(from: minTime, to: maxTime)
+                    try writer.addSeries(series[i].labels, chunks: try blockChunks(chunks, of: series[i].labels))
                 }
                 meta = try writer.finish(minTime: minTime, maxTime: maxTime)
             } catch {
@@ -145,6 +146,17 @@ extension Head {
             }
         }
         return metas
+    }
+
+    /// A series' head chunks as the block stores them: merged into chunks of
+    /// `options.blockSamplesPerChunk` samples, or unchanged when that is 0.
+    private func blockChunks(_ chunks: [EncodedChunk], of labels: Labels) throws(BlockError) -> [EncodedChunk] {
+        guard options.blockSamplesPerChunk > 0 else { return chunks }
+        do {
+            return try Rechunker.rechunk(chunks, samplesPerChunk: options.blockSamplesPerChunk)
+        } catch {
+            throw .invalidInput(reason: "series \(labels): a head chunk cannot be decoded for re-chunking: \(error)")
+        }
     }
 
     /// Undoes the blocks of a failed cut so the retry does not publish their data twice.

@@ -22,13 +22,13 @@ struct MakeBlocksConfig: Sendable {
     var end: Int64?
     /// Seed of the sample values.
     var seed: UInt64 = 1
+    /// Samples per chunk: Prometheus's 120, or what `-blocks-storage.tsdb.block-samples-per-chunk`
+    /// makes Strata's ingester write.
+    var samplesPerChunk = 120
 }
 
 /// Block range of the generated blocks, as the ingester cuts them.
 let makeBlocksRangeMs: Int64 = 2 * 3_600_000
-/// Samples per chunk, as Prometheus cuts them.
-let makeBlocksSamplesPerChunk = 120
-
 func parseMakeBlocksFlags(_ arguments: [String]) throws -> MakeBlocksConfig? {
     var c = MakeBlocksConfig()
     var flags = FlagScanner(arguments)
@@ -55,6 +55,12 @@ func parseMakeBlocksFlags(_ arguments: [String]) throws -> MakeBlocksConfig? {
             let v = try value()
             guard let e = Int64(v), e > 0 else { throw FlagError(description: "invalid value \"\(v)\" for flag -end: want Unix seconds") }
             c.end = e
+        case "samples-per-chunk":
+            let v = try value()
+            guard let n = Int(v), (1...XORChunk.maxEncodableSamples).contains(n) else {
+                throw FlagError(description: "invalid value \"\(v)\" for flag -samples-per-chunk: want 1 to 65535")
+            }
+            c.samplesPerChunk = n
         case "seed":
             let v = try value()
             guard let s = UInt64(v) else { throw FlagError(description: "invalid value \"\(v)\" for flag -seed") }
@@ -75,6 +81,7 @@ func makeBlocksUsage() -> String {
     Usage:
       strata-loadgen make-blocks -out DIR [-tenant bench] [-series 10000] [-blocks 100]
                                  [-scrape-interval 15s] [-end UNIX_SECONDS] [-seed 1]
+                                 [-samples-per-chunk 120]
 
     """
 }
@@ -122,7 +129,7 @@ func runMakeBlocks(arguments: [String]) async -> Int32 {
             while t < hi {
                 let v = states[k].advance(timestampMs: t, interval: Double(intervalMs) / 1000, resetProbability: 0.0005)
                 chunk.append(timestamp: t, value: v)
-                if chunk.count == makeBlocksSamplesPerChunk {
+                if chunk.count == config.samplesPerChunk {
                     chunks.append(chunk.encoded())
                     chunk = XORChunk()
                 }

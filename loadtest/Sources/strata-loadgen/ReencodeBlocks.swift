@@ -117,23 +117,18 @@ private func reencode(_ block: Block, samplesPerChunk: Int) throws -> [BlockSeri
     for ref in try block.index.allPostings() {
         let entry = try block.index.series(ref)
         var chunks: [EncodedChunk] = []
-        var chunk = XORChunk()
         for meta in entry.chunks {
-            let source = try block.chunks.chunk(meta)
-            guard source.encoding == .xor else {
-                throw ReencodeError(description: "series \(entry.labels) has a chunk of encoding \(source.encoding.rawValue); only XOR float chunks are rewritten")
+            let chunk = try block.chunks.chunk(meta)
+            guard chunk.encoding == .xor else {
+                throw ReencodeError(description: "series \(entry.labels) has a chunk of encoding \(chunk.encoding.rawValue); only XOR float chunks are rewritten")
             }
-            var it = XORIterator(bytes: source.data)
-            while let s = it.next() {
-                if chunk.count == samplesPerChunk {
-                    chunks.append(chunk.encoded())
-                    chunk = XORChunk()
-                }
-                chunk.append(timestamp: s.timestamp, value: s.value)
-            }
-            if let error = it.error { throw ReencodeError(description: "series \(entry.labels): \(error)") }
+            chunks.append(chunk)
         }
-        if chunk.count > 0 { chunks.append(chunk.encoded()) }
+        do {
+            chunks = try Rechunker.rechunk(chunks, samplesPerChunk: samplesPerChunk, keepingLoneChunk: false)
+        } catch {
+            throw ReencodeError(description: "series \(entry.labels): \(error)")
+        }
         out.append(BlockSeries(labels: entry.labels, chunks: chunks))
     }
     return out
