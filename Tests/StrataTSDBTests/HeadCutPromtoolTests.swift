@@ -7,15 +7,19 @@ import Testing
 
 @Suite("Head block cuts read by promtool")
 struct HeadCutPromtoolTests {
-    @Test("promtool tsdb dump of each cut block prints exactly the samples appended for its range; analyze accepts it")
-    func promtoolReadsCutBlocks() throws {
+    /// With `blockSamplesPerChunk` 480 (the server's default) the head's chunks are merged and
+    /// re-encoded before they reach the block; with 0 they go as they are.
+    @Test("promtool tsdb dump of each cut block prints exactly the samples appended for its range; analyze accepts it",
+          arguments: [0, HeadOptions.serverBlockSamplesPerChunk])
+    func promtoolReadsCutBlocks(blockSamplesPerChunk: Int) throws {
         try Promtool.require()
         let dir = HeadTempDir()
         let blocks = dir.path + "/blocks"
         let range = CutTestData.range
         let span = 3 * range + range / 2
         let data = CutTestData.series(count: 200, span: span, seed: 77)
-        let head = try Head(directory: dir.path + "/head", logger: headTestLogger)
+        let head = try Head(directory: dir.path + "/head", options: HeadOptions(blockSamplesPerChunk: blockSamplesPerChunk),
+                            logger: headTestLogger)
         var metas: [BlockMeta] = []
         for (_, b, count) in CutTestData.batches(data, from: CutTestData.start, to: CutTestData.start + span, window: 5 * 60_000) {
             let out = try head.append(b, limits: .unlimited)
@@ -26,6 +30,14 @@ struct HeadCutPromtoolTests {
         metas += try head.cutBlocks(into: blocks, thanos: nil, force: true)
         #expect(metas.count == 4)
         #expect(head.stats.numSeries == 0)
+
+        let chunks = metas.reduce(0) { $0 + Int($1.stats.numChunks) }, series = metas.reduce(0) { $0 + Int($1.stats.numSeries) }
+        if blockSamplesPerChunk > 0 {
+            // Under 480 samples per series and range: the merge leaves one chunk each.
+            #expect(chunks == series)
+        } else {
+            #expect(chunks > series, "head chunks of 120 split some series")
+        }
 
         let dumped = try checkWithPromtool(metas, blocks: blocks, in: dir.path, data: data)
         #expect(dumped == sampleCount(data))
