@@ -1,4 +1,4 @@
-/// Walks the Go-style flags of a subcommand (`make-blocks`, `query-bench`): `-name value`,
+/// Walks the Go-style flags of a subcommand (`make-blocks`, `query-bench`, `reencode-blocks`): `-name value`,
 /// `-name=value`, any number of leading dashes. The subcommand decides what each name means.
 struct FlagScanner {
     private let arguments: [String]
@@ -29,5 +29,27 @@ struct FlagScanner {
         guard index < arguments.count else { throw FlagError(description: "flag needs an argument: -\(name)") }
         index += 1
         return arguments[index - 1]
+    }
+}
+
+/// What a subcommand does after reading its flags: run with the configuration, or exit at once.
+enum SubcommandStart<Config> {
+    case run(Config)
+    case exit(Int32)
+}
+
+/// Reads the flags of subcommand `name`: `.run` with the configuration, or `.exit(0)` after
+/// printing `usage` for `-help`, or `.exit(2)` after logging what is wrong with a flag.
+func startSubcommand<Config>(_ name: String, _ arguments: [String], parse: ([String]) throws -> Config?,
+                             usage: () -> String) -> SubcommandStart<Config> {
+    do {
+        guard let config = try parse(arguments) else {
+            print(usage(), terminator: "")
+            return .exit(0)
+        }
+        return .run(config)
+    } catch {
+        log("strata-loadgen \(name): \(error)")
+        return .exit(2)
     }
 }

@@ -89,15 +89,9 @@ func makeBlocksUsage() -> String {
 /// Runs `make-blocks`; returns the exit code.
 func runMakeBlocks(arguments: [String]) async -> Int32 {
     let config: MakeBlocksConfig
-    do {
-        guard let c = try parseMakeBlocksFlags(arguments) else {
-            print(makeBlocksUsage(), terminator: "")
-            return 0
-        }
-        config = c
-    } catch {
-        log("strata-loadgen make-blocks: \(error)")
-        return 2
+    switch startSubcommand("make-blocks", arguments, parse: parseMakeBlocksFlags, usage: makeBlocksUsage) {
+    case .run(let c): config = c
+    case .exit(let code): return code
     }
     let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
     let endMs = ((config.end.map { $0 * 1000 } ?? (nowMs - 86_400_000)) / makeBlocksRangeMs) * makeBlocksRangeMs

@@ -7,15 +7,9 @@ import StrataModel
 /// 2 bad flags.
 func runQueryBench(arguments: [String]) async -> Int32 {
     let config: QueryBenchConfig
-    do {
-        guard let c = try parseQueryBenchFlags(arguments) else {
-            print(queryBenchUsage(), terminator: "")
-            return 0
-        }
-        config = c
-    } catch {
-        log("strata-loadgen query-bench: \(error)")
-        return 2
+    switch startSubcommand("query-bench", arguments, parse: parseQueryBenchFlags, usage: queryBenchUsage) {
+    case .run(let c): config = c
+    case .exit(let code): return code
     }
     let intervalSeconds = max(1, config.scrapeInterval.components.seconds)
     let endSeconds = config.end ?? (Int64(Date().timeIntervalSince1970) / intervalSeconds * intervalSeconds)

@@ -57,15 +57,9 @@ struct ReencodeError: Error, CustomStringConvertible {
 /// Runs `reencode-blocks`; returns the exit code.
 func runReencodeBlocks(arguments: [String]) async -> Int32 {
     let config: ReencodeBlocksConfig
-    do {
-        guard let c = try parseReencodeBlocksFlags(arguments) else {
-            print(reencodeBlocksUsage(), terminator: "")
-            return 0
-        }
-        config = c
-    } catch {
-        log("strata-loadgen reencode-blocks: \(error)")
-        return 2
+    switch startSubcommand("reencode-blocks", arguments, parse: parseReencodeBlocksFlags, usage: reencodeBlocksUsage) {
+    case .run(let c): config = c
+    case .exit(let code): return code
     }
     let fm = FileManager.default
     let names: [String]
