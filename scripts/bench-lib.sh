@@ -66,6 +66,33 @@ bench_wait_ready() {
     echo "$NAME: $1 not ready after 120s; log:" >&2; cat "$4" >&2; exit 1
 }
 
+# bench_flush PORT: POST /ingester/flush to Strata (every head cut into blocks and shipped); prints
+# the status and time, and exits with the end of Strata's log unless the answer is 204.
+bench_flush() {
+    local code
+    code=$(curl -s -X POST "http://127.0.0.1:$1/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code} %{time_total}')
+    echo "$NAME: strata flush: HTTP $code s"
+    [ "${code%% *}" = 204 ] || { echo "$NAME: flush failed: $(cat "$WORK/flush.txt")" >&2; tail -20 "$WORK/strata.log" >&2; exit 1; }
+}
+
+# bench_prometheus_snapshot PORT: Prometheus writes its head as a block (admin API, needs
+# --web.enable-admin-api); sets SNAP to the snapshot directory.
+bench_prometheus_snapshot() {
+    curl -sf -X POST "http://127.0.0.1:$1/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json" \
+        || { echo "$NAME: Prometheus snapshot failed" >&2; exit 1; }
+    SNAP="$WORK/prometheus/snapshots/$(sed -E 's/.*"name":"([^"]+)".*/\1/' "$WORK/snapshot.json")"
+}
+
+# bench_block_sizes DIR: "bytes chunk-bytes blocks" of the block directories under DIR: every file
+# of every block (index, chunk segments, meta.json, tombstones), not a bucket index beside them.
+bench_block_sizes() {
+    local bytes chunks blocks
+    bytes=$(find "$1" -mindepth 2 -type f ! -name 'bucket-index.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+    chunks=$(find "$1" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+    blocks=$(find "$1" -mindepth 1 -maxdepth 1 -type d | wc -l)
+    echo "$bytes $chunks $blocks"
+}
+
 # bench_interval_seconds 15s|2m: the scrape interval in seconds.
 bench_interval_seconds() {
     case "$1" in

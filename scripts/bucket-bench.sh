@@ -40,19 +40,11 @@ END=$(( $(date +%s) / 7200 * 7200 - INTERVAL_S ))
     -tenant bench -series "$SERIES" -span "$SPAN" -scrape-interval "$INTERVAL" -end "$END" -load-only 2>&1 | grep -v "^load:" | tee "$WORK/load.txt"
 SAMPLES=$(grep -o 'loaded [0-9,]* samples' "$WORK/load.txt" | tail -1 | tr -d , | cut -d' ' -f2)
 
-code=$(curl -s -X POST "http://127.0.0.1:$STRATA_PORT/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code} %{time_total}')
-echo "bucket-bench: strata flush: HTTP $code s"
-[ "${code%% *}" = 204 ] || { echo "bucket-bench: flush failed: $(cat "$WORK/flush.txt")" >&2; tail -20 "$WORK/strata.log" >&2; exit 1; }
-curl -s -X POST "http://127.0.0.1:$PROM_PORT/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json" \
-    || { echo "bucket-bench: Prometheus snapshot failed" >&2; exit 1; }
-SNAP=$(sed -E 's/.*"name":"([^"]+)".*/\1/' "$WORK/snapshot.json")
+bench_flush "$STRATA_PORT"
+bench_prometheus_snapshot "$PROM_PORT"
 
-STRATA_BYTES=$(find "$WORK/bucket/bench" -mindepth 2 -type f ! -name 'bucket-index.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
-STRATA_CHUNKS=$(find "$WORK/bucket/bench" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-STRATA_BLOCKS=$(find "$WORK/bucket/bench" -mindepth 1 -maxdepth 1 -type d | wc -l)
-PROM_BYTES=$(find "$WORK/prometheus/snapshots/$SNAP" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-PROM_CHUNKS=$(find "$WORK/prometheus/snapshots/$SNAP" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
-PROM_BLOCKS=$(find "$WORK/prometheus/snapshots/$SNAP" -mindepth 1 -maxdepth 1 -type d | wc -l)
+read -r STRATA_BYTES STRATA_CHUNKS STRATA_BLOCKS <<<"$(bench_block_sizes "$WORK/bucket/bench")"
+read -r PROM_BYTES PROM_CHUNKS PROM_BLOCKS <<<"$(bench_block_sizes "$SNAP")"
 echo "bucket-bench: $SAMPLES samples ($SERIES series, $SPAN at $INTERVAL)"
 awk -v s="$SAMPLES" -v a="$STRATA_BYTES" -v ac="$STRATA_CHUNKS" -v ab="$STRATA_BLOCKS" \
     -v p="$PROM_BYTES" -v pc="$PROM_CHUNKS" -v pb="$PROM_BLOCKS" 'BEGIN {

@@ -83,26 +83,19 @@ while [ "$(date +%s)" -lt "$STOP" ]; do sleep 5; done
 # One more remote-write flush interval, so Strata has what Prometheus has.
 sleep 10
 
-code=$(curl -s -X POST "http://127.0.0.1:$STRATA_PORT/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code}')
-[ "$code" = 204 ] || { echo "$NAME: flush failed: HTTP $code $(cat "$WORK/flush.txt")" >&2; exit 1; }
-curl -sf -X POST "http://127.0.0.1:$PROM_PORT/api/v1/admin/tsdb/snapshot" >"$WORK/snapshot.json" \
-    || { echo "$NAME: Prometheus snapshot failed" >&2; exit 1; }
-SNAP=$(sed -E 's/.*"name":"([^"]+)".*/\1/' "$WORK/snapshot.json")
+bench_flush "$STRATA_PORT"
+bench_prometheus_snapshot "$PROM_PORT"
 
-# bytes, chunk bytes, samples, series and blocks of the blocks under DIR (samples and series from
+# bytes, chunk bytes, blocks, samples and series of the blocks under DIR (samples and series from
 # every meta.json's stats).
 measure() {
-    local dir=$1
-    local bytes chunks samples series blocks
-    bytes=$(find "$dir" -mindepth 2 -type f ! -name 'bucket-index.json.gz' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-    chunks=$(find "$dir" -path '*/chunks/*' -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
-    samples=$(cat "$dir"/*/meta.json | grep -o '"numSamples": *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')
-    series=$(cat "$dir"/*/meta.json | grep -o '"numSeries": *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')
-    blocks=$(find "$dir" -mindepth 1 -maxdepth 1 -type d | wc -l)
-    echo "$bytes $chunks $samples $series $blocks"
+    local samples series
+    samples=$(cat "$1"/*/meta.json | grep -o '"numSamples": *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')
+    series=$(cat "$1"/*/meta.json | grep -o '"numSeries": *[0-9]*' | grep -o '[0-9]*$' | awk '{s+=$1} END {print s+0}')
+    echo "$(bench_block_sizes "$1") $samples $series"
 }
-read -r SB SC SS SN SK <<<"$(measure "$WORK/bucket/real")"
-read -r PB PC PS PN PK <<<"$(measure "$WORK/prometheus/snapshots/$SNAP")"
+read -r SB SC SK SS SN <<<"$(measure "$WORK/bucket/real")"
+read -r PB PC PK PS PN <<<"$(measure "$SNAP")"
 echo "$NAME: real series scraped every $INTERVAL, $(( (STOP - NOW) / 60 )) min"
 awk -v sb="$SB" -v sc="$SC" -v ss="$SS" -v sn="$SN" -v sk="$SK" -v pb="$PB" -v pc="$PC" -v ps="$PS" -v pn="$PN" -v pk="$PK" 'BEGIN {
     printf "| store | blocks | series | samples | bytes | B/sample | chunk B/sample |\n| --- | --- | --- | --- | --- | --- | --- |\n"
@@ -111,5 +104,5 @@ awk -v sb="$SB" -v sc="$SC" -v ss="$SS" -v sn="$SN" -v sk="$SK" -v pb="$PB" -v p
 }'
 for n in 120 240 480; do
     rm -rf "$WORK/reencoded"
-    "$BIN/strata-loadgen" reencode-blocks -from "$WORK/prometheus/snapshots/$SNAP" -to "$WORK/reencoded" -samples-per-chunk "$n" | tail -1
+    "$BIN/strata-loadgen" reencode-blocks -from "$SNAP" -to "$WORK/reencoded" -samples-per-chunk "$n" | tail -1
 done
