@@ -65,7 +65,7 @@ enum ConfigRegistry {
         .duration("blocks-storage.tsdb.block-ranges-period", ["blocks_storage", "tsdb", "block_ranges_period"], \.tsdb.blockRangesPeriod,
                   "TSDB block range period. Samples older than the head's newest sample minus half of it are refused as too old."),
         .int("blocks-storage.tsdb.samples-per-chunk", ["blocks_storage", "tsdb", "samples_per_chunk"], \.tsdb.samplesPerChunk,
-             "Samples after which the ingester closes a series' chunk and starts a new one; blocks keep these chunks. More samples per chunk store fewer bytes per sample; a query reading one sample decodes more (1 to 65535)."),
+             "Samples after which the ingester closes a series' chunk in its head and starts a new one; blocks keep these chunks only with -blocks-storage.tsdb.block-samples-per-chunk=0. More samples per chunk store fewer bytes per sample; a query reading one sample decodes more (1 to 65535)."),
         .int("blocks-storage.tsdb.block-samples-per-chunk", ["blocks_storage", "tsdb", "block_samples_per_chunk"], \.tsdb.blockSamplesPerChunk,
              "Samples per chunk in the blocks the ingester cuts: each series' head chunks are merged into chunks of this many samples, which store fewer bytes per sample and read long ranges faster; 0 keeps the head's chunks (0, or 1 to 65535)."),
         .int("blocks-storage.tsdb.wal-segment-size-bytes", ["blocks_storage", "tsdb", "wal_segment_size_bytes"], \.tsdb.walSegmentSizeBytes,

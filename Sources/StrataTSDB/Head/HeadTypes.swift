@@ -27,10 +27,10 @@ public struct HeadOptions: Sendable {
     /// newest sample minus half of it is too old (Prometheus's appendable window).
     public var chunkRange: Int64
     /// Samples after which the head closes a series' chunk and starts a new one (a chunk also
-    /// ends at a block-range bound). Chunks go unchanged into blocks, so this sets the chunk size
-    /// of blocks too: more samples per chunk cost fewer bytes per sample (each chunk repeats a
-    /// full first timestamp and value, a CRC and an index entry) but make a query that needs one
-    /// sample decode more. Within `samplesPerChunkRange`.
+    /// ends at a block-range bound). Blocks keep these chunks unless `blockSamplesPerChunk` merges
+    /// them. More samples per chunk cost fewer bytes per sample (each chunk repeats a full first
+    /// timestamp and value, a CRC and an index entry) but make a query that needs one sample
+    /// decode more. Within `samplesPerChunkRange`.
     public var samplesPerChunk: Int
     /// Samples per chunk in the blocks a cut writes: the head's chunks of each series are merged
     /// and re-encoded into chunks of this many samples (still never across a block range); 0 keeps

@@ -1,3 +1,5 @@
+import StrataChunks
+
 /// Walks the Go-style flags of a subcommand (`make-blocks`, `query-bench`, `reencode-blocks`): `-name value`,
 /// `-name=value`, any number of leading dashes. The subcommand decides what each name means.
 struct FlagScanner {
@@ -29,6 +31,15 @@ struct FlagScanner {
         guard index < arguments.count else { throw FlagError(description: "flag needs an argument: -\(name)") }
         index += 1
         return arguments[index - 1]
+    }
+
+    /// The value of a `-samples-per-chunk` flag: what a chunk's 2-byte count can hold, 1 to 65535.
+    mutating func samplesPerChunk(_ name: String, _ inline: String?) throws -> Int {
+        let v = try value(name, inline)
+        guard let n = Int(v), (1...XORChunk.maxEncodableSamples).contains(n) else {
+            throw FlagError(description: "invalid value \"\(v)\" for flag -\(name): want 1 to 65535")
+        }
+        return n
     }
 }
 

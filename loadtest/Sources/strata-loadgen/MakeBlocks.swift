@@ -55,12 +55,7 @@ func parseMakeBlocksFlags(_ arguments: [String]) throws -> MakeBlocksConfig? {
             let v = try value()
             guard let e = Int64(v), e > 0 else { throw FlagError(description: "invalid value \"\(v)\" for flag -end: want Unix seconds") }
             c.end = e
-        case "samples-per-chunk":
-            let v = try value()
-            guard let n = Int(v), (1...XORChunk.maxEncodableSamples).contains(n) else {
-                throw FlagError(description: "invalid value \"\(v)\" for flag -samples-per-chunk: want 1 to 65535")
-            }
-            c.samplesPerChunk = n
+        case "samples-per-chunk": c.samplesPerChunk = try flags.samplesPerChunk(name, inline)
         case "seed":
             let v = try value()
             guard let s = UInt64(v) else { throw FlagError(description: "invalid value \"\(v)\" for flag -seed") }

@@ -12,7 +12,8 @@ struct ReencodeBlocksConfig: Sendable {
     var from = ""
     /// Directory the rewritten blocks go into (new ULIDs).
     var to = ""
-    /// Samples after which a chunk is closed, as the head's `-blocks-storage.tsdb.samples-per-chunk`.
+    /// Samples after which a chunk is closed, as the block cut's
+    /// `-blocks-storage.tsdb.block-samples-per-chunk`.
     var samplesPerChunk = 120
 }
 
@@ -24,12 +25,7 @@ func parseReencodeBlocksFlags(_ arguments: [String]) throws -> ReencodeBlocksCon
         case "help", "h": return nil
         case "from": c.from = try flags.value(name, inline)
         case "to": c.to = try flags.value(name, inline)
-        case "samples-per-chunk":
-            let v = try flags.value(name, inline)
-            guard let n = Int(v), (1...XORChunk.maxEncodableSamples).contains(n) else {
-                throw FlagError(description: "invalid value \"\(v)\" for flag -samples-per-chunk: want 1 to 65535")
-            }
-            c.samplesPerChunk = n
+        case "samples-per-chunk": c.samplesPerChunk = try flags.samplesPerChunk(name, inline)
         default:
             throw FlagError(description: "flag provided but not defined: -\(name)")
         }
@@ -110,14 +106,8 @@ private func reencode(_ block: Block, samplesPerChunk: Int) throws -> [BlockSeri
     var out: [BlockSeries] = []
     for ref in try block.index.allPostings() {
         let entry = try block.index.series(ref)
-        var chunks: [EncodedChunk] = []
-        for meta in entry.chunks {
-            let chunk = try block.chunks.chunk(meta)
-            guard chunk.encoding == .xor else {
-                throw ReencodeError(description: "series \(entry.labels) has a chunk of encoding \(chunk.encoding.rawValue); only XOR float chunks are rewritten")
-            }
-            chunks.append(chunk)
-        }
+        // ChunkReader refuses any encoding but XOR (native-histogram chunks) with an error naming it.
+        var chunks = try entry.chunks.map { try block.chunks.chunk($0) }
         do {
             chunks = try Rechunker.rechunk(chunks, samplesPerChunk: samplesPerChunk, keepingLoneChunk: false)
         } catch {
