@@ -51,19 +51,39 @@ struct LifecyclerEtcdTests {
                             .replicationSet(forKey: 42, operation: .write, config: Self.ringConfig, now: cAlive)
                         #expect(set.instances.count == 3 && set.maxErrors == 1)
 
-                        try await eventually("ingester-c to become unhealthy", timeout: .seconds(30)) {
-                            !rings[0].isHealthy(instanceID: "ingester-c", for: .write)
+                        // Health is judged at a moment read from the ring itself, not from the
+                        // wall clock: `now` is the older of a's and b's latest heartbeats, so both
+                        // are fresh by construction, and the test waits until c's one heartbeat
+                        // is older than the timeout at that moment. A busy machine that delays a
+                        // heartbeat or a watch event only makes the wait longer.
+                        let timeoutSeconds = Self.heartbeatTimeout.components.seconds
+                        var judged: (desc: RingDesc, now: Int64)?
+                        try await eventually("ingester-c's heartbeat to fall behind a's and b's by the timeout", timeout: .seconds(120)) {
+                            let desc = rings[0].desc
+                            guard let a = desc.instances["ingester-a"]?.heartbeatTimestamp,
+                                  let b = desc.instances["ingester-b"]?.heartbeatTimestamp,
+                                  let c = desc.instances["ingester-c"]?.heartbeatTimestamp else { return false }
+                            let now = min(a, b)
+                            guard now - c > timeoutSeconds else { return false }
+                            judged = (desc, now)
+                            return true
                         }
-                        #expect(rings[0].isHealthy(instanceID: "ingester-a", for: .write))
-                        #expect(rings[0].isHealthy(instanceID: "ingester-b", for: .write))
+                        let (desc, now) = try #require(judged)
+                        func healthy(_ id: String) -> Bool {
+                            desc.instances[id]?.isHealthy(for: .write, now: now, heartbeatTimeout: Self.heartbeatTimeout) ?? false
+                        }
+                        #expect(!healthy("ingester-c"))
+                        #expect(healthy("ingester-a"))
+                        #expect(healthy("ingester-b"))
+                        let lookup = try RingLookup(ring: desc)
                         var generator = SeededRandom(seed: 1)
                         for _ in 0..<200 {
                             let key = UInt32.random(in: .min ... .max, using: &generator)
-                            let write = try rings[0].replicationSet(forKey: key, operation: .write)
+                            let write = try lookup.replicationSet(forKey: key, operation: .write, config: Self.ringConfig, now: now)
                             #expect(Set(write.instances.map(\.id)) == ["ingester-a", "ingester-b"])
                             #expect(write.maxErrors == 0)
                         }
-                        let page = RingStatusPage(ring: rings[0].desc, now: UnixClock.now(), heartbeatTimeout: Self.heartbeatTimeout)
+                        let page = RingStatusPage(ring: desc, now: now, heartbeatTimeout: Self.heartbeatTimeout)
                         #expect(page.rows.first { $0.id == "ingester-c" }?.state == RingStatusPage.unhealthyState)
 
                         try await rings[0].forget(instanceID: "ingester-c")
