@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import StrataLimits
 import StrataModel
 import StrataPromQL
 
@@ -59,6 +60,8 @@ public struct PromBuildInfo: Sendable, Equatable {
 struct PromAPIHandler: Sendable {
     let tenants: TenantResolver
     let queryable: any Queryable
+    /// Per-tenant limits; the query limits of every request are read from it.
+    let overrides: Overrides
     let engineOptions: EngineOptions
     let buildInfo: PromBuildInfo
     let logger: Logger
@@ -121,10 +124,14 @@ struct PromAPIHandler: Sendable {
         }
     }
 
-    /// The storage a query of `tenants` reads: the tenant's own, or a federated view that adds
-    /// `__tenant_id__` when several tenants are named.
+    /// The storage a request of `tenants` reads: the tenant's own, or a federated view that adds
+    /// `__tenant_id__` when several tenants are named; under the tenants' per-query limits when
+    /// any is set (one count per call, so call it once per request).
     func storage(for tenants: [TenantID]) -> any Queryable {
-        tenants.count == 1 ? queryable : FederatedQueryable(inner: queryable, tenants: tenants)
+        let base = tenants.count == 1 ? queryable : FederatedQueryable(inner: queryable, tenants: tenants)
+        let limits = queryLimits(for: tenants)
+        if limits == QueryLimits() { return base }
+        return QueryLimitsQueryable(inner: base, limiter: QueryLimiter(limits: limits), now: now())
     }
 
     // MARK: - Responses

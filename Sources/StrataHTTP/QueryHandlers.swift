@@ -56,6 +56,7 @@ extension PromAPIHandler {
         if spanOverflow || overflow || spanNanos / stepNanos > Self.maxPointsPerSeries {
             throw PromAPIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
+        try checkTotalQueryLength(start: start, end: end, tenants: tenants)
         let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"))
         let queryText = params.value("query")
         let result: QueryResult

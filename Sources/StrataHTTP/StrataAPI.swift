@@ -87,7 +87,7 @@ public struct StrataAPI: Sendable {
             let read = RemoteReadHandler(tenants: tenants, queryable: queryable, logger: logger)
             router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
             router.post("/api/v1/read") { request, _ in await read.handle(request) }
-            let promAPI = PromAPIHandler(tenants: tenants, queryable: queryable, engineOptions: engineOptions,
+            let promAPI = PromAPIHandler(tenants: tenants, queryable: queryable, overrides: overrides, engineOptions: engineOptions,
                                          buildInfo: buildInfo, logger: logger, now: now)
             promAPI.register(on: router, prefix: "/prometheus/api/v1")
             promAPI.register(on: router, prefix: "/api/v1")

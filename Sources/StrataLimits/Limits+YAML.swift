@@ -26,43 +26,12 @@ extension Limits {
             if !seen.insert(key).inserted { throw .duplicateKey(path: path) }
             if Self.isNull(valueNode) { continue }
             guard let text = valueNode.scalar?.string else {
-                throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: Self.describe(valueNode))
+                throw .invalidValue(path: path, expected: limit.expectation, got: Self.describe(valueNode))
             }
-            let got = quoteLabelValue(text)
-            switch limit.kind {
-            case .double(let field):
-                guard let value = Double(text), value.isFinite else {
-                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
-                }
-                if value < 0 { throw .invalidValue(path: path, expected: "a non-negative number", got: got) }
-                updated[keyPath: field] = value
-            case .int(let field):
-                guard let value = Int(text), value >= 0 else {
-                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
-                }
-                updated[keyPath: field] = value
-            case .duration(let field):
-                let value: Duration
-                do {
-                    value = try GoDuration.parseThrowing(text)
-                } catch {
-                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: "\(got) (\(error))")
-                }
-                if value < .zero {
-                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
-                }
-                updated[keyPath: field] = value
-            case .bool(let field):
-                switch text {
-                case "true": updated[keyPath: field] = true
-                case "false": updated[keyPath: field] = false
-                default: throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
-                }
-            case .labelName(let field):
-                guard Self.isLabelName(text) else {
-                    throw .invalidValue(path: path, expected: Self.expectation(limit.kind), got: got)
-                }
-                updated[keyPath: field] = text
+            do {
+                try limit.set(text, in: &updated)
+            } catch {
+                throw .invalidValue(path: path, expected: error.expected, got: error.got)
             }
         }
         self = updated
@@ -72,15 +41,7 @@ extension Limits {
     /// `/runtime_config`. Values print as Mimir prints them: floats with Go's `%v`, durations in
     /// Prometheus notation (`10m`).
     public var yamlFields: [(key: String, value: String)] {
-        LimitKey.all.map { limit in
-            switch limit.kind {
-            case .double(let field): return (limit.yamlKey, formatGoFloat(self[keyPath: field]))
-            case .int(let field): return (limit.yamlKey, String(self[keyPath: field]))
-            case .duration(let field): return (limit.yamlKey, GoDuration.format(self[keyPath: field]))
-            case .bool(let field): return (limit.yamlKey, self[keyPath: field] ? "true" : "false")
-            case .labelName(let field): return (limit.yamlKey, self[keyPath: field])
-            }
-        }
+        LimitKey.all.map { (key: $0.yamlKey, value: $0.format(self)) }
     }
 
     /// The keys whose values differ from `base`, in the same form as `yamlFields` (a tenant's
@@ -89,16 +50,6 @@ extension Limits {
         let mine = yamlFields
         let theirs = base.yamlFields
         return zip(mine, theirs).filter { $0.0.value != $0.1.value }.map(\.0)
-    }
-
-    private static func expectation(_ kind: LimitKey.Kind) -> String {
-        switch kind {
-        case .double: return "a number"
-        case .int: return "a non-negative integer"
-        case .duration: return "a duration such as 10m or 1h30m"
-        case .bool: return "true or false"
-        case .labelName: return "a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
-        }
     }
 
     /// Whether `text` is a legacy Prometheus label name, as the HA labels must be.

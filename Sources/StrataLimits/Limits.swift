@@ -43,57 +43,22 @@ public struct Limits: Sendable, Equatable {
     /// HA clusters the tracker keeps per tenant; 0 = unlimited.
     /// YAML `ha_max_clusters`, flag `-distributor.ha-tracker.max-clusters`.
     public var haMaxClusters = 100
+    /// Unique series one query may fetch from ingesters and store-gateways; 0 = unlimited.
+    /// YAML `max_fetched_series_per_query`, flag `-querier.max-fetched-series-per-query`.
+    public var maxFetchedSeriesPerQuery = 0
+    /// Bytes of chunks one query may fetch from ingesters and store-gateways; 0 = unlimited.
+    /// YAML `max_fetched_chunk_bytes_per_query`, flag `-querier.max-fetched-chunk-bytes-per-query`.
+    public var maxFetchedChunkBytesPerQuery = 0
+    /// How far back from now a query may read; older data reads as absent. Zero = no limit.
+    /// YAML `max_query_lookback`, flag `-querier.max-query-lookback`.
+    public var maxQueryLookback: Duration = .zero
+    /// Longest storage range one selector may read (its part of the query range plus lookback and
+    /// range); zero = no limit. YAML `max_partial_query_length`, flag `-querier.max-partial-query-length`.
+    public var maxPartialQueryLength: Duration = .zero
+    /// Longest end − start of a range query; zero = no limit.
+    /// YAML `max_total_query_length`, flag `-query-frontend.max-total-query-length`.
+    public var maxTotalQueryLength: Duration = .zero
 
     /// Mimir's defaults.
     public init() {}
-}
-
-/// One configurable limit: its YAML key, its flag and the kind of value it takes.
-///
-/// Kept as a table (rather than a `switch` per use) so that YAML parsing, `-print.config`, flag
-/// registration and docs cannot disagree about names.
-public struct LimitKey: Sendable {
-    /// What kind of YAML scalar the key takes.
-    public enum Kind: Sendable {
-        /// A number (YAML int or float), printed with Go's `%v`.
-        case double(any WritableKeyPath<Limits, Double> & Sendable)
-        /// A non-negative integer.
-        case int(any WritableKeyPath<Limits, Int> & Sendable)
-        /// A Prometheus duration such as `10m`, printed the same way.
-        case duration(any WritableKeyPath<Limits, Duration> & Sendable)
-        /// `true` or `false`.
-        case bool(any WritableKeyPath<Limits, Bool> & Sendable)
-        /// A label name (non-empty).
-        case labelName(any WritableKeyPath<Limits, String> & Sendable)
-    }
-
-    /// The YAML key, e.g. `ingestion_rate`.
-    public let yamlKey: String
-    /// The flag without its dash, e.g. `distributor.ingestion-rate-limit`.
-    public let flag: String
-    /// The field and its type.
-    public let kind: Kind
-
-    /// Every limit, in the order `-print.config` shows them.
-    public static let all: [LimitKey] = [
-        LimitKey(yamlKey: "ingestion_rate", flag: "distributor.ingestion-rate-limit", kind: .double(\.ingestionRate)),
-        LimitKey(yamlKey: "ingestion_burst_size", flag: "distributor.ingestion-burst-size", kind: .int(\.ingestionBurstSize)),
-        LimitKey(yamlKey: "max_global_series_per_user", flag: "ingester.max-global-series-per-user", kind: .int(\.maxGlobalSeriesPerUser)),
-        LimitKey(yamlKey: "max_global_series_per_metric", flag: "ingester.max-global-series-per-metric", kind: .int(\.maxGlobalSeriesPerMetric)),
-        LimitKey(yamlKey: "max_label_names_per_series", flag: "validation.max-label-names-per-series", kind: .int(\.maxLabelNamesPerSeries)),
-        LimitKey(yamlKey: "max_label_name_length", flag: "validation.max-length-label-name", kind: .int(\.maxLabelNameLength)),
-        LimitKey(yamlKey: "max_label_value_length", flag: "validation.max-length-label-value", kind: .int(\.maxLabelValueLength)),
-        LimitKey(yamlKey: "creation_grace_period", flag: "validation.create-grace-period", kind: .duration(\.creationGracePeriod)),
-        LimitKey(yamlKey: "past_grace_period", flag: "validation.past-grace-period", kind: .duration(\.pastGracePeriod)),
-        LimitKey(yamlKey: "max_recv_msg_size", flag: "distributor.max-recv-msg-size", kind: .int(\.maxRecvMsgSize)),
-        LimitKey(yamlKey: "accept_ha_samples", flag: "distributor.ha-tracker.enable-for-all-users", kind: .bool(\.acceptHASamples)),
-        LimitKey(yamlKey: "ha_cluster_label", flag: "distributor.ha-tracker.cluster", kind: .labelName(\.haClusterLabel)),
-        LimitKey(yamlKey: "ha_replica_label", flag: "distributor.ha-tracker.replica", kind: .labelName(\.haReplicaLabel)),
-        LimitKey(yamlKey: "ha_max_clusters", flag: "distributor.ha-tracker.max-clusters", kind: .int(\.haMaxClusters)),
-    ]
-
-    /// The entry for `yamlKey`, or nil.
-    public static func named(_ yamlKey: String) -> LimitKey? {
-        all.first { $0.yamlKey == yamlKey }
-    }
 }

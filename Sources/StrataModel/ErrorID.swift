@@ -36,6 +36,10 @@ public enum ErrorID: String, Sendable, CaseIterable {
     // Query path.
     case maxSamplesPerQuery = "max-samples-per-query"
     case queryTimeout = "query-timeout"
+    case maxSeriesPerQuery = "max-series-per-query"
+    case maxChunkBytesPerQuery = "max-chunks-bytes-per-query"
+    case maxQueryLength = "max-query-length"
+    case maxTotalQueryLength = "max-total-query-length"
 
     /// The full ID as it appears in messages: `err-strata-<reason>`.
     public var id: String { "err-strata-" + rawValue }

@@ -135,6 +135,8 @@ import Yams
             "max_label_names_per_series", "max_label_name_length", "max_label_value_length",
             "creation_grace_period", "past_grace_period", "max_recv_msg_size",
             "accept_ha_samples", "ha_cluster_label", "ha_replica_label", "ha_max_clusters",
+            "max_fetched_series_per_query", "max_fetched_chunk_bytes_per_query", "max_query_lookback",
+            "max_partial_query_length", "max_total_query_length",
         ])
         let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         #expect(values["ingestion_rate"] == "1e+06")
@@ -158,7 +160,10 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        #expect(LimitKey.all.count == 14)
+        // 14 write-path limits and 5 query limits, each key and flag once.
+        #expect(LimitKey.all.count == 19)
+        #expect(Set(LimitKey.all.map(\.yamlKey)).count == LimitKey.all.count)
+        #expect(Set(LimitKey.all.map(\.flag)).count == LimitKey.all.count)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")
         #expect(LimitKey.named("creation_grace_period")?.flag == "validation.create-grace-period")
         #expect(LimitKey.named("nope") == nil)

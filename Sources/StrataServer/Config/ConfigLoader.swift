@@ -134,9 +134,6 @@ public enum ConfigLoader {
         guard c.tsdb.walSegmentSizeBytes >= 64 * 1024 else {
             throw .invalid("-blocks-storage.tsdb.wal-segment-size-bytes must be at least 65536, got \(c.tsdb.walSegmentSizeBytes)")
         }
-        guard c.limits.maxRecvMsgSize > 0 else {
-            throw .invalid("-distributor.max-recv-msg-size must be positive, got \(c.limits.maxRecvMsgSize)")
-        }
         guard c.tsdb.blockRangesPeriod >= .seconds(60) else {
             throw .invalid("-blocks-storage.tsdb.block-ranges-period must be at least 1m")
         }

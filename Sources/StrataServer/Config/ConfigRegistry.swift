@@ -1,3 +1,4 @@
+import StrataLimits
 import StrataModel
 import StrataObjstore
 
@@ -30,36 +31,7 @@ enum ConfigRegistry {
         .string("log.format", ["server", "log_format"], \.server.logFormat,
                 "Output log messages in the given format. Valid formats: [logfmt, json]", allowed: ["logfmt", "json"]),
 
-        .int("distributor.max-recv-msg-size", ["distributor", "max_recv_msg_size"], \.limits.maxRecvMsgSize,
-             "Max message size in bytes that the distributors will accept for incoming push requests, compressed and decompressed. Per-tenant override key: max_recv_msg_size.",
-             kind: .bytes),
-        .float("distributor.ingestion-rate-limit", ["limits", "ingestion_rate"], \.limits.ingestionRate,
-               "Per-tenant ingestion rate limit in samples per second (samples, exemplars and metadata count)."),
-        .int("distributor.ingestion-burst-size", ["limits", "ingestion_burst_size"], \.limits.ingestionBurstSize,
-             "Per-tenant allowed ingestion burst size (in number of samples)."),
-        .int("ingester.max-global-series-per-user", ["limits", "max_global_series_per_user"], \.limits.maxGlobalSeriesPerUser,
-             "The maximum number of in-memory series per tenant. 0 to disable."),
-        .int("ingester.max-global-series-per-metric", ["limits", "max_global_series_per_metric"], \.limits.maxGlobalSeriesPerMetric,
-             "The maximum number of in-memory series per metric name, per tenant. 0 to disable."),
-        .int("validation.max-label-names-per-series", ["limits", "max_label_names_per_series"], \.limits.maxLabelNamesPerSeries,
-             "Maximum number of label names per series."),
-        .int("validation.max-length-label-name", ["limits", "max_label_name_length"], \.limits.maxLabelNameLength,
-             "Maximum length accepted for label names."),
-        .int("validation.max-length-label-value", ["limits", "max_label_value_length"], \.limits.maxLabelValueLength,
-             "Maximum length accepted for label value. This setting also applies to the metric name."),
-        .duration("validation.create-grace-period", ["limits", "creation_grace_period"], \.limits.creationGracePeriod,
-                  "Controls how far into the future incoming samples are accepted compared to the wall clock."),
-        .duration("validation.past-grace-period", ["limits", "past_grace_period"], \.limits.pastGracePeriod,
-                  "Controls how far into the past incoming samples are accepted compared to the wall clock. 0 to disable."),
-        .bool("distributor.ha-tracker.enable-for-all-users", ["limits", "accept_ha_samples"], \.limits.acceptHASamples,
-              "Flag to enable, for all tenants, handling of samples with external labels identifying replicas in an HA Prometheus setup."),
-        .string("distributor.ha-tracker.cluster", ["limits", "ha_cluster_label"], \.limits.haClusterLabel,
-                "Prometheus label to look for in samples to identify a Prometheus HA cluster."),
-        .string("distributor.ha-tracker.replica", ["limits", "ha_replica_label"], \.limits.haReplicaLabel,
-                "Prometheus label to look for in samples to identify a Prometheus HA replica."),
-        .int("distributor.ha-tracker.max-clusters", ["limits", "ha_max_clusters"], \.limits.haMaxClusters,
-             "Maximum number of clusters that the HA tracker keeps track of for a single tenant. 0 to disable the limit."),
-
+    ] + limitFields + [
         .string("blocks-storage.tsdb.dir", ["blocks_storage", "tsdb", "dir"], \.tsdb.dir,
                 "Directory to store TSDBs (including the WAL) in the ingesters; one subdirectory per tenant."),
         .duration("blocks-storage.tsdb.block-ranges-period", ["blocks_storage", "tsdb", "block_ranges_period"], \.tsdb.blockRangesPeriod,
@@ -223,9 +195,38 @@ enum ConfigRegistry {
         return fields
     }
 
+    /// The per-tenant limits, one field per `LimitKey`: flag, YAML key, help, default and parser
+    /// all come from that table, so a flag, the config file and the runtime overrides file accept
+    /// and refuse the same values. Keys kept outside `limits:` (`distributor.max_recv_msg_size`)
+    /// come first so that their block keeps its place in `-print.config`.
+    static let limitFields: [ConfigField] =
+        (LimitKey.all.filter { $0.configPath.first != "limits" } + LimitKey.all.filter { $0.configPath.first == "limits" })
+            .map(ConfigField.limit)
+
     /// Fields by flag name.
     static let byFlag: [String: ConfigField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.flag, $0) })
 
     /// Fields by dotted YAML path.
     static let byYAMLKey: [String: ConfigField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.yamlKey, $0) })
+}
+
+extension ConfigField {
+    /// The field of one per-tenant limit, read and printed by the limit's own parser and printer.
+    static func limit(_ key: LimitKey) -> ConfigField {
+        let kind: Kind = switch key.kind {
+        case .double: .float
+        case .int: key.isByteSize ? .bytes : .int
+        case .duration: .duration
+        case .bool: .bool
+        case .labelName: .string
+        }
+        return ConfigField(flag: key.flag, yamlPath: key.configPath, help: key.help, kind: kind,
+                           get: { key.format($0.limits) }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
+            do throws(LimitValueError) {
+                try key.set(v, in: &c.limits)
+            } catch {
+                throw ConfigValueError(reason: error.description)
+            }
+        }
+    }
 }
