@@ -114,6 +114,7 @@ let package = Package(
         .target(
             name: "StrataObjstore",
             dependencies: [
+                "StrataModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -281,7 +282,10 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL", "StrataRing",
+                "StrataObjstore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

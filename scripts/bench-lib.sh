@@ -70,7 +70,7 @@ bench_wait_ready() {
 # the status and time, and exits with the end of Strata's log unless the answer is 204.
 bench_flush() {
     local code
-    code=$(curl -s -X POST "http://127.0.0.1:$1/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code} %{time_total}')
+    code=$(curl -s -X POST -d '' "http://127.0.0.1:$1/ingester/flush" -o "$WORK/flush.txt" -w '%{http_code} %{time_total}')
     echo "$NAME: strata flush: HTTP $code s"
     [ "${code%% *}" = 204 ] || { echo "$NAME: flush failed: $(cat "$WORK/flush.txt")" >&2; tail -20 "$WORK/strata.log" >&2; exit 1; }
 }

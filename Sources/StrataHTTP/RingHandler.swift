@@ -23,7 +23,8 @@ public struct RingPage: Sendable {
 
 /// `GET|POST /ingester/ring` (and Mimir's legacy `/ring`): the ring's status page, HTML for
 /// people and JSON for tools (`Accept: application/json`), and the "Forget" form that removes an
-/// unhealthy instance (`POST` with `forget=<instance id>`, form-encoded).
+/// unhealthy instance (`POST` with `forget=<instance id>`, form-encoded, multipart or JSON). The
+/// POST changes state, so it follows `StateChangingRequest`.
 struct RingHandler: Sendable {
     /// Renders the page: JSON when asked for, else HTML.
     let render: @Sendable (_ json: Bool) throws -> [UInt8]
@@ -31,24 +32,20 @@ struct RingHandler: Sendable {
     let forget: @Sendable (String) async throws -> Void
     let logger: Logger
 
+    /// The form field naming the instance to forget: Mimir's, and `RingStatusPage.forgetField`.
+    static let forgetField = "forget"
+
     func handle(_ request: Request) async -> Response {
         if request.method == .post {
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: 64 * 1024)
+            if let refusal = StateChangingRequest.refusal(request) { return refusal }
+            let id: String?
+            do throws(PlainError) {
+                id = try await StateChangingRequest.formValues(Self.forgetField, in: request).last
             } catch {
-                return PlainError(.badRequest, "cannot read the form: \(error)").response
-            }
-            let form = String(buffer: body)
-            var id: String?
-            for pair in form.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0] == "forget" {
-                    id = String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-                }
+                return error.response
             }
             guard let id, !id.isEmpty else {
-                return PlainError(.badRequest, "POST to the ring page needs a form field forget=<instance id>").response
+                return PlainError(.badRequest, "POST to the ring page needs a form field \(Self.forgetField)=<instance id>").response
             }
             do {
                 try await forget(id)

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
@@ -46,8 +47,9 @@ public struct StrataAPI: Sendable {
     /// The current time in ms, the default `time` of instant queries (replaceable in tests).
     public var now: @Sendable () -> Int64 = { PromAPIClock.nowMilliseconds() }
     /// Cuts and ships the heads of the given tenants (all when nil); behind `/ingester/flush`.
-    /// Nil when this process has no ingester with object storage.
-    public var flush: (@Sendable (Set<TenantID>?) async throws -> Void)?
+    /// Returns why each tenant that failed failed (the others are shipped all the same). Nil when
+    /// this process has no ingester with object storage.
+    public var flush: (@Sendable (Set<TenantID>?) async throws -> [TenantID: String])?
     /// The status pages of the rings this process takes part in (`/ingester/ring`, …).
     public var ringPages: [RingPage] = []
 
@@ -112,8 +114,10 @@ public struct StrataAPI: Sendable {
         }
         if let flush {
             let handler = FlushHandler(flush: flush, logger: logger)
-            router.post("/ingester/flush") { request, _ in await handler.handle(request) }
-            router.get("/ingester/flush") { request, _ in await handler.handle(request) }
+            // Only POST flushes; the other methods are routed to answer 405 with `Allow: POST`.
+            for method in [HTTPRequest.Method.post, .get, .put, .delete, .patch] {
+                router.on("/ingester/flush", method: method) { request, _ in await handler.handle(request) }
+            }
         }
         for page in ringPages {
             let handler = RingHandler(render: page.render, forget: page.forget, logger: logger)

@@ -11,6 +11,12 @@ struct LocalBlock: Sendable {
     var ulid: String { block.meta.ulid }
 }
 
+/// The blocks a cut produced per tenant, and why each failed tenant failed.
+struct CutReport: Sendable {
+    var blocks: [TenantID: [BlockMeta]] = [:]
+    var failures: [TenantID: String] = [:]
+}
+
 extension Ingester {
     /// The Thanos section every block of `tenant` carries (Mimir's ingester writes the same).
     static func thanosSection(for tenant: TenantID) -> BlockMeta.Thanos {
@@ -54,8 +60,14 @@ extension Ingester {
     /// blocks per tenant. A tenant whose cut fails keeps its head intact and is retried next time.
     @discardableResult
     public func cutBlocks(force: Bool, tenants only: Set<TenantID>? = nil) -> [TenantID: [BlockMeta]] {
-        guard blockStorage != nil else { return [:] }
-        var out: [TenantID: [BlockMeta]] = [:]
+        cutBlocksReporting(force: force, tenants: only).blocks
+    }
+
+    /// `cutBlocks`, also returning why each failed tenant failed; one tenant's failure never
+    /// stops the cut of another.
+    func cutBlocksReporting(force: Bool, tenants only: Set<TenantID>?) -> CutReport {
+        var report = CutReport()
+        guard blockStorage != nil else { return report }
         for (tenant, head) in heads.withLock({ $0 }) where only?.contains(tenant) ?? true {
             do {
                 let metas = try head.cutBlocks(into: tenantDirectory(tenant), thanos: Self.thanosSection(for: tenant), force: force)
@@ -69,7 +81,7 @@ extension Ingester {
                     map[tenant]?.sort { $0.block.meta.minTime < $1.block.meta.minTime }
                 }
                 metrics.recordBlocksCut(tenant: tenant, count: metas.count)
-                out[tenant] = metas
+                report.blocks[tenant] = metas
                 logger.info("cut blocks from the head", metadata: [
                     "user": "\(tenant)", "blocks": "\(metas.map { "\($0.ulid) [\($0.minTime), \($0.maxTime))" })",
                 ])
@@ -77,9 +89,10 @@ extension Ingester {
                 logger.error("cutting blocks from the head failed; the head is kept and the cut retried", metadata: [
                     "user": "\(tenant)", "err": "\(error)",
                 ])
+                report.failures[tenant] = "cutting blocks from the head failed: \(error)"
             }
         }
-        return out
+        return report
     }
 
     /// Deletes local blocks that are shipped and whose end is older than the retention period.

@@ -52,6 +52,40 @@ public enum ShipperError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// What one shipment did: blocks uploaded, and the first error of each tenant that failed.
+public struct ShipmentReport: Sendable {
+    /// Blocks uploaded (of every tenant).
+    public var uploaded = 0
+    /// The first error of each tenant whose shipment failed, in part or whole.
+    public var failures: [TenantID: ShipperError] = [:]
+
+    /// Creates an empty report.
+    public init() {}
+
+    /// Keeps the first error of `tenant`: later ones are usually its consequences.
+    mutating func record(_ error: ShipperError, for tenant: TenantID) {
+        if failures[tenant] == nil { failures[tenant] = error }
+    }
+}
+
+/// What `Ingester.flush` did, per tenant.
+public struct FlushResult: Sendable {
+    /// The blocks cut from each tenant's head.
+    public var blocks: [TenantID: [BlockMeta]]
+    /// Blocks uploaded to the bucket.
+    public var uploaded: Int
+    /// Why each failed tenant failed (its cut or its shipment); its blocks stay local and are
+    /// shipped at the next ship interval.
+    public var failures: [TenantID: String]
+
+    /// Creates a result.
+    public init(blocks: [TenantID: [BlockMeta]], uploaded: Int, failures: [TenantID: String]) {
+        self.blocks = blocks
+        self.uploaded = uploaded
+        self.failures = failures
+    }
+}
+
 /// Thanos's shipper file, `<tenant dir>/thanos.shipper.json`: the blocks already uploaded.
 struct ShipperFile: Codable {
     var version = 1
@@ -85,21 +119,21 @@ extension Ingester {
         }
     }
 
-    /// Uploads every local block not shipped yet, `meta.json` last, then updates each tenant's
-    /// bucket index. Returns the number of blocks uploaded. A failed block stays local and
-    /// unshipped; the first error is thrown after every tenant was tried.
+    /// Uploads every local block not shipped yet (of `only`'s tenants, or of all), `meta.json`
+    /// last, then updates each tenant's bucket index. Tenants are independent: a failure of one
+    /// is logged and counted under its `user`, recorded in the report, and never stops or fails
+    /// the shipment of another. A failed block stays local and unshipped, retried next time.
     @discardableResult
-    public func shipBlocks() async throws(ShipperError) -> Int {
-        guard let storage = blockStorage else { return 0 }
+    public func shipBlocks(tenants only: Set<TenantID>? = nil) async -> ShipmentReport {
+        var report = ShipmentReport()
+        guard let storage = blockStorage else { return report }
         let pending = localBlocks.withLock { map -> [TenantID: [LocalBlock]] in
             map.compactMapValues { blocks in
                 let p = blocks.filter { !$0.shipped }
                 return p.isEmpty ? nil : p
             }
         }
-        var shippedCount = 0
-        var firstError: ShipperError?
-        for (tenant, blocks) in pending.sorted(by: { $0.key < $1.key }) {
+        for (tenant, blocks) in pending.sorted(by: { $0.key < $1.key }) where only?.contains(tenant) ?? true {
             var done: [String] = []
             for local in blocks {
                 do throws(ShipperError) {
@@ -108,7 +142,7 @@ extension Ingester {
                 } catch {
                     metrics.recordShipment(tenant: tenant, uploaded: 0, failed: 1)
                     logger.error("shipping a block failed", metadata: ["user": "\(tenant)", "block": "\(local.ulid)", "err": "\(error)"])
-                    if firstError == nil { firstError = error }
+                    report.record(error, for: tenant)
                 }
             }
             guard !done.isEmpty else { continue }
@@ -123,21 +157,20 @@ extension Ingester {
             } catch {
                 // The blocks are in the bucket; without the file they are uploaded again after a restart.
                 logger.error("could not record shipped blocks", metadata: ["user": "\(tenant)", "err": "\(error)"])
-                if firstError == nil { firstError = error }
+                report.record(error, for: tenant)
             }
-            shippedCount += done.count
+            report.uploaded += done.count
             metrics.recordShipment(tenant: tenant, uploaded: done.count, failed: 0)
             logger.info("shipped blocks to the object store", metadata: ["user": "\(tenant)", "blocks": "\(done)"])
             do throws(ShipperError) {
                 try await updateBucketIndex(tenant: tenant, bucket: storage.bucket)
             } catch {
                 logger.error("updating the bucket index failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
-                if firstError == nil { firstError = error }
+                report.record(error, for: tenant)
             }
             await storage.onShipped(tenant)
         }
-        if let firstError { throw firstError }
-        return shippedCount
+        return report
     }
 
     /// Uploads one block: chunk segments, index and tombstones, then `meta.json`, so a reader
@@ -192,20 +225,21 @@ extension Ingester {
     }
 
     /// `POST /ingester/flush`: cuts the whole head of each tenant (all tenants when `tenants` is
-    /// nil) into blocks and ships every unshipped block; returns once they are in the bucket.
-    /// As Mimir's forced compaction, the last block ends at each head's newest sample, so pushes
-    /// of newer samples go on during and after the flush; older ones are refused as too old.
+    /// nil) into blocks and ships those tenants' unshipped blocks; returns once they are in the
+    /// bucket. As Mimir's forced compaction, the last block ends at each head's newest sample, so
+    /// pushes of newer samples go on during and after the flush; older ones are refused as too
+    /// old. A tenant whose cut or shipment fails is listed in the result's `failures`; the other
+    /// tenants are cut and shipped all the same. Throws only when there is no object storage.
     @discardableResult
-    public func flush(tenants: Set<TenantID>? = nil) async throws(ShipperError) -> [TenantID: [BlockMeta]] {
+    public func flush(tenants: Set<TenantID>? = nil) async throws(ShipperError) -> FlushResult {
         guard blockStorage != nil else { throw .noBucket }
-        let cut = await maintenance.run { () -> [TenantID: [BlockMeta]] in
-            await runBlocking { self.cutBlocks(force: true, tenants: tenants) }
+        let cut = await maintenance.run { () -> CutReport in
+            await runBlocking { self.cutBlocksReporting(force: true, tenants: tenants) }
         }
-        let result = await maintenance.run { () -> Result<Int, ShipperError> in
-            do throws(ShipperError) { return .success(try await self.shipBlocks()) } catch { return .failure(error) }
-        }
-        if case .failure(let error) = result { throw error }
-        return cut
+        let shipment = await maintenance.run { await self.shipBlocks(tenants: tenants) }
+        var failures = cut.failures
+        for (tenant, error) in shipment.failures where failures[tenant] == nil { failures[tenant] = "\(error)" }
+        return FlushResult(blocks: cut.blocks, uploaded: shipment.uploaded, failures: failures)
     }
 
     /// The periodic cut: blocks for the ranges every head has moved past.
@@ -220,8 +254,8 @@ extension Ingester {
     public func shipAndExpirePeriodically() async {
         guard blockStorage != nil else { return }
         await maintenance.run {
-            // A failure is logged per block by shipBlocks and retried at the next interval.
-            _ = try? await self.shipBlocks()
+            // Failures are logged and counted per tenant by shipBlocks and retried at the next interval.
+            await self.shipBlocks()
             let now = WallClock.nowMilliseconds()
             _ = await runBlocking { self.removeExpiredBlocks(now: now) }
         }

@@ -68,7 +68,18 @@ public final class Ingester: Sendable {
     /// Opens every tenant's head found on disk, replaying checkpoints and WALs, then accepts writes.
     public func open() async throws {
         try makeDirectory(config.directory)
-        let tenants = try listTenantDirectories(config.directory)
+        var tenants: [TenantID] = []
+        for name in try listSubdirectories(config.directory) {
+            do {
+                tenants.append(try TenantID(validating: name))
+            } catch {
+                // Left by an older version that accepted the ID, or not Strata's: never deleted,
+                // so its WAL stays for the operator to move.
+                logger.warning("a directory in the TSDB dir is not a valid tenant ID; it is left alone", metadata: [
+                    "dir": "\(config.directory)/\(name)", "err": "\(error)",
+                ])
+            }
+        }
         let started = ContinuousClock.now
         let opened = try await withThrowingTaskGroup(of: (TenantID, Head, [LocalBlock]).self) { group in
             for tenant in tenants {
@@ -175,6 +186,3 @@ func makeDirectory(_ path: String) throws {
     }
 }
 
-func listTenantDirectories(_ path: String) throws -> [TenantID] {
-    try listSubdirectories(path).compactMap { try? TenantID(validating: $0) }
-}

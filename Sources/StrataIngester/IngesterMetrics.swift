@@ -46,10 +46,14 @@ final class IngesterMetrics: Sendable {
         Counter(label: "strata_ingester_tsdb_compactions_total", factory: factory).increment(by: count)
     }
 
-    /// Counts shipped and failed block uploads (Mimir's `*_ingester_shipper_*` counters).
+    /// Counts shipped and failed block uploads (Mimir's `*_ingester_shipper_*` counters); failures
+    /// carry the tenant (`user`), so the one tenant whose blocks do not ship can be found.
     func recordShipment(tenant: TenantID, uploaded: Int, failed: Int) {
         if uploaded > 0 { Counter(label: "strata_ingester_shipper_uploads_total", factory: factory).increment(by: uploaded) }
-        if failed > 0 { Counter(label: "strata_ingester_shipper_upload_failures_total", factory: factory).increment(by: failed) }
+        if failed > 0 {
+            Counter(label: "strata_ingester_shipper_upload_failures_total", dimensions: [("user", tenant.rawValue)], factory: factory)
+                .increment(by: failed)
+        }
     }
 
     /// Publishes head and WAL figures of every tenant.

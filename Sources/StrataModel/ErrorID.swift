@@ -13,6 +13,9 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case tooManyHAClusters = "tenant-too-many-ha-clusters"
     case haTrackerKVUnavailable = "ha-tracker-kv-unavailable"
     case haTrackerCorruptValue = "ha-tracker-corrupt-value"
+    // Endpoints that change state (`/ingester/flush`, ring Forget).
+    case methodNotAllowed = "method-not-allowed"
+    case crossSiteRequest = "cross-site-request"
     // Series validation (distributor).
     case missingMetricName = "missing-metric-name"
     case metricNameInvalid = "metric-name-invalid"

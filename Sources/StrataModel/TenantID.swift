@@ -1,7 +1,9 @@
 /// A validated tenant ID, as carried by `X-Scope-OrgID`.
 ///
 /// The rules are Mimir's: at most 150 bytes, only `[a-zA-Z0-9!-_.*'()]`, and not `.` or `..`,
-/// because the ID becomes a directory name in the TSDB dir and in object storage.
+/// because the ID becomes a directory name in the TSDB dir and in object storage. On top of
+/// that, names a storage layer reserves (`StorageNames.tenantReservation`) are refused, so an ID
+/// accepted at the front (push, query, RPC, overrides) is always storable and shippable.
 public struct TenantID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The longest tenant ID accepted.
     public static let maxLength = 150
@@ -21,6 +23,7 @@ public struct TenantID: Hashable, Sendable, Comparable, CustomStringConvertible 
         for ch in raw.unicodeScalars where !Self.isAllowed(ch) {
             throw .unsupportedCharacter(raw, Character(ch))
         }
+        if let reason = StorageNames.tenantReservation(raw) { throw .reserved(raw, reason) }
         rawValue = raw
     }
 
@@ -54,6 +57,8 @@ public enum TenantIDError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(String)
     case unsafe(String)
     case unsupportedCharacter(String, Character)
+    /// A storage layer reserves the name; the second value says which and why.
+    case reserved(String, String)
 
     public var description: String {
         switch self {
@@ -62,6 +67,8 @@ public enum TenantIDError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsafe(let id): return "tenant ID is '\(id)': '.' and '..' are not allowed"
         case .unsupportedCharacter(let id, let c):
             return "tenant ID '\(id)' contains unsupported character '\(c)'"
+        case .reserved(let id, let reason):
+            return "tenant ID '\(id)' is reserved: \(reason)"
         }
     }
 }

@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Object key rules shared by every backend, so a key valid for one is valid for all.
 ///
 /// S3 accepts almost any key, but the filesystem backend maps keys to paths, and blocks must
@@ -6,7 +8,8 @@ enum ObjectKey {
     /// S3's limit on key length in UTF-8 bytes.
     static let maxBytes = 1024
     /// Marker in the names of the filesystem backend's in-flight temp files; keys may not use it.
-    static let tempMarker = ".strata-tmp-"
+    /// It is `StorageNames`'s, which `TenantID` refuses too, so every tenant's keys are valid.
+    static let tempMarker = StorageNames.temporaryMarker
 
     /// Throws `.invalidKey` unless `key` names an object.
     static func validate(_ key: String) throws(BucketError) {
@@ -17,7 +20,7 @@ enum ObjectKey {
         for segment in key.split(separator: "/", omittingEmptySubsequences: false) {
             if segment.isEmpty { throw .invalidKey(key: key, reason: "empty path segment (\"//\" or a trailing \"/\")") }
             if segment == "." || segment == ".." { throw .invalidKey(key: key, reason: "\".\" and \"..\" segments are refused (path traversal)") }
-            if segment.contains(tempMarker) { throw .invalidKey(key: key, reason: "\"\(tempMarker)\" is reserved for temporary files") }
+            if StorageNames.isTemporary(segment) { throw .invalidKey(key: key, reason: "\"\(tempMarker)\" is reserved for temporary files") }
         }
     }
 

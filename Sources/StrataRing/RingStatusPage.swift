@@ -78,7 +78,8 @@ public struct RingStatusPage: Sendable {
         return Array(try encoder.encode(JSONPage(shards: rows, now: now)))
     }
 
-    /// The page as an HTML document; each row's Forget button POSTs `forget=<id>` to `formAction`.
+    /// The page as an HTML document; each row's Forget button POSTs `forget=<id>` to `formAction`,
+    /// form-encoded: the server accepts a state change only as a POST with a form or JSON body.
     public func html(title: String, formAction: String) -> String {
         var out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(Self.escape(title))</title></head><body>\n"
         out += "<h1>\(Self.escape(title))</h1>\n<table border=\"1\" cellpadding=\"4\">\n"
@@ -89,7 +90,7 @@ public struct RingStatusPage: Sendable {
             out += "<td>\(Self.escape(row.address))</td><td>\(Self.escape(row.zone))</td>"
             out += "<td>\(row.heartbeatAgeSeconds)s ago</td><td>\(row.numTokens)</td>"
             out += "<td>\(String(format: "%.2f", row.ownershipPercent))%</td>"
-            out += "<td><form action=\"\(Self.escape(formAction))\" method=\"POST\">"
+            out += "<td><form action=\"\(Self.escape(formAction))\" method=\"POST\" enctype=\"application/x-www-form-urlencoded\">"
             out += "<input type=\"hidden\" name=\"\(Self.forgetField)\" value=\"\(Self.escape(row.id))\">"
             out += "<input type=\"submit\" value=\"Forget\"></form></td></tr>\n"
         }

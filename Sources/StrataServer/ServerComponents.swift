@@ -318,7 +318,7 @@ public struct ServerComponents: Sendable {
                              experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
         api.buildInfo = PromBuildInfo(version: strataVersion)
         if let ingester, bucket != nil {
-            api.flush = { tenants in try await ingester.flush(tenants: tenants) }
+            api.flush = { tenants in try await ingester.flush(tenants: tenants).failures }
         }
         for (ring, paths, title, settings) in [
             (ingesterRing, ["/ingester/ring", "/ring"], "Ingester ring", config.ingesterRing),

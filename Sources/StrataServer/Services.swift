@@ -37,10 +37,15 @@ struct IngesterService: Service {
             // The HTTP server has drained, so no push races the flush; the WAL stays until the
             // blocks are in the bucket.
             do {
-                let cut = try await ingester.flush()
+                let result = try await ingester.flush()
                 logger.info("flushed the heads to the bucket on shutdown", metadata: [
-                    "tenants": "\(cut.count)", "blocks": "\(cut.values.reduce(0) { $0 + $1.count })",
+                    "tenants": "\(result.blocks.count)", "blocks": "\(result.blocks.values.reduce(0) { $0 + $1.count })",
                 ])
+                for (tenant, reason) in result.failures.sorted(by: { $0.key < $1.key }) {
+                    logger.error("flush on shutdown failed for a tenant; the WAL keeps its data for a restart", metadata: [
+                        "user": "\(tenant)", "err": "\(reason)",
+                    ])
+                }
             } catch {
                 logger.error("flush on shutdown failed; the WAL keeps the data for a restart", metadata: ["err": "\(error)"])
             }

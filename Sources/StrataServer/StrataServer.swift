@@ -53,8 +53,7 @@ public enum StrataServer {
         let components = try ServerComponents(config: config, logger: logger)
         MetricsSystem.bootstrap(components.metricsFactory)
         let host = config.server.httpListenAddress.isEmpty ? "0.0.0.0" : config.server.httpListenAddress
-        let app = Application(
-            router: components.api().router(),
+        let app = components.api().application(
             configuration: .init(address: .hostname(host, port: config.server.httpListenPort), serverName: "strata"),
             logger: logger
         )

@@ -114,6 +114,8 @@ struct BlocksStorageTests {
     static func flush(server: StrataProcess, client: HTTPClient) async throws {
         var request = HTTPClientRequest(url: server.baseURL + "/ingester/flush")
         request.method = .POST
+        // A state change is accepted only with a form or JSON body (what `curl -d ''` sends).
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let response = try await client.execute(request, timeout: .seconds(300))
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
         guard response.status == .noContent else {

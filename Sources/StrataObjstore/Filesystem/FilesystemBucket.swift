@@ -1,4 +1,5 @@
 import Foundation
+import StrataModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -194,7 +195,7 @@ public struct FilesystemBucket: Bucket {
         let dir = dirKey.isEmpty ? root : path(String(dirKey.dropLast()))
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         var out: [(name: String, isDir: Bool)] = []
-        for name in names where !name.contains(ObjectKey.tempMarker) {
+        for name in names where !StorageNames.isTemporary(name) {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir + "/" + name, isDirectory: &isDir) else { continue }
             out.append((name, isDir.boolValue))

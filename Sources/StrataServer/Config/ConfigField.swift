@@ -14,6 +14,9 @@ struct ConfigField: Sendable {
     let help: String
     /// The value's kind, for help output and YAML quoting.
     let kind: Kind
+    /// Whether the value is a credential: `/config`, `-print.config` and `-help` show it as
+    /// `ConfigField.maskedSecret`, as Mimir does; the configuration itself keeps the value.
+    var secret = false
     /// Renders the current value.
     let get: @Sendable (StrataConfig) -> String
     /// Parses and stores a value; throws a reason on a bad value.
@@ -25,6 +28,15 @@ struct ConfigField: Sendable {
     }
 
     var yamlKey: String { yamlPath.joined(separator: ".") }
+
+    /// What a set secret is shown as (Mimir's `flagext.Secret`); an unset one shows empty.
+    static let maskedSecret = "********"
+
+    /// The value as it may be shown: a set secret is masked.
+    func displayed(_ config: StrataConfig) -> String {
+        let value = get(config)
+        return secret && !value.isEmpty ? Self.maskedSecret : value
+    }
 }
 
 /// Why a single value was refused; wrapped into `ConfigError` with the flag or key.
@@ -35,8 +47,8 @@ struct ConfigValueError: Error, Sendable {
 /// Typed constructors for fields, so a field is declared by its key path only once.
 extension ConfigField {
     static func string(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, String> & Sendable,
-                       _ help: String, allowed: [String]? = nil) -> ConfigField {
-        ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .string, get: { $0[keyPath: kp] }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
+                       _ help: String, allowed: [String]? = nil, secret: Bool = false) -> ConfigField {
+        ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .string, secret: secret, get: { $0[keyPath: kp] }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             if let allowed, !allowed.contains(v) {
                 throw ConfigValueError(reason: "must be one of \(allowed.joined(separator: ", "))")
             }

@@ -10,14 +10,16 @@ public enum ConfigPrinter {
         case defaults
     }
 
-    /// The configuration as a YAML document with Mimir's block structure.
+    /// The configuration as a YAML document with Mimir's block structure. Secrets (S3 keys and
+    /// tokens) are shown as `********` when set, as Mimir shows them.
     public static func yaml(_ config: StrataConfig, mode: Mode = .all) -> String {
         let defaults = StrataConfig()
         var out = ""
         var openPath: [String] = []
         for field in yamlOrder {
-            let value = mode == .defaults ? field.get(defaults) : field.get(config)
-            if mode == .diff && value == field.get(defaults) { continue }
+            let shown = mode == .defaults ? defaults : config
+            if mode == .diff && field.get(config) == field.get(defaults) { continue }
+            let value = field.displayed(shown)
             let parents = Array(field.yamlPath.dropLast())
             var common = 0
             while common < min(parents.count, openPath.count), parents[common] == openPath[common] { common += 1 }
@@ -84,7 +86,7 @@ public enum ConfigPrinter {
         var rows: [(String, String, String, String)] = special.map { ($0.0, $0.1, $0.2, "") }
         for f in ConfigRegistry.fields {
             let kind = f.kind == .bool ? "" : f.kind.rawValue
-            rows.append((f.flag, kind, f.help + " (YAML: " + f.yamlKey + ")", f.get(defaults)))
+            rows.append((f.flag, kind, f.help + " (YAML: " + f.yamlKey + ")", f.displayed(defaults)))
         }
         for (flag, kind, help, def) in rows.sorted(by: { $0.0 < $1.0 }) {
             out += "  -\(flag)" + (kind.isEmpty ? "" : " \(kind)") + "\n"
