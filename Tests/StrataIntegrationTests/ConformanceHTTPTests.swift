@@ -21,8 +21,10 @@ struct ConformanceHTTPTests {
     /// Strata's flags for the run, besides the listen address and directories:
     /// - ingesters are asked for every time range (the corpus's samples are from 1970, far beyond
     ///   the default 13h of `-querier.query-ingesters-within`);
-    /// - a block range of 10 years: the head never cuts a block during the run (the corpus spans
-    ///   less than 1.5 ranges) and never refuses a sample as too old;
+    /// - a block range of 10 years: the head never cuts a block during the run, however slow the
+    ///   machine (the corpus spans less than 1.5 ranges; with the default 2h, a run outlasting the
+    ///   1m head-compaction interval would cut the 1970 data into blocks whose retention, counted
+    ///   from their end, is long over), and never refuses a sample as too old;
     /// - no past grace period (the default): samples from 1970 are accepted;
     /// - experimental functions on and ingestion limits out of the way, as upstream's test engine.
     static let strataArguments = [
