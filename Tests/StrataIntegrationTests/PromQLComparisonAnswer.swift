@@ -218,10 +218,16 @@ struct ComparisonEndpoint: Sendable {
         return ComparisonAnswer.parse(status: status, body: body)
     }
 
-    /// GETs `apiBase + path` with `params` form-encoded in the URL; the status and the body.
-    func fetch(client: HTTPClient, path: String, params: [(String, String)]) async throws -> (status: Int, body: Data) {
+    /// GETs `apiBase + path` with `params` form-encoded in the URL, or POSTs them as a form body
+    /// when `post`; the status and the body.
+    func fetch(client: HTTPClient, path: String, params: [(String, String)], post: Bool = false) async throws -> (status: Int, body: Data) {
         let query = params.map { "\($0.0)=\(formEscape($0.1))" }.joined(separator: "&")
-        var request = HTTPClientRequest(url: apiBase + path + "?" + query)
+        var request = HTTPClientRequest(url: apiBase + path + (post ? "" : "?" + query))
+        if post {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: query))
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)

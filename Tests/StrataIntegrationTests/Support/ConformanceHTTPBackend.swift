@@ -19,7 +19,8 @@ struct ConformanceRefusedSeries: Sendable {
 
 /// Runs the conformance runner's loads and queries against a running Strata, through the
 /// public HTTP API only: `load` blocks go through remote write 1.0 (`POST /api/v1/push`, snappy
-/// protobuf), evals through `GET /prometheus/api/v1/query` and `/query_range`.
+/// protobuf), evals through `GET /prometheus/api/v1/query` and `POST /prometheus/api/v1/query_range`
+/// (a form body), so that both ways of passing parameters are used.
 ///
 /// Every `load` block gets a tenant of its own (`X-Scope-OrgID`), holding everything the script
 /// loaded since its last `clear`, so that the block sees exactly the data the in-process runner
@@ -161,17 +162,18 @@ struct ConformanceHTTPBackend: ConformanceBackend {
     // MARK: queries
 
     func instantQuery(_ query: String, at time: Int64) async -> ConformanceAnswer {
-        await get("/query", [("query", query), ("time", Self.seconds(time))])
+        await send("/query", [("query", query), ("time", Self.seconds(time))], post: false)
     }
 
     func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) async -> ConformanceAnswer {
-        await get("/query_range", [("query", query), ("start", Self.seconds(start)), ("end", Self.seconds(end)), ("step", "\(step)ms")])
+        await send("/query_range", [("query", query), ("start", Self.seconds(start)), ("end", Self.seconds(end)), ("step", "\(step)ms")],
+                   post: true)
     }
 
-    private func get(_ path: String, _ params: [(String, String)]) async -> ConformanceAnswer {
+    private func send(_ path: String, _ params: [(String, String)], post: Bool) async -> ConformanceAnswer {
         let endpoint = ComparisonEndpoint(name: "strata", apiBase: baseURL + "/prometheus/api/v1", headers: [("X-Scope-OrgID", tenant)])
         do {
-            let (status, body) = try await endpoint.fetch(client: client, path: path, params: params)
+            let (status, body) = try await endpoint.fetch(client: client, path: path, params: params, post: post)
             return Self.answer(status: status, body: body)
         } catch {
             return .error("no answer from strata: \(error)")
