@@ -188,7 +188,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        // The promqltest script reader, result comparison, runner and in-memory store, shared by the
+        // in-process conformance run (StrataPromQLTests) and the run over HTTP (StrataIntegrationTests).
+        .target(
+            name: "StrataPromQLTestSupport",
+            dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"],
+            path: "Tests/StrataPromQLTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks", "StrataPromQLTestSupport"], swiftSettings: swiftSettings),
         // Real components for tests: moto_server (S3) and a fault-injecting HTTP proxy.
         .target(
             name: "StrataTestSupport",
@@ -294,6 +302,7 @@ let package = Package(
             name: "StrataIntegrationTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport", "StrataBlocks", "StrataChunks",
+                "StrataPromQL", "StrataPromQLTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

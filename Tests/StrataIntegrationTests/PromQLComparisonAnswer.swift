@@ -19,6 +19,8 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
         var metric: String
         /// In time order, as the API lists them.
         var points: [Point]
+        /// The label set itself.
+        var labels: [String: String] = [:]
     }
 
     /// The server refused the query (any HTTP status), or its answer could not be read.
@@ -87,7 +89,7 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
                 guard let value = element["value"] as? [Any], let p = point(value) else {
                     return .error(type: "unparsable", message: "vector element without a float value: \(element)")
                 }
-                out.append(Series(metric: canonical(element["metric"]), points: [p]))
+                out.append(Series(metric: canonical(element["metric"]), points: [p], labels: element["metric"] as? [String: String] ?? [:]))
             }
             return .vector(out)
         case "matrix":
@@ -98,7 +100,8 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
                 if element["histograms"] != nil {
                     return .error(type: "unparsable", message: "native histograms are not compared: \(element)")
                 }
-                out.append(Series(metric: canonical(element["metric"]), points: values.compactMap(point)))
+                out.append(Series(metric: canonical(element["metric"]), points: values.compactMap(point),
+                                  labels: element["metric"] as? [String: String] ?? [:]))
             }
             return .matrix(out)
         default:
@@ -211,12 +214,24 @@ struct ComparisonEndpoint: Sendable {
 
     /// GETs `apiBase + path` with `params` form-encoded in the URL.
     private func get(client: HTTPClient, path: String, params: [(String, String)]) async throws -> ComparisonAnswer {
+        let (status, body) = try await fetch(client: client, path: path, params: params)
+        return ComparisonAnswer.parse(status: status, body: body)
+    }
+
+    /// GETs `apiBase + path` with `params` form-encoded in the URL, or POSTs them as a form body
+    /// when `post`; the status and the body.
+    func fetch(client: HTTPClient, path: String, params: [(String, String)], post: Bool = false) async throws -> (status: Int, body: Data) {
         let query = params.map { "\($0.0)=\(formEscape($0.1))" }.joined(separator: "&")
-        var request = HTTPClientRequest(url: apiBase + path + "?" + query)
+        var request = HTTPClientRequest(url: apiBase + path + (post ? "" : "?" + query))
+        if post {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: query))
+        }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 << 20)
-        return ComparisonAnswer.parse(status: Int(response.status.code), body: Data(body.readableBytesView))
+        return (Int(response.status.code), Data(body.readableBytesView))
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters (so `+` is not read as a space).

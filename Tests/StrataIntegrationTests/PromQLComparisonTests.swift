@@ -98,7 +98,7 @@ struct PromQLComparisonTests {
             throw error
         }
         let reference = ComparisonEndpoint(name: "prometheus", apiBase: prometheus.baseURL + "/api/v1")
-        let queryClient = Self.queryClient
+        let queryClient = HTTPClient.plainQueries
 
         // Two hours of data ending about an hour ago, loaded in 10-minute slices of every series
         // so that both servers see samples in time order (Prometheus refuses samples older than
@@ -232,14 +232,6 @@ struct PromQLComparisonTests {
             == "scalar 1.5=inf")
     }
 
-    /// A client for query answers. `HTTPClient.shared` asks for gzip and refuses to inflate more
-    /// than 25× (big, repetitive JSON answers exceed that), so this one asks for plain bodies.
-    /// It lives as long as the process, like the shared one, so it is never shut down.
-    private static let queryClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
 
     /// A Prometheus with an empty configuration (no scraping) that accepts remote write.
     private static func startPrometheus(directory: URL) throws -> PrometheusProcess {

@@ -42,3 +42,14 @@ func remoteRead(client: HTTPClient, baseURL: String, tenant: String?, matchers: 
     let decoded = try RemoteReadCodec.decodeResponse(raw)
     return decoded.results.first ?? []
 }
+
+extension HTTPClient {
+    /// A client for query answers. `HTTPClient.shared` asks for gzip and refuses to inflate more
+    /// than 25× (big, repetitive JSON answers exceed that), so this one asks for plain bodies.
+    /// It lives as long as the process, like the shared one, so it is never shut down.
+    static let plainQueries: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+}

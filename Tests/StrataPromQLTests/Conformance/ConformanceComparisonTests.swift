@@ -1,6 +1,7 @@
 import StrataModel
 import StrataPromQL
 import Testing
+@testable import StrataPromQLTestSupport
 
 /// Result comparison, annotation checks and the @-modifier variants.
 @Suite("Conformance comparison")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import StrataPromQLTestSupport
 
 /// Runs the upstream PromQL test corpus through Strata's engine.
 ///

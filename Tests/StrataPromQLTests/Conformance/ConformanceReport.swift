@@ -1,3 +1,4 @@
+@testable import StrataPromQLTestSupport
 /// How one case ended once the expected-failure list is taken into account.
 enum ConformanceVerdict: Sendable, Equatable {
     /// Passed and not listed.

@@ -1,5 +1,6 @@
 import StrataModel
 import Testing
+@testable import StrataPromQLTestSupport
 
 /// The promqltest script language as the runner reads it.
 @Suite("Conformance script parser")

@@ -1,5 +1,6 @@
 import StrataModel
 @testable import StrataPromQL
+@testable import StrataPromQLTestSupport
 
 /// Builds engines and in-memory data for the evaluator tests.
 enum EngineTest {

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+@testable import StrataPromQLTestSupport
 
 /// Extreme times and ranges end in an error or a result, never in a trap.
 @Suite struct RobustnessTests {

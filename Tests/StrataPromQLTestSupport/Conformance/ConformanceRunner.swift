@@ -19,7 +19,8 @@ struct ConformanceCaseResult: Sendable {
 }
 
 /// Runs promqltest scripts against Strata's engine over an in-memory store, as upstream's
-/// `promqltest` runs them against Prometheus's engine.
+/// `promqltest` runs them against Prometheus's engine, or against any other
+/// `ConformanceBackend` (a running Strata over HTTP).
 struct ConformanceRunner: Sendable {
     /// The engine, configured as upstream's test engine: experimental functions on, 5m lookback,
     /// 50M max samples, 100s timeout, 1m default subquery step.
@@ -38,25 +39,33 @@ struct ConformanceRunner: Sendable {
         engine = Engine(options: options)
     }
 
-    /// Runs every command of `script` in order; returns one result per eval.
+    /// Runs every command of `script` in order over a fresh in-memory store; returns one result
+    /// per eval.
     func run(_ script: ConformanceScript) async -> [ConformanceCaseResult] {
-        let storage = MemoryQueryable()
+        var backend = ConformanceMemoryBackend(engine: engine)
+        return await run(script, on: &backend)
+    }
+
+    /// Runs every command of `script` in order against `backend`, which starts empty; returns
+    /// one result per eval.
+    func run<Backend: ConformanceBackend>(_ script: ConformanceScript, on backend: inout Backend) async -> [ConformanceCaseResult] {
         var histogramSeries: [Labels] = []
         var results: [ConformanceCaseResult] = []
         for command in script.commands {
             switch command {
             case .clear:
-                storage.clear()
+                await backend.clear()
                 histogramSeries.removeAll()
             case .load(let load):
-                Self.apply(load, to: storage, histogramSeries: &histogramSeries)
+                Self.recordHistograms(load, histogramSeries: &histogramSeries)
+                await backend.load(load)
             case .eval(let eval):
                 let parsed = try? PromQL.parse(eval.expression)
                 let nativeHistogram = script.file == "native_histograms.test" || eval.expectsHistogram
                     || (parsed.map { Self.selectsAny(of: histogramSeries, $0) } ?? false)
                 if trace { print("conformance: running \(script.file):\(eval.line): \(eval.expression)") }
                 var queries = 0
-                let failure = await run(eval, parsed: parsed, storage: storage, queries: &queries)
+                let failure = await run(eval, parsed: parsed, backend: backend, queries: &queries)
                 results.append(ConformanceCaseResult(
                     file: script.file, line: eval.line, expression: eval.expression,
                     failure: failure, nativeHistogram: nativeHistogram, queries: queries))
@@ -65,18 +74,17 @@ struct ConformanceRunner: Sendable {
         return results
     }
 
-    /// Stores the float samples of a load (histogram values are skipped) and records which
-    /// series hold histograms.
-    static func apply(_ load: ConformanceLoad, to storage: MemoryQueryable, histogramSeries: inout [Labels]) {
+    /// Stores the float samples of a load (histogram values are skipped).
+    static func apply(_ load: ConformanceLoad, to storage: MemoryQueryable) {
         for series in load.series {
-            var samples: [Sample] = []
-            samples.reserveCapacity(series.values.count)
-            for (i, v) in series.values.enumerated() {
-                if case .float(let f) = v { samples.append(Sample(timestamp: Int64(i) * load.interval, value: f)) }
-            }
+            let samples = series.floatSamples(interval: load.interval)
             if !samples.isEmpty { storage.add(series.labels, samples) }
-            if series.hasHistogram { histogramSeries.append(series.labels) }
         }
+    }
+
+    /// Records which series of a load hold (or, with `load_with_nhcb`, become) histograms.
+    static func recordHistograms(_ load: ConformanceLoad, histogramSeries: inout [Labels]) {
+        for series in load.series where series.hasHistogram { histogramSeries.append(series.labels) }
         guard load.withNHCB else { return }
         // Classic histogram series are also stored as one native histogram with custom buckets
         // under the base name, without `le`.
@@ -125,64 +133,55 @@ struct ConformanceRunner: Sendable {
     // MARK: evaluation
 
     /// Nil when the eval passes, else the first discrepancy.
-    func run(_ eval: ConformanceEval, parsed: Expr?, storage: MemoryQueryable, queries: inout Int) async -> String? {
-        if eval.isRange { return await runRange(eval, storage: storage, queries: &queries) }
-        if let failure = await runInstant(eval.expression, at: eval.evalTime, eval, storage: storage, queries: &queries) {
+    func run<Backend: ConformanceBackend>(_ eval: ConformanceEval, parsed: Expr?, backend: Backend, queries: inout Int) async -> String? {
+        if eval.isRange { return await runRange(eval, backend: backend, queries: &queries) }
+        if let failure = await runInstant(eval.expression, at: eval.evalTime, eval, backend: backend, queries: &queries) {
             return failure
         }
         guard let parsed else { return nil }
         for variant in ConformanceAtModifier.variants(of: parsed, at: eval.evalTime) {
-            if let failure = await runInstant(variant.query, at: variant.time, eval, storage: storage, queries: &queries) {
+            if let failure = await runInstant(variant.query, at: variant.time, eval, backend: backend, queries: &queries) {
                 return "@-modifier variant `\(variant.query)` at \(ConformanceFormat.time(variant.time)): \(failure)"
             }
         }
         return nil
     }
 
-    private func runRange(_ eval: ConformanceEval, storage: MemoryQueryable, queries: inout Int) async -> String? {
-        let result: QueryResult
+    private func runRange<Backend: ConformanceBackend>(_ eval: ConformanceEval, backend: Backend, queries: inout Int) async -> String? {
         queries += 1
-        do {
-            result = try await engine.rangeQuery(eval.expression, start: eval.start, end: eval.end, step: eval.step,
-                                                 tenant: .anonymous, storage: storage)
-        } catch {
-            if eval.isFail { return ConformanceComparison.checkExpectedFailure(eval, message: error.description) }
-            return "error evaluating range query: \(error.description)"
+        let answer = await backend.rangeQuery(eval.expression, start: eval.start, end: eval.end, step: eval.step)
+        guard case .value(let value, let warnings, let infos) = answer else {
+            if case .error(let message) = answer, eval.isFail { return ConformanceComparison.checkExpectedFailure(eval, message: message) }
+            return "error evaluating range query: \(answer.errorMessage)"
         }
         if eval.isFail { return "expected error evaluating range query but got none" }
-        let texts = result.annotations.texts(query: eval.expression)
-        if let f = ConformanceComparison.checkAnnotations(eval, warnings: texts.warnings, infos: texts.infos) { return f }
-        return ConformanceComparison.compare(eval, result.value)
+        if let f = ConformanceComparison.checkAnnotations(eval, warnings: warnings, infos: infos) { return f }
+        return ConformanceComparison.compare(eval, value)
     }
 
     /// Runs `query` as an instant query at `time`, then (as upstream) as a range query over
     /// time±1m whose middle step must give the same result.
-    private func runInstant(_ query: String, at time: Int64, _ eval: ConformanceEval, storage: MemoryQueryable, queries: inout Int) async -> String? {
-        let result: QueryResult
+    private func runInstant<Backend: ConformanceBackend>(_ query: String, at time: Int64, _ eval: ConformanceEval, backend: Backend,
+                                                         queries: inout Int) async -> String? {
         queries += 1
-        do {
-            result = try await engine.instantQuery(query, at: time, tenant: .anonymous, storage: storage)
-        } catch {
-            if eval.isFail { return ConformanceComparison.checkExpectedFailure(eval, message: error.description) }
-            return "error evaluating instant query: \(error.description)"
+        let answer = await backend.instantQuery(query, at: time)
+        guard case .value(let value, let warnings, let infos) = answer else {
+            if case .error(let message) = answer, eval.isFail { return ConformanceComparison.checkExpectedFailure(eval, message: message) }
+            return "error evaluating instant query: \(answer.errorMessage)"
         }
-        if eval.isFail { return "expected error evaluating query but got none (result: \(describe(result.value)))" }
-        let texts = result.annotations.texts(query: query)
-        if let f = ConformanceComparison.checkAnnotations(eval, warnings: texts.warnings, infos: texts.infos) { return f }
-        if let f = ConformanceComparison.compare(eval, result.value) { return f }
+        if eval.isFail { return "expected error evaluating query but got none (result: \(describe(value)))" }
+        if let f = ConformanceComparison.checkAnnotations(eval, warnings: warnings, infos: infos) { return f }
+        if let f = ConformanceComparison.compare(eval, value) { return f }
         if eval.excludeFromRangeQuery || Self.usesQueryContextFunction(query) { return nil }
 
-        let range: QueryResult
         queries += 1
-        do {
-            range = try await engine.rangeQuery(query, start: time - 60_000, end: time + 60_000, step: 60_000,
-                                                tenant: .anonymous, storage: storage)
-        } catch {
-            return "error evaluating query in range mode: \(error.description)"
+        let rangeAnswer = await backend.rangeQuery(query, start: time - 60_000, end: time + 60_000, step: 60_000)
+        guard case .value(let rangeValue, _, _) = rangeAnswer else {
+            return "error evaluating query in range mode: \(rangeAnswer.errorMessage)"
         }
         if eval.isOrdered { return nil }
-        guard case .matrix(let matrix) = range.value else {
-            return "range mode returned a \(range.value.resultType), not a matrix"
+        guard case .matrix(let matrix) = rangeValue else {
+            return "range mode returned a \(rangeValue.resultType), not a matrix"
         }
         if let f = ConformanceComparison.sortError(matrix) { return "range mode: \(f)" }
         var vector: Vector = []
@@ -192,7 +191,7 @@ struct ConformanceRunner: Sendable {
             }
         }
         let failure: String?
-        if case .scalar = result.value {
+        if case .scalar = value {
             guard let first = vector.first else { return "range mode: no point at the evaluation time for a scalar query" }
             failure = ConformanceComparison.compare(eval, .scalar(t: time, f: first.f))
         } else {

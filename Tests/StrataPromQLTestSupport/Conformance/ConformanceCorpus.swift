@@ -7,7 +7,7 @@ enum ConformanceCorpus {
     static var directory: URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent()  // Conformance
-            .deletingLastPathComponent()  // StrataPromQLTests
+            .deletingLastPathComponent()  // StrataPromQLTestSupport
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // repo
             .deletingLastPathComponent()
