@@ -4,7 +4,7 @@ import Synchronization
 /// Compiled regexes by pattern, least recently used evicted first, bounded in bytes.
 ///
 /// A dashboard sends the same patterns at every refresh, and `label_replace` sees its pattern at
-/// every step; compiling once saves the RE2 compilation (tens of µs) each time. The bound is on
+/// every step; compiling once saves the RE2 compilation each time. The bound is on
 /// the estimated memory of the compiled programs (``RE2Regex/estimatedBytes``), not only on the
 /// number of entries, so that a client sending many large distinct patterns cannot grow it
 /// without limit. Beyond its program, RE2 grows a regex's lazy DFA while matching, within the
@@ -85,11 +85,6 @@ public final class RegexCache: Sendable {
 
     /// The number of regexes held now.
     public var count: Int { state.withLock { $0.index.count } }
-
-    /// The compiled regex of a matcher's `pattern`, compiled on a miss.
-    public func matcherRegex(_ pattern: String) throws(RegexSyntaxError) -> RE2Regex {
-        try regex(pattern, flavor: .matcher)
-    }
 
     /// The compiled regex of `pattern` in the given flavor, compiled on a miss.
     func regex(_ pattern: String, flavor: Flavor) throws(RegexSyntaxError) -> RE2Regex {
