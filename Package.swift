@@ -37,8 +37,14 @@ let package = Package(
         ),
         // zlib (Debian zlib1g-dev): gzip compression of API responses.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // RE2 (Debian libre2-dev) behind a C API: linear-time regexes for matchers and label_replace.
+        .target(
+            name: "CRE2",
+            path: "Sources/CRE2",
+            linkerSettings: [.linkedLibrary("re2")]
+        ),
         // Value types every module shares: labels, samples, matchers, tenant IDs, Queryable.
-        .target(name: "StrataModel", swiftSettings: swiftSettings),
+        .target(name: "StrataModel", dependencies: ["CRE2"], swiftSettings: swiftSettings),
         // Chunk encodings (Prometheus XOR): encoder, decoder, sample iteration over chunks.
         .target(name: "StrataChunks", dependencies: ["StrataModel"], swiftSettings: swiftSettings),
         // Remote-write / remote-read protobuf codecs and snappy framing.

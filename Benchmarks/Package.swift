@@ -24,7 +24,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
-        .target(name: "StrataModel", path: "Sources/StrataModel", swiftSettings: swiftSettings),
+        .target(name: "CRE2", path: "Sources/CRE2", linkerSettings: [.linkedLibrary("re2")]),
+        .target(name: "StrataModel", dependencies: ["CRE2"], path: "Sources/StrataModel", swiftSettings: swiftSettings),
         .target(name: "StrataChunks", dependencies: ["StrataModel"], path: "Sources/StrataChunks",
                 swiftSettings: swiftSettings),
         .target(name: "StrataWire", dependencies: ["StrataModel", "CSnappy"], path: "Sources/StrataWire",

@@ -7,9 +7,10 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # Debian packages: libsnappy-dev (remote-write compression), zlib1g-dev (gzip API responses),
+# libre2-dev (linear-time regexes of label matchers and label_replace),
 # prometheus + promtool (the real remote-write client, PromQL reference and block checker in tests),
 # etcd-server (the ring's KV store in a cluster, started by the ring tests).
-packages=(libsnappy-dev zlib1g-dev prometheus etcd-server)
+packages=(libsnappy-dev zlib1g-dev libre2-dev prometheus etcd-server)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

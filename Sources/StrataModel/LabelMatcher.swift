@@ -21,21 +21,25 @@ public enum MatchType: UInt8, Sendable, CustomStringConvertible {
 
 /// Why a matcher could not be built.
 public enum MatcherError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalidRegex(pattern: String, reason: String)
+    /// `pattern` is not a valid regex; `reason` says why in Go's words.
+    case invalidRegex(pattern: String, reason: RegexSyntaxError)
 
+    /// Prometheus's text, Go's `regexp/syntax` error: ``error parsing regexp: missing closing ): `(a` ``.
     public var description: String {
         switch self {
-        case .invalidRegex(let pattern, let reason):
-            return "invalid regular expression \(quoteLabelValue(pattern)): \(reason)"
+        case .invalidRegex(_, let reason):
+            return reason.description
         }
     }
 }
 
 /// A label matcher such as `job=~"api|web"`.
 ///
-/// Regexes are fully anchored (`^(?s:re)$`) as in Prometheus 3, where `.` also matches a newline.
-/// Common shapes — a literal, an alternation of literals, `prefix.*`, `.*`, `.+` — are recognised
-/// and matched without running the regex engine.
+/// Regexes are fully anchored (`^(?s:re)$`) as in Prometheus 3, where `.` also matches a newline,
+/// and run on RE2 (linear time in the value, no backtracking) in Go's syntax. Common shapes — a
+/// literal, an alternation of literals, `foo.*`, `.*foo`, `.*foo.*`, `.*`, `.+` — are recognised
+/// and matched without running the regex engine; other patterns are compiled once through
+/// ``RegexCache/shared``. Values are compared by UTF-8 bytes, as Prometheus compares them.
 public struct LabelMatcher: Sendable, CustomStringConvertible {
     /// The kind of match.
     public let type: MatchType
@@ -54,7 +58,11 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         case .equal, .notEqual:
             matcher = .literal(value)
         case .regexMatch, .regexNoMatch:
-            matcher = try ValueMatcher.compile(value)
+            do {
+                matcher = try ValueMatcher.compile(value)
+            } catch {
+                throw .invalidRegex(pattern: value, reason: error)
+            }
         }
     }
 
@@ -78,76 +86,10 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         guard type == .equal || type == .regexMatch else { return nil }
         switch matcher {
         case .literal(let s): return [s]
-        case .set(let values): return values.sorted()
+        case .set(let set): return set.values.sorted()
         default: return nil
         }
     }
 
     public var description: String { "\(name)\(type)\(quoteLabelValue(value))" }
-}
-
-/// The compiled form of a matcher value.
-enum ValueMatcher: Sendable {
-    case literal(String)
-    case set(Set<String>)
-    case any
-    case nonEmpty
-    case prefix(String)
-    case suffix(String)
-    case contains(String)
-    case regex(CompiledRegex)
-
-    private static let metaCharacters: Set<Character> = [".", "+", "*", "?", "(", ")", "|", "[", "]", "{", "}", "^", "$", "\\"]
-
-    static func isLiteral<S: StringProtocol>(_ s: S) -> Bool {
-        !s.contains { metaCharacters.contains($0) }
-    }
-
-    static func compile(_ pattern: String) throws(MatcherError) -> ValueMatcher {
-        if pattern == ".*" { return .any }
-        if pattern == ".+" { return .nonEmpty }
-        if isLiteral(pattern) { return .literal(pattern) }
-        if pattern.contains("|") && !pattern.contains("\\") {
-            let parts = pattern.split(separator: "|", omittingEmptySubsequences: false)
-            if parts.allSatisfy({ isLiteral($0) }) { return .set(Set(parts.map(String.init))) }
-        }
-        if pattern.hasSuffix(".*") {
-            let head = pattern.dropLast(2)
-            if head.hasPrefix(".*"), isLiteral(head.dropFirst(2)) { return .contains(String(head.dropFirst(2))) }
-            if isLiteral(head) { return .prefix(String(head)) }
-        }
-        if pattern.hasPrefix(".*"), isLiteral(pattern.dropFirst(2)) { return .suffix(String(pattern.dropFirst(2))) }
-        return .regex(try CompiledRegex(pattern))
-    }
-
-    func matches(_ v: String) -> Bool {
-        switch self {
-        case .literal(let s): return v == s
-        case .set(let values): return values.contains(v)
-        case .any: return true
-        case .nonEmpty: return !v.isEmpty
-        case .prefix(let p): return v.hasPrefix(p)
-        case .suffix(let s): return v.hasSuffix(s)
-        case .contains(let s): return v.contains(s)
-        case .regex(let re): return re.matches(v)
-        }
-    }
-}
-
-/// A fully anchored regex. `Regex<AnyRegexOutput>` is immutable after construction and safe to
-/// share; it is not declared `Sendable` because its output type is not.
-struct CompiledRegex: @unchecked Sendable {
-    private let regex: Regex<AnyRegexOutput>
-
-    init(_ pattern: String) throws(MatcherError) {
-        do {
-            regex = try Regex("(?s:" + pattern + ")")
-        } catch {
-            throw .invalidRegex(pattern: pattern, reason: "\(error)")
-        }
-    }
-
-    func matches(_ v: String) -> Bool {
-        (try? regex.wholeMatch(in: v)) != nil
-    }
 }

@@ -335,7 +335,7 @@ let errorCases: [(input: String, error: String)] = [
     ("sum(foo) by (a) + ", "1:19: parse error: unexpected end of input"),
     ("foo{a=\"b\"} offset 5m offset 5m", "1:22: parse error: offset may not be set multiple times"),
     ("foo[5m:1m:]", "1:10: parse error: unexpected \":\" in subquery selector, expected \"]\""),
-    ("foo{a=~\"(\"}", "1:8: parse error: invalid regular expression \"(\": expected ')'"),
+    ("foo{a=~\"(\"}", "1:8: parse error: error parsing regexp: missing closing ): `(`"),
     ("foo[5m] smoothed", "1:9: parse error: the smoothed modifier is experimental and not supported"),
     ("foo[1h:1m][2h:1h]", "1:1: parse error: subquery is only allowed on instant vector, got matrix instead"),
 ]

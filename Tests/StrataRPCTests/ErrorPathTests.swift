@@ -184,7 +184,7 @@ import Testing
             }
         } throws: { error in
             guard let rpc = error as? RPCError else { return false }
-            return rpc.code == .invalidArgument && rpc.message.contains("regular expression")
+            return rpc.code == .invalidArgument && rpc.message.contains("error parsing regexp")
         }
         await pool.shutdown()
         try await server.stop()

@@ -324,4 +324,38 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(batch.stableHash(of: i))
         }
     }
+
+    // 7. Regexes on RE2 (issue 13): the exponential case of a backtracking engine, as a matcher
+    // and as label_replace's search for groups; then everyday matchers on a label value, one
+    // match per iteration (scalingFactor .kilo: 1000 matches per iteration).
+    let tenThousandAs = String(repeating: "a", count: 10_000)
+    // Compiled before measuring (through the shared cache, as the engine does).
+    let exponential = try? LabelMatcher(.regexMatch, "v", "(a+)+b")
+    let exponentialReplace = try? RE2Regex.labelReplace("(a+)+b")
+    Benchmark("Regex.match (a+)+b against 10,000 a (matcher)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(exponential?.matches(tenThousandAs))
+        }
+    }
+    Benchmark("Regex.groups (a+)+b against 10,000 a (label_replace)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(exponentialReplace?.groups(in: tenThousandAs, count: 2))
+        }
+    }
+    let instance = "ip-10-12-1-17.eu-west-1.compute.internal:9100"
+    let everyday: [(String, String)] = [
+        ("set", "checkout|cart|payments"),
+        ("prefix", "ip-10-12-.*"),
+        ("RE2", "ip-10-(12|13)-[0-9]+-[0-9]+\\..*:9100"),
+        ("RE2 (?i)", "(?i)IP-10-12-.*"),
+    ]
+    for (kind, pattern) in everyday {
+        let matcher = try? LabelMatcher(.regexMatch, "instance", pattern)
+        Benchmark("Regex.match \(kind) \(pattern) on an instance value",
+                  configuration: .init(metrics: metrics, scalingFactor: .kilo)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(matcher?.matches(instance))
+            }
+        }
+    }
 }

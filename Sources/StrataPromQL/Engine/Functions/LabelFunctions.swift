@@ -1,5 +1,4 @@
 import StrataModel
-import Synchronization
 
 /// `label_replace` and `label_join`: rewrite one label of every sample.
 ///
@@ -13,6 +12,7 @@ enum LabelFunctions {
         let src = FunctionSupport.string(args, 3)
         let pattern = FunctionSupport.string(args, 4)
         let regex = try ReplaceRegex.cached(pattern)
+        let groups = regex.groupsNeeded(by: replacement)
         guard isValidLabelName(dst) else {
             throw .execution("invalid destination label name in label_replace(): \(dst)")
         }
@@ -27,7 +27,7 @@ enum LabelFunctions {
             } else {
                 let value = s.metric[src] ?? ""
                 var out = s.metric
-                if let expanded = regex.replace(value, template: replacement) {
+                if let expanded = regex.replace(value, template: replacement, groups: groups) {
                     out = FunctionSupport.setting(dst, expanded, in: s.metric)
                     if dst == metricNameLabel { s.dropName = false }
                 }
@@ -88,52 +88,63 @@ enum LabelFunctions {
     }
 }
 
-/// A fully anchored regex of `label_replace` with Go's `Regexp.Expand` template semantics.
-struct ReplaceRegex: @unchecked Sendable {
-    // Regex values are immutable after construction; they are not declared Sendable only
-    // because their output type is not.
-    private let regex: Regex<AnyRegexOutput>
+/// The regex of `label_replace` with Go's `Regexp.Expand` template semantics, on RE2 (linear
+/// time in the value) through the shared byte-bounded ``RegexCache``.
+struct ReplaceRegex: Sendable {
+    private let regex: RE2Regex
 
-    /// Compiled regexes by pattern; label_replace sees the same literal at every step.
-    private static let cache = Mutex<[String: ReplaceRegex]>([:])
-
-    /// The compiled `pattern`, from the cache when it was seen before.
+    /// The compiled `pattern` (Prometheus compiles `^(?s:pattern)$`, so `.` also matches
+    /// newlines), from the shared cache when it was seen before.
     static func cached(_ pattern: String) throws(QueryError) -> ReplaceRegex {
-        if let hit = cache.withLock({ $0[pattern] }) { return hit }
-        let compiled = try ReplaceRegex(pattern)
-        cache.withLock { c in
-            if c.count > 1000 { c.removeAll() }
-            c[pattern] = compiled
-        }
-        return compiled
-    }
-
-    /// Compiles `pattern` anchored at both ends with `.` matching newlines, as Prometheus does.
-    init(_ pattern: String) throws(QueryError) {
         do {
-            // Go's RE2 matches code points, not grapheme clusters, and its `\d`, `\w`, `\s`
-            // are ASCII-only.
-            regex = try Regex("(?s:" + pattern + ")").matchingSemantics(.unicodeScalar)
-                .asciiOnlyDigits().asciiOnlyWhitespace().asciiOnlyWordCharacters()
+            return ReplaceRegex(regex: try RE2Regex.labelReplace(pattern))
         } catch {
+            // Prometheus's text names the pattern, not Go's reason.
             throw .execution("invalid regular expression in label_replace(): \(pattern)")
         }
     }
 
-    /// The expansion of `template` when `value` matches entirely; nil when it does not.
-    func replace(_ value: String, template: String) -> String? {
-        guard let match = try? regex.wholeMatch(in: value) else { return nil }
-        let output = match.output
-        return ReplaceRegex.expand(template) { ref in
-            if let index = ref.index {
-                guard index < output.count, let range = output[index].range else { return "" }
-                return String(value[range])
+    private init(regex: RE2Regex) { self.regex = regex }
+
+    /// The expansion of `template` when `value` matches; nil when it does not. Like Prometheus,
+    /// the first match of `^(?s:pattern)$` is searched (which spans the whole value unless the
+    /// pattern itself closes the group early, as `a)|(b` does).
+    /// `groups` is ``groupsNeeded(by:)`` of the template: RE2 finds fewer groups faster, and
+    /// none at all (match or not) with its DFA alone.
+    func replace(_ value: String, template: String, groups needed: Int) -> String? {
+        guard let groups = regex.groups(in: value, count: needed) else { return nil }
+        let named = regex.namedGroups
+        var value = value
+        return value.withUTF8 { bytes in
+            func text(_ index: Int) -> String {
+                guard index < groups.count, let range = groups[index] else { return "" }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             }
-            for group in output where group.name == ref.name {
-                if let range = group.range { return String(value[range]) }
+            return ReplaceRegex.expand(template) { ref in
+                if let index = ref.index { return text(index) }
+                // Go: the leftmost group of that name that took part in the match.
+                for group in named where group.name == ref.name && group.index < groups.count && groups[group.index] != nil {
+                    return text(group.index)
+                }
+                return ""
+            }
+        }
+    }
+
+    /// How many groups (counting the whole match as 0) `template` can refer to: the highest
+    /// group number it names plus one, all of them when it names a group by name, none
+    /// without references.
+    func groupsNeeded(by template: String) -> Int {
+        var needed = 0
+        _ = ReplaceRegex.expand(template) { ref in
+            if let index = ref.index {
+                needed = max(needed, min(index, regex.captureCount) + 1)
+            } else {
+                needed = regex.captureCount + 1
             }
             return ""
         }
+        return needed
     }
 
     /// Unicode letter categories, as Go's `unicode.IsLetter`.
