@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "strata-loadgen", targets: ["StrataLoadGen"]),
+        .executable(name: "strata-promql-fuzz", targets: ["strata-promql-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
@@ -187,7 +188,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        // In-memory storage, the upstream corpus reader and the query fuzzer, shared by the
+        // PromQL tests and the fuzz executable.
+        .target(
+            name: "StrataPromQLTestKit",
+            dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"],
+            path: "Tests/StrataPromQLTestKit",
+            swiftSettings: swiftSettings
+        ),
+        // Query-API fuzzer (fuzz/): random and mutated corpus expressions through the engine.
+        .executableTarget(
+            name: "strata-promql-fuzz",
+            dependencies: ["StrataPromQLTestKit"],
+            path: "fuzz/Sources/strata-promql-fuzz",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataPromQLTests",
+            dependencies: ["StrataPromQL", "StrataModel", "StrataChunks", "StrataPromQLTestKit"],
+            swiftSettings: swiftSettings
+        ),
         // Real components for tests: moto_server (S3) and a fault-injecting HTTP proxy.
         .target(
             name: "StrataTestSupport",
@@ -281,6 +301,7 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL", "StrataRing",
+                "StrataPromQLTestKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

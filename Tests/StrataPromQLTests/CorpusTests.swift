@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 @Suite("Upstream promqltest corpus")
 struct CorpusTests {

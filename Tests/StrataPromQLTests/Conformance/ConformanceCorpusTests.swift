@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataPromQLTestKit
 
 /// Runs the upstream PromQL test corpus through Strata's engine.
 ///

@@ -1,5 +1,6 @@
 import StrataModel
 import StrataPromQL
+import StrataPromQLTestKit
 
 /// What happened to one `eval` of a script.
 struct ConformanceCaseResult: Sendable {

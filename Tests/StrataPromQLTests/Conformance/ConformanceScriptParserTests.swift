@@ -1,5 +1,6 @@
 import StrataModel
 import Testing
+import StrataPromQLTestKit
 
 /// The promqltest script language as the runner reads it.
 @Suite("Conformance script parser")

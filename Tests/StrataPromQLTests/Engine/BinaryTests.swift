@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Binary operators: matching, cardinality errors, name handling, set operators.
 @Suite struct BinaryTests {

@@ -1,5 +1,6 @@
 import StrataModel
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Builds engines and in-memory data for the evaluator tests.
 enum EngineTest {

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Function calls as the engine drives them: range functions per series, scalar arguments per
 /// step, `timestamp`, and the fused aggregation path.

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// The experimental `info()` function, which the engine evaluates itself (it reads storage).
 @Suite struct InfoTests {

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Sample limits, cancellation, timeouts, storage errors, and refused experimental features.
 @Suite struct LimitTests {

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Extreme times and ranges end in an error or a result, never in a trap.
 @Suite struct RobustnessTests {

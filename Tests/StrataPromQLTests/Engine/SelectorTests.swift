@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Instant and range selectors: lookback, staleness, offset, `@`.
 @Suite struct SelectorTests {

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataPromQL
+import StrataPromQLTestKit
 
 /// Subqueries: step alignment, offset, `@`, nesting, and `absent_over_time`.
 @Suite struct SubqueryTests {
