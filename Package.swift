@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "strata-loadgen", targets: ["StrataLoadGen"]),
+        .executable(name: "strata-promql-fuzz", targets: ["strata-promql-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
@@ -194,12 +195,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The promqltest script reader, result comparison, runner and in-memory store, shared by the
-        // in-process conformance run (StrataPromQLTests) and the run over HTTP (StrataIntegrationTests).
+        // The promqltest script reader, result comparison and runner, the corpus locator, the
+        // in-memory store and the query fuzzer: shared by the in-process conformance run
+        // (StrataPromQLTests), the run over HTTP (StrataIntegrationTests) and strata-promql-fuzz.
         .target(
             name: "StrataPromQLTestSupport",
             dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"],
             path: "Tests/StrataPromQLTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // Query-API fuzzer (fuzz/): random and mutated corpus expressions through the engine.
+        .executableTarget(
+            name: "strata-promql-fuzz",
+            dependencies: ["StrataPromQLTestSupport"],
+            path: "fuzz/Sources/strata-promql-fuzz",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks", "StrataPromQLTestSupport"], swiftSettings: swiftSettings),
@@ -296,7 +305,7 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL", "StrataRing",
-                "StrataObjstore",
+                "StrataObjstore", "StrataPromQLTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

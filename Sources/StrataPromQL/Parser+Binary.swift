@@ -24,8 +24,8 @@ extension Parser {
 
     /// Precedence climbing: operators binding at least as tightly as `minPrecedence`.
     mutating func parseBinary(minPrecedence: Int) throws(ParseError) -> Expr {
-        try enter(current.range)
-        defer { depth -= 1 }
+        // Not a level itself: every way back here (parenthesis, call, aggregation, unary
+        // operator, right-hand side of an operator) has entered one.
         var lhs = try parseUnary()
         var chain = 0
         while let op = binaryOp(current.kind), op.precedence >= minPrecedence {
@@ -36,7 +36,7 @@ extension Parser {
             }
             chain += 1
             if depth + chain > PromQL.maxDepth {
-                throw error(opToken.range, "expression nesting too deep (more than \(PromQL.maxDepth) levels)")
+                throw tooDeep(opToken.range)
             }
             var returnBool = false
             if current.kind == .keyword(.bool) {

@@ -70,11 +70,17 @@ struct Parser {
         return advance()
     }
 
+    /// Opens one level of nesting (a parenthesis, unary operator, call, aggregation, subquery
+    /// bracket or binary operator) while descending, so the parser's own recursion stays within
+    /// `PromQL.maxDepth` levels however the input is written.
     mutating func enter(_ range: PositionRange) throws(ParseError) {
         depth += 1
-        if depth > PromQL.maxDepth {
-            throw error(range, "expression nesting too deep (more than \(PromQL.maxDepth) levels)")
-        }
+        if depth > PromQL.maxDepth { throw tooDeep(range) }
+    }
+
+    /// The error for input nested deeper than `PromQL.maxDepth`.
+    func tooDeep(_ range: PositionRange) -> ParseError {
+        error(range, PromQL.tooDeepMessage)
     }
 
     // MARK: - Expressions
@@ -83,6 +89,9 @@ struct Parser {
         if current.kind == .eof { throw error(current.range, "no expression found in input") }
         let expr = try parseExpr()
         guard current.kind == .eof else { throw unexpected() }
+        // Wrapping constructs parsed after their operand (subquery brackets, left-associative
+        // operator chains) can make the tree deeper than the descent was: measure the tree.
+        if let deep = NestingDepth.firstTooDeep(expr, limit: PromQL.maxDepth) { throw tooDeep(deep) }
         return expr
     }
 
@@ -111,9 +120,14 @@ struct Parser {
     /// A primary expression followed by range/subquery brackets, `offset` and `@`.
     mutating func parsePostfix() throws(ParseError) -> Expr {
         var expr = try parsePrimary()
+        // Each subquery bracket wraps the expression once more: count it as a level.
+        let entered = depth
+        defer { depth = entered }
         while true {
             switch current.kind {
-            case .leftBracket: expr = try parseRangeOrSubquery(expr)
+            case .leftBracket:
+                expr = try parseRangeOrSubquery(expr)
+                if case .subquery = expr { try enter(expr.position) }
             case .keyword(.offset): expr = try parseOffset(expr)
             case .at: expr = try parseAt(expr)
             case .keyword(.smoothed), .keyword(.anchored):

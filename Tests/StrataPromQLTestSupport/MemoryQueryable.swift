@@ -1,18 +1,20 @@
 import StrataChunks
 import StrataModel
 
-/// A `Queryable` over series held in memory, for engine tests and the conformance runner.
+/// A `Queryable` over series held in memory, for engine tests, the conformance runner and the
+/// query fuzzer.
 ///
 /// Samples are stored as real XOR chunks of up to 120 samples, so the engine reads them
 /// through the same decoding path as head and block data.
-final class MemoryQueryable: Queryable, @unchecked Sendable {
+public final class MemoryQueryable: Queryable, @unchecked Sendable {
     /// Series by labels; each holds its samples in time order.
     private var series: [Labels: [Sample]] = [:]
 
-    init() {}
+    /// An empty store.
+    public init() {}
 
     /// Appends samples (in time order, after any already held) to the series `labels`.
-    func add(_ labels: Labels, _ samples: [Sample]) {
+    public func add(_ labels: Labels, _ samples: [Sample]) {
         var existing = series[labels, default: []]
         existing.append(contentsOf: samples)
         existing.sort { $0.timestamp < $1.timestamp }
@@ -20,9 +22,10 @@ final class MemoryQueryable: Queryable, @unchecked Sendable {
     }
 
     /// Removes every series.
-    func clear() { series.removeAll() }
+    public func clear() { series.removeAll() }
 
-    func select(_ request: SelectRequest) async throws -> [QuerySeries] {
+    /// The series every matcher of `request` selects, with their samples in its time range.
+    public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
         guard !request.matchers.isEmpty else { return [] }
         var out: [QuerySeries] = []
         for (labels, samples) in series where request.matchers.allSatisfy({ $0.matches(labels[$0.name] ?? "") }) {
@@ -33,7 +36,8 @@ final class MemoryQueryable: Queryable, @unchecked Sendable {
         return out.sorted { $0.labels < $1.labels }
     }
 
-    func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+    /// Names of the labels of the selected series.
+    public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
         var names = Set<String>()
         for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
             for l in labels { names.insert(l.name) }
@@ -41,7 +45,8 @@ final class MemoryQueryable: Queryable, @unchecked Sendable {
         return names.sorted()
     }
 
-    func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+    /// Values of label `name` of the selected series.
+    public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
         var values = Set<String>()
         for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
             if let v = labels[name] { values.insert(v) }
@@ -55,7 +60,7 @@ final class MemoryQueryable: Queryable, @unchecked Sendable {
     }
 
     /// Cuts samples into chunks of at most 120, as the head does.
-    static func encode(_ samples: [Sample]) -> [EncodedChunk] {
+    public static func encode(_ samples: [Sample]) -> [EncodedChunk] {
         var chunks: [EncodedChunk] = []
         var chunk = XORChunk()
         for s in samples {

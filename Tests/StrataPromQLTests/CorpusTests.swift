@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import StrataPromQL
+@testable import StrataPromQLTestSupport
 
 @Suite("Upstream promqltest corpus")
 struct CorpusTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import StrataPromQL
+@testable import StrataPromQLTestSupport
 
 /// Random expressions from a small PromQL grammar, mostly well-typed, to exercise the printer:
 /// whatever parses must print to text that parses back to the same AST.

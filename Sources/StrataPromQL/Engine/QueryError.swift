@@ -9,7 +9,8 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case execution(String)
     /// More than the allowed samples would be loaded at once (`execution`, 422).
     case tooManySamples(limit: Int)
-    /// The query ran longer than its timeout (`timeout`, 503).
+    /// The query ran longer than its timeout (`timeout`, 503); the text carries
+    /// `err-strata-query-timeout`.
     case timeout(String)
     /// The client went away or the server is shutting down (`canceled`, 499 as Prometheus uses).
     case canceled(String)
@@ -44,7 +45,7 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badData(let m), .execution(let m), .storage(let m): return m
         case .tooManySamples(let limit):
             return "query processing would load too many samples into memory in query execution (limit \(limit)) (\(ErrorID.maxSamplesPerQuery.id))"
-        case .timeout(let m): return "query timed out in \(m)"
+        case .timeout(let m): return "query timed out in \(m) (\(ErrorID.queryTimeout.id))"
         case .canceled(let m): return "query was canceled in \(m)"
         }
     }

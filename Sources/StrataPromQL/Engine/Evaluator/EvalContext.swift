@@ -19,6 +19,8 @@ final class EvalContext {
     var samplesLoaded = 0
     /// When the query must give up.
     let deadline: ContinuousClock.Instant
+    /// The amortised deadline check of the loops the evaluator runs on the query's task.
+    var interrupts: InterruptCheck
     /// The query's evaluation range, for `@ start()` / `@ end()`.
     let queryStart: Int64
     /// See `queryStart`.
@@ -31,21 +33,28 @@ final class EvalContext {
         self.tenant = tenant
         self.queryStart = queryStart
         self.queryEnd = queryEnd
-        deadline = ContinuousClock.now.advanced(by: options.timeout)
+        let deadline = ContinuousClock.now.advanced(by: options.timeout)
+        self.deadline = deadline
+        interrupts = InterruptCheck(deadline: deadline)
     }
 
-    /// Throws when the query was canceled or ran past its timeout. Called per series or per
-    /// step, never per sample.
-    @inline(__always)
+    /// Throws when the query was canceled or ran past its timeout. Reads the clock: called once
+    /// per node or storage call; loops call `tick` instead.
     func checkInterrupted() throws(QueryError) {
-        if Task.isCancelled { throw .canceled("expression evaluation") }
-        if ContinuousClock.now >= deadline { throw .timeout("expression evaluation") }
+        try interrupts.check()
+    }
+
+    /// Records `work` units of a loop's work and, every `InterruptCheck.interval` units,
+    /// throws when the query was canceled or ran past its timeout.
+    @inline(__always)
+    func tick(_ work: Int = 1) throws(QueryError) {
+        try interrupts.tick(work)
     }
 
     /// Throws when `n` more samples would exceed the per-query limit.
     @inline(__always)
     func checkSamples(_ n: Int) throws(QueryError) {
-        if n > options.maxSamples - currentSamples { throw .tooManySamples(limit: options.maxSamples) }
+        if n > options.maxSamples &- currentSamples { throw .tooManySamples(limit: options.maxSamples) }
     }
 
     /// Resolves an `@` modifier to a timestamp.
@@ -77,5 +86,8 @@ final class EvalContext {
 @inline(__always)
 func milliseconds(_ d: Duration) -> Int64 {
     let (seconds, attoseconds) = d.components
-    return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
+    let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+    // The parser keeps durations within ±9.2e15 ms; saturate anything built otherwise.
+    if overflow { return seconds < 0 ? Int64.min / 2 : Int64.max / 2 }
+    return ms &+ attoseconds / 1_000_000_000_000_000
 }

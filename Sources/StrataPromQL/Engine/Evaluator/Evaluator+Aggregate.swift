@@ -30,8 +30,9 @@ extension Evaluator {
         var collector = SeriesCollector(stepCapacity: numSteps)
         var k = 0
         while gather.nextBlock() {
-            try ctx.checkInterrupted()
+            try ctx.tick(input.count)
             for kk in 0..<gather.blockSteps {
+                try ctx.tick(gather.samples[kk].count)
                 let ts = gather.blockStart &+ Int64(kk) &* interval
                 let out = try aggregation.step(ts: ts, samples: gather.samples[kk], param: params?[k], label: label,
                                                annotations: &ctx.annotations)

@@ -140,6 +140,8 @@ extension Evaluator {
             }
             for kk in 0..<blockSteps {
                 let k = blockStart + kk
+                // Every step counts, with or without samples.
+                try ctx.tick(1 &+ samples.count)
                 samples.removeAll(keepingCapacity: true)
                 if !cells.isEmpty {
                     for cell in cells { cell.part.withLock { collect(&$0, kk) } }
@@ -252,11 +254,10 @@ struct FusedPart: Sendable {
         var enh = EvalNodeHelper(ts: job.start)
         // Read once: taking them out of `job` at every step retained and released them.
         let impl = job.impl, kernel = job.kernel, at = job.at
+        var interrupts = InterruptCheck(deadline: job.deadline)
         for j in labels.indices {
-            if j & 255 == 0 {
-                if Task.isCancelled { throw .canceled("expression evaluation") }
-                if ContinuousClock.now >= job.deadline { throw .timeout("expression evaluation") }
-            }
+            // A block of steps of one series is the unit of work here; windows add their samples.
+            try interrupts.tick(steps)
             let row = j &* block
             var produced = false
             if impl == nil {
@@ -283,7 +284,8 @@ struct FusedPart: Sendable {
                     let r = windows[j].advance(lower: lower, ref: ref)
                     present[row &+ kk] = false
                     if r.isEmpty { continue }
-                    if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    if r.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
+                    try interrupts.tick(r.count)
                     loaded += r.count
                     if let value = windows[j].withPoints(r, { kernel.compute($0, lower, ref) }) {
                         values[row &+ kk] = value
@@ -301,7 +303,8 @@ struct FusedPart: Sendable {
                     let r = windows[j].advance(lower: lower, ref: ref)
                     present[row &+ kk] = false
                     if r.isEmpty { continue }
-                    if held + r.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    if r.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
+                    try interrupts.tick(r.count)
                     loaded += r.count
                     fargs.window[0].floats.removeAll(keepingCapacity: true)
                     windows[j].appendPoints(r, to: &fargs.window[0].floats)

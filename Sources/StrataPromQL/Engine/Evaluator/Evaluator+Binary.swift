@@ -75,9 +75,10 @@ extension Evaluator {
         var collector = SeriesCollector(stepCapacity: numSteps)
         let base = ctx.currentSamples
         var ts = start
-        var k = 0
+        // Each step gathers from every series of both sides.
+        let perStep = 1 &+ lhs.count &+ rhs.count
         while ts <= end {
-            if k & 63 == 0 { try ctx.checkInterrupted() }
+            try ctx.tick(perStep)
             lc.gather(lhs, at: ts, into: &lv, indices: &li)
             rc.gather(rhs, at: ts, into: &rv, indices: &ri)
             out.removeAll(keepingCapacity: true)
@@ -92,7 +93,6 @@ extension Evaluator {
             }
             try collector.add(out, ts: ts)
             ts &+= interval
-            k += 1
         }
         return collector.series
     }

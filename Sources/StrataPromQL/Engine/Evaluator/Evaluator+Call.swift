@@ -24,10 +24,12 @@ extension Evaluator {
         var enh = EvalNodeHelper(ts: start)
         var collector = SeriesCollector(stepCapacity: numSteps)
         var indices = [Int]()
+        // Each step gathers from every input series.
+        var perStep = 1
+        for m in mats { perStep &+= m?.count ?? 0 }
         var ts = start
-        var k = 0
         while ts <= end {
-            if k & 63 == 0 { try ctx.checkInterrupted() }
+            try ctx.tick(perStep)
             for i in args.indices {
                 if let m = mats[i] { cursors[i].gather(m, at: ts, into: &fargs.vectors[i], indices: &indices) }
             }
@@ -37,7 +39,6 @@ extension Evaluator {
             try ctx.checkSamples(collector.points + out.count)
             try collector.add(out, ts: ts)
             ts &+= interval
-            k += 1
         }
         ctx.currentSamples = base + collector.points
         return collector.series
@@ -61,10 +62,8 @@ extension Evaluator {
         var enh = EvalNodeHelper(ts: start)
         var collector = SeriesCollector(stepCapacity: numSteps)
         var ts = start
-        var k = 0
         while ts <= end {
-            if k & 63 == 0 { try ctx.checkInterrupted() }
-            k += 1
+            try ctx.tick(1 &+ mat.count)
             fargs.vectors[0].removeAll(keepingCapacity: true)
             for i in mat.indices {
                 guard let v = cursor.value(mat, series: i, at: ts) else { continue }

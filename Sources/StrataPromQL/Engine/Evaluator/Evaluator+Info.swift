@@ -77,7 +77,7 @@ extension Evaluator {
         var out = Vector()
         var ts = start
         while ts <= end {
-            try ctx.checkInterrupted()
+            try ctx.tick(1 &+ mat.count &+ infoMat.count)
             // The newest info sample per signature at this step.
             var bySig: [Labels: (index: Int, origT: Int64)] = [:]
             for j in infoMat.indices {

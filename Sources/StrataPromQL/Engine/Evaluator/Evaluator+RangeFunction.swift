@@ -205,32 +205,30 @@ struct RangeFunctionPart: Sendable {
         }
         var enh = EvalNodeHelper(ts: job.start)
         var held = job.held
+        var interrupts = InterruptCheck(deadline: job.deadline)
         switch source {
         case .evaluated(let mat):
-            for (n, s) in mat.enumerated() {
-                if n & 255 == 0 { try Self.checkInterrupted(job) }
-                try process(job, s.metric, s.dropName, s.floats, &fargs, &enh, &held)
+            for s in mat {
+                try interrupts.tick()
+                try process(job, s.metric, s.dropName, s.floats, &fargs, &enh, &held, &interrupts)
             }
         case .stored(let series, let mint, let maxt):
             var decoder = SeriesDecoder()
-            for (n, s) in series.enumerated() {
-                if n & 255 == 0 { try Self.checkInterrupted(job) }
+            for s in series {
+                try interrupts.tick()
                 decoder.decode(s, mint: mint, maxt: maxt, keepStale: false)
+                try interrupts.tick(decoder.points.count)
                 if decoder.points.isEmpty { continue }
-                try process(job, s.labels, false, decoder.points, &fargs, &enh, &held)
+                try process(job, s.labels, false, decoder.points, &fargs, &enh, &held, &interrupts)
             }
         }
-    }
-
-    static func checkInterrupted(_ job: RangeFunctionJob) throws(QueryError) {
-        if Task.isCancelled { throw .canceled("expression evaluation") }
-        if ContinuousClock.now >= job.deadline { throw .timeout("expression evaluation") }
     }
 
     /// Runs the function over every step for one series' points.
     mutating func process(
         _ job: RangeFunctionJob, _ labels: Labels, _ dropName: Bool, _ pts: [FPoint],
-        _ fargs: inout FunctionArgs, _ enh: inout EvalNodeHelper, _ held: inout Int
+        _ fargs: inout FunctionArgs, _ enh: inout EvalNodeHelper, _ held: inout Int,
+        _ interrupts: inout InterruptCheck
     ) throws(QueryError) {
         fargs.window[0].metric = labels
         fargs.window[0].dropName = dropName
@@ -243,18 +241,19 @@ struct RangeFunctionPart: Sendable {
         // Read once: taking them out of `job` at every step retained and released them.
         let impl = job.impl, kernel = job.kernel
         while ts <= job.end {
-            if k & 0xFFFF == 0xFFFF { try Self.checkInterrupted(job) }
             let ref = (job.at ?? ts) &- job.offset
             let lower = ref &- job.range
             while hi < pts.count && pts[hi].t <= ref { hi += 1 }
             while lo < hi && pts[lo].t <= lower { lo += 1 }
+            // Every step counts, empty or not, and a window costs its samples.
+            try interrupts.tick(1 &+ (hi &- lo))
             if lo < hi {
                 if job.isAbsent {
                     presentSteps[k] = true
                     present += 1
                 } else if let kernel {
                     let n = hi - lo
-                    if held + n + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    if n &+ floats.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
                     loaded += n
                     let value = pts.withUnsafeBufferPointer { kernel.compute(UnsafeBufferPointer(rebasing: $0[lo..<hi]), lower, ref) }
                     if let value {
@@ -266,7 +265,7 @@ struct RangeFunctionPart: Sendable {
                     }
                 } else if let impl {
                     let n = hi - lo
-                    if held + n + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+                    if n &+ floats.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
                     loaded += n
                     fargs.window[0].floats.removeAll(keepingCapacity: true)
                     fargs.window[0].floats.append(contentsOf: pts[lo..<hi])
@@ -295,7 +294,7 @@ struct RangeFunctionPart: Sendable {
         }
         if present == job.steps { completeSeries = true }
         if floats.isEmpty { return }
-        if held + floats.count > job.maxSamples { throw .tooManySamples(limit: job.maxSamples) }
+        if floats.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
         held += floats.count
         out.append(SeriesResult(metric: labels, floats: floats, dropName: outDropName))
         if job.checkCounter, let name = labels.metricName, !name.isEmpty, !name.hasSuffix("_total"),

@@ -105,9 +105,10 @@ extension Evaluator {
         let stored = try await ctx.select(vs.matchers, mint: mint, maxt: ref)
         var decoder = SeriesDecoder()
         var out = Matrix()
-        for (n, series) in stored.enumerated() {
-            if n & 255 == 0 { try ctx.checkInterrupted() }
+        for series in stored {
+            try ctx.tick()
             decoder.decode(series, mint: mint, maxt: ref, keepStale: false)
+            try ctx.tick(decoder.points.count)
             if decoder.points.isEmpty { continue }
             try ctx.checkSamples(decoder.points.count)
             ctx.currentSamples += decoder.points.count
@@ -144,15 +145,19 @@ struct SelectorSampling: Sendable {
         var out = Matrix()
         out.reserveCapacity(series.count)
         var total = held
-        for (n, s) in series.enumerated() {
-            if n & 255 == 0 { try checkInterrupted() }
+        var interrupts = InterruptCheck(deadline: deadline)
+        for s in series {
+            try interrupts.tick()
             decoder.decode(s, mint: mint, maxt: maxt, keepStale: true)
+            try interrupts.tick(decoder.points.count)
             let pts = decoder.points
             if pts.isEmpty { continue }
             var floats = [FPoint]()
             var j = 0
             var ts = start
             while ts <= end {
+                // Steps without a sample cost time too: every step counts.
+                try interrupts.tick()
                 let ref = pinned ?? (ts &- offset)
                 while j < pts.count && pts[j].t <= ref { j += 1 }
                 if j > 0 {
@@ -161,24 +166,18 @@ struct SelectorSampling: Sendable {
                         if floats.isEmpty { floats.reserveCapacity(min(steps, 4096)) }
                         floats.append(FPoint(t: ts, f: sampleTimestamps ? Double(p.t) : p.f))
                         // A long evaluation of one series must still see the limits.
-                        if floats.count & 0xFFFF == 0 {
-                            if total + floats.count > maxSamples { throw .tooManySamples(limit: maxSamples) }
-                            try checkInterrupted()
+                        if floats.count & 0xFFFF == 0, floats.count > maxSamples &- total {
+                            throw .tooManySamples(limit: maxSamples)
                         }
                     }
                 }
                 ts &+= interval
             }
             if floats.isEmpty { continue }
+            if floats.count > maxSamples &- total { throw .tooManySamples(limit: maxSamples) }
             total += floats.count
-            if total > maxSamples { throw .tooManySamples(limit: maxSamples) }
             out.append(SeriesResult(metric: s.labels, floats: floats))
         }
         return out
-    }
-
-    func checkInterrupted() throws(QueryError) {
-        if Task.isCancelled { throw .canceled("expression evaluation") }
-        if ContinuousClock.now >= deadline { throw .timeout("expression evaluation") }
     }
 }

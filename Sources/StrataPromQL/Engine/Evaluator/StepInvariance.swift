@@ -49,8 +49,11 @@ extension Evaluator {
         let base = ctx.currentSamples
         var mat = try await single.eval(expr)
         let steps = numSteps
-        try ctx.checkSamples(mat.count * steps)
+        let (total, overflow) = mat.count.multipliedReportingOverflow(by: steps)
+        if overflow { throw .tooManySamples(limit: ctx.options.maxSamples) }
+        try ctx.checkSamples(total)
         for i in mat.indices {
+            try ctx.tick(steps)
             guard let first = mat[i].floats.first else { continue }
             var floats = [FPoint]()
             floats.reserveCapacity(steps)

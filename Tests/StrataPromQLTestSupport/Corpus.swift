@@ -1,22 +1,26 @@
 import Foundation
-import Testing
 
 /// One expression taken from an upstream `.test` file.
-struct CorpusCase: Sendable, CustomStringConvertible {
-    let file: String
-    let line: Int
-    let expression: String
+public struct CorpusCase: Sendable, CustomStringConvertible {
+    /// The `.test` file's name.
+    public let file: String
+    /// 1-based line of the `eval` command.
+    public let line: Int
+    /// The PromQL expression, as written.
+    public let expression: String
     /// `eval_fail`, or followed by `expect fail`: may legitimately fail to parse.
-    let expectFail: Bool
+    public let expectFail: Bool
 
-    var description: String { "\(file):\(line): \(expression)" }
+    /// `file:line: expression`.
+    public var description: String { "\(file):\(line): \(expression)" }
 }
 
-enum Corpus {
+/// Reads the expressions of Prometheus's promqltest `.test` files.
+public enum Corpus {
     /// `<repo>/../shared/testdata/promqltest`, found from this file's path.
-    static var directory: URL {
+    public static var directory: URL {
         URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // StrataPromQLTests
+            .deletingLastPathComponent()  // StrataPromQLTestSupport
             .deletingLastPathComponent()  // Tests
             .deletingLastPathComponent()  // repo
             .deletingLastPathComponent()
@@ -24,8 +28,7 @@ enum Corpus {
     }
 
     /// The `.test` files, sorted; throws with a clear message when the folder is missing.
-    static func files() throws -> [URL] {
-        let dir = directory
+    public static func files(in dir: URL = directory) throws -> [URL] {
         guard FileManager.default.fileExists(atPath: dir.path) else {
             throw CorpusError.missing(dir.path)
         }
@@ -35,7 +38,7 @@ enum Corpus {
     }
 
     /// Every evaluated expression of one file.
-    static func cases(in url: URL) throws -> [CorpusCase] {
+    public static func cases(in url: URL) throws -> [CorpusCase] {
         let text = try String(contentsOf: url, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var result: [CorpusCase] = []
@@ -71,10 +74,12 @@ enum Corpus {
     }
 }
 
-enum CorpusError: Error, CustomStringConvertible {
+/// Why the corpus could not be read.
+public enum CorpusError: Error, CustomStringConvertible {
     case missing(String)
 
-    var description: String {
+    /// What is missing and what it must hold.
+    public var description: String {
         "PromQL test corpus not found at \(missingPath): it must hold Prometheus's promqltest .test files"
     }
 
