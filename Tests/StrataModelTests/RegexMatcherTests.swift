@@ -1,3 +1,4 @@
+import StrataTestSupport
 @testable import StrataModel
 import Testing
 
@@ -166,7 +167,7 @@ import Testing
         let pieces = ["a", "b", "é", "e\u{301}", "\\.", "\\|", "\\*", ".", ".*", ".+", "|", "\n", "\\-", "x"]
         let inputs = ["", "a", "b", "ab", "ba", "aa", ".", "|", "*", "\n", "a\nb", "é", "e\u{301}", "ée\u{301}", "a.b", "a|b",
                       "x", "xa", "ax", "-", "a-", "ba.", "éa", "aé", "bbb", "a*", "*a"]
-        var generator = SplitMix(seed: 13)
+        var generator = SeededRandom(seed: 13)
         var checked = 0
         var fast = 0
         for _ in 0..<3000 {
@@ -256,18 +257,5 @@ import Testing
         print("(a+)+b and (a+)+ and (a|aa)+b against 10,000 a's as matchers (compile + match): \(elapsed)")
         // Generous: a backtracking engine takes longer than the age of the universe.
         #expect(elapsed < .seconds(5))
-    }
-}
-
-/// A deterministic generator (SplitMix64) so the property test checks the same patterns each run.
-fileprivate struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
