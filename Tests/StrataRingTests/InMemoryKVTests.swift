@@ -80,13 +80,14 @@ struct InMemoryKVTests {
         try await lifecycler.start()
         #expect(lifecycler.currentState == .joining)
         #expect(lifecycler.tokens.count == 128)
-        try await eventually("the instance to be visible as JOINING") { ring.instances.first?.state == .joining }
+        // Generous waits: on a busy machine the watch task may get no CPU for a long while.
+        try await eventually("the instance to be visible as JOINING", timeout: .seconds(300)) { ring.instances.first?.state == .joining }
         #expect(throws: RingError.self) { try ring.replicationSet(forKey: 1, operation: .write) }
         try await lifecycler.changeState(to: .active)
-        try await eventually("the instance to become ACTIVE") { ring.healthyInstances(for: .write).count == 1 }
+        try await eventually("the instance to become ACTIVE", timeout: .seconds(300)) { ring.healthyInstances(for: .write).count == 1 }
         #expect(try ring.replicationSet(forKey: 99, operation: .write).instances.map(\.id) == ["solo"])
         try await lifecycler.stop()
-        try await eventually("the instance to unregister") { ring.instances.isEmpty }
+        try await eventually("the instance to unregister", timeout: .seconds(300)) { ring.instances.isEmpty }
         await #expect(throws: RingError.self) { try await lifecycler.heartbeat() }
         await ring.stop()
     }

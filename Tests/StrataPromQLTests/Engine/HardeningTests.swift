@@ -62,6 +62,8 @@ import Testing
     /// Parse, check, print, and evaluate `query` with every synchronous pass on a 4 MiB
     /// stack (half of a Linux thread's); returns the parse error text, if any.
     static let timingExecutor = ThreadExecutor(stackSize: 8 << 20)
+    /// Where the long CPU-bound sweeps run, off the cooperative pool.
+    static let bulkExecutor = ThreadExecutor(stackSize: 8 << 20)
     static let executor = ThreadExecutor(stackSize: ThreadExecutor.smallStack)
 
     static func runOnSmallStack(_ query: String, evaluate: Bool) async -> String? {
@@ -177,6 +179,12 @@ import Testing
 
     /// Extreme but valid arguments for every function: each is a result or an error, never a trap.
     @Test func everyFunctionTakesExtremeArguments() async {
+        // Minutes of CPU-bound evaluation in a debug build: on a thread of its own, so that it
+        // does not hold the cooperative pool that the suite's timing-sensitive tests share.
+        await withTaskExecutorPreference(Self.bulkExecutor) { await Self.extremeArguments() }
+    }
+
+    static func extremeArguments() async {
         var options = EngineOptions()
         options.timeout = .milliseconds(50)
         options.maxSamples = 200_000
