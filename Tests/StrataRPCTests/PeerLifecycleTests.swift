@@ -38,7 +38,9 @@ import Testing
         let slow = SlowIngester(delay: Self.inFlightDelay)
         let server = try await startServer([IngesterRPCService(ingester: slow)])
         let pool = RPCClientPool()
-        let client = pool.ingester(at: server.address, timeout: .seconds(10))
+        // The suite's generous call timeout: this test is about the graceful stop, and a busy
+        // machine must not turn the slow ingester's delay into a deadline failure.
+        let client = pool.ingester(at: server.address, timeout: testCallTimeout)
         let inFlight = Task { try await client.push(tenant: testTenant, batch: makeBatch(series: 4)) }
         // Stop once the push has reached the ingester.
         var arrivals = slow.arrivals.makeAsyncIterator()
