@@ -200,7 +200,7 @@ let package = Package(
         // (StrataPromQLTests), the run over HTTP (StrataIntegrationTests) and strata-promql-fuzz.
         .target(
             name: "StrataPromQLTestSupport",
-            dependencies: ["StrataPromQL", "StrataModel", "StrataChunks"],
+            dependencies: ["StrataPromQL", "StrataModel", "StrataChunks", "StrataSeededRandom"],
             path: "Tests/StrataPromQLTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -212,11 +212,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StrataPromQLTests", dependencies: ["StrataPromQL", "StrataModel", "StrataChunks", "StrataPromQLTestSupport"], swiftSettings: swiftSettings),
+        // The seeded generator (SplitMix64) every test target and the query fuzzer draw from.
+        .target(name: "StrataSeededRandom", path: "Tests/StrataSeededRandom", swiftSettings: swiftSettings),
         // Real components for tests: moto_server (S3) and a fault-injecting HTTP proxy.
         .target(
             name: "StrataTestSupport",
             dependencies: [
-                "StrataModel", "StrataObjstore", "StrataRing",
+                "StrataModel", "StrataObjstore", "StrataRing", "StrataSeededRandom",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -280,8 +282,8 @@ let package = Package(
         .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire", "StrataSeededRandom"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks", "StrataSeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", "StrataBlocks", "StrataTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "StrataLimitsTests",

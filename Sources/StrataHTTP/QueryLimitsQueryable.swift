@@ -93,10 +93,26 @@ struct QueryLimitsQueryable: Queryable {
     }
 }
 
+extension QueryLimitsQueryable {
+    /// `base` under `limits` for one request at wall clock `now` (ms), or `base` itself when no
+    /// limit is set. One limiter per call: call it once per request.
+    static func limiting(_ base: any Queryable, _ limits: QueryLimits, now: Int64) -> any Queryable {
+        if limits == QueryLimits() { return base }
+        return QueryLimitsQueryable(inner: base, limiter: QueryLimiter(limits: limits), now: now)
+    }
+}
+
+extension Overrides {
+    /// The per-query limits of a request reading `tenants`.
+    func queryLimits(for tenants: [TenantID]) -> QueryLimits {
+        QueryLimits(tenants.map { limits(for: $0) })
+    }
+}
+
 extension PromAPIHandler {
     /// The per-query limits of a request reading `tenants`.
     func queryLimits(for tenants: [TenantID]) -> QueryLimits {
-        QueryLimits(tenants.map { overrides.limits(for: $0) })
+        overrides.queryLimits(for: tenants)
     }
 
     /// Refuses a range query longer than the tenants' `max_total_query_length` before it is

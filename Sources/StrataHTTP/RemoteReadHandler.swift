@@ -2,7 +2,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import StrataChunks
+import StrataLimits
 import StrataModel
+import StrataPromQL
 import StrataWire
 
 /// `POST /prometheus/api/v1/read`: Prometheus remote read with the SAMPLES response type.
@@ -19,7 +21,11 @@ struct RemoteReadHandler: Sendable {
 
     let tenants: TenantResolver
     let queryable: any Queryable
+    /// Whose per-query limits (`max_fetched_series_per_query`, lookback, …) a read is under.
+    let overrides: Overrides
     let logger: Logger
+    /// Wall clock in ms, for `max_query_lookback`.
+    let now: @Sendable () -> Int64
 
     func handle(_ request: Request) async -> Response {
         do {
@@ -50,6 +56,8 @@ struct RemoteReadHandler: Sendable {
            !readRequest.acceptedResponseTypes.contains(Self.samplesResponseType) {
             throw PlainError(.badRequest, "none of the requested response types are implemented: only SAMPLES (0) is supported")
         }
+        // One count of fetched series and bytes for the whole request, every tenant and query.
+        let storage = QueryLimitsQueryable.limiting(queryable, overrides.queryLimits(for: tenantList), now: now())
         var results: [[TimeSeriesData]] = []
         var totalSamples = 0
         for query in readRequest.queries {
@@ -63,8 +71,11 @@ struct RemoteReadHandler: Sendable {
             for tenant in tenantList {
                 let selected: [QuerySeries]
                 do {
-                    selected = try await queryable.select(SelectRequest(
+                    selected = try await storage.select(SelectRequest(
                         tenant: tenant, minTime: query.startTimestampMs, maxTime: query.endTimestampMs, matchers: matchers))
+                } catch QueryError.execution(let message) {
+                    // A per-query limit: the client's request is too big, as the query API answers it.
+                    throw PlainError(.unprocessableContent, message)
                 } catch {
                     throw PlainError(.internalServerError, "query failed: \(error)")
                 }

@@ -86,7 +86,7 @@ public struct StrataAPI: Sendable {
             router.post("/api/v1/push") { request, _ in await push.handle(request) }
         }
         if let queryable {
-            let read = RemoteReadHandler(tenants: tenants, queryable: queryable, logger: logger)
+            let read = RemoteReadHandler(tenants: tenants, queryable: queryable, overrides: overrides, logger: logger, now: now)
             router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
             router.post("/api/v1/read") { request, _ in await read.handle(request) }
             let promAPI = PromAPIHandler(tenants: tenants, queryable: queryable, overrides: overrides, engineOptions: engineOptions,

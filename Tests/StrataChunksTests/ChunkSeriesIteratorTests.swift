@@ -1,5 +1,6 @@
 import StrataChunks
 import StrataModel
+import StrataSeededRandom
 import Testing
 
 private func chunk(_ samples: [(Int64, Double)]) -> EncodedChunk {
@@ -42,7 +43,7 @@ struct ChunkSeriesIteratorTests {
 
     @Test("random overlapping chunk sets match a reference merge")
     func randomMerge() {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SeededRandom(seed: 3)
         for _ in 0..<300 {
             var chunks: [EncodedChunk] = []
             var reference: [Int64: Double] = [:]

@@ -1,12 +1,13 @@
 import StrataChunks
 import StrataModel
+import StrataSeededRandom
 import Testing
 
 @Suite("Rechunker")
 struct RechunkerTests {
     /// `count` samples 15 s apart cut into chunks of `per`.
     static func chunks(count: Int, per: Int, seed: UInt64) -> (samples: [Sample], chunks: [EncodedChunk]) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var samples: [Sample] = []
         var chunks: [EncodedChunk] = []
         var chunk = XORChunk()

@@ -1,5 +1,6 @@
 import StrataChunks
 import StrataModel
+import StrataSeededRandom
 import Testing
 
 /// Encodes `samples`, decodes them, and checks bit-exact equality.
@@ -84,7 +85,7 @@ struct XORChunkTests {
 
     @Test("random series of many shapes round-trip", arguments: 0..<8)
     func randomSeries(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         for _ in 0..<300 {
             let n = Int.random(in: 1...XORChunk.maxSamples, using: &rng)
             var t = Int64.random(in: -2_000_000_000_000...2_000_000_000_000, using: &rng)
@@ -129,7 +130,7 @@ struct XORChunkTests {
 
     @Test("resuming with init(bytes:) continues exactly as an uninterrupted appender")
     func resumeAppend() throws {
-        var rng = SeededGenerator(seed: 99)
+        var rng = SeededRandom(seed: 99)
         for round in 0..<200 {
             let n = Int.random(in: 0...XORChunk.maxSamples, using: &rng)
             var samples: [Sample] = []
@@ -223,7 +224,7 @@ struct XORChunkTests {
 
     @Test("corrupt and truncated input never crashes (random bytes and mutated chunks)")
     func fuzz() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var valid = XORChunk()
         var t: Int64 = 0
         for i in 0..<XORChunk.maxSamples {

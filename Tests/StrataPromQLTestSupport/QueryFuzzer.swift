@@ -139,7 +139,7 @@ public struct QueryFuzzer: Sendable {
     ]
 
     /// The `index`-th case, generated from `rng`.
-    public func makeCase(_ index: Int, _ rng: inout SplitMix64) -> Case {
+    public func makeCase(_ index: Int, _ rng: inout SeededRandom) -> Case {
         let query: String
         let roll = Int.random(in: 0..<100, using: &rng)
         let seed = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
@@ -168,7 +168,7 @@ public struct QueryFuzzer: Sendable {
     }
 
     /// `text` with some numbers and durations replaced by extreme ones.
-    static func replaceNumbers(_ text: String, _ rng: inout SplitMix64) -> String {
+    static func replaceNumbers(_ text: String, _ rng: inout SeededRandom) -> String {
         var out = ""
         var chars = Array(text)
         var i = 0
@@ -198,7 +198,7 @@ public struct QueryFuzzer: Sendable {
     }
 
     /// `text` inside a function, aggregation or subquery, with extra arguments where needed.
-    static func wrap(_ text: String, _ rng: inout SplitMix64) -> String {
+    static func wrap(_ text: String, _ rng: inout SeededRandom) -> String {
         let n = extremeNumbers[Int.random(in: 0..<extremeNumbers.count, using: &rng)]
         let d = extremeDurations[Int.random(in: 0..<extremeDurations.count, using: &rng)]
         let d2 = extremeDurations[Int.random(in: 0..<extremeDurations.count, using: &rng)]
@@ -219,7 +219,7 @@ public struct QueryFuzzer: Sendable {
     }
 
     /// A prefix of `a` joined to a suffix of `b` (often invalid: exercises the parser's errors).
-    static func splice(_ a: String, _ b: String, _ rng: inout SplitMix64) -> String {
+    static func splice(_ a: String, _ b: String, _ rng: inout SeededRandom) -> String {
         let ua = Array(a.utf8), ub = Array(b.utf8)
         let cutA = Int.random(in: 0...ua.count, using: &rng)
         let cutB = Int.random(in: 0...ub.count, using: &rng)
@@ -227,7 +227,7 @@ public struct QueryFuzzer: Sendable {
     }
 
     /// A random expression from a small grammar.
-    static func random(depth: Int, _ rng: inout SplitMix64) -> String {
+    static func random(depth: Int, _ rng: inout SeededRandom) -> String {
         let sel = selectors[Int.random(in: 0..<selectors.count, using: &rng)]
         if depth > 4 || Int.random(in: 0..<4, using: &rng) == 0 { return sel }
         let inner = random(depth: depth + 1, &rng)
@@ -242,7 +242,7 @@ public struct QueryFuzzer: Sendable {
         engineOptions.maxSamples = options.maxSamples
         engineOptions.experimentalFunctions = true
         let engine = Engine(options: engineOptions)
-        var rng = SplitMix64(state: options.seed)
+        var rng = SeededRandom(seed: options.seed)
         var summary = Summary()
         let clock = ContinuousClock()
         let runStart = clock.now

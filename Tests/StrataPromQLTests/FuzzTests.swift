@@ -24,7 +24,7 @@ struct FuzzTests {
         return seeds.filter { !$0.isEmpty }
     }
 
-    static func mutate(_ input: [UInt8], _ other: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ other: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var s = input
         let rounds = Int.random(in: 1...4, using: &rng)
         for _ in 0..<rounds {
@@ -62,7 +62,7 @@ struct FuzzTests {
     func fuzz() throws {
         let seeds = try Self.seeds().map { Array($0.utf8) }
         try #require(seeds.count > 1000)
-        var rng = SplitMix64(state: 0x5EED_0F_57A7A)
+        var rng = SeededRandom(seed: 0x5EED_0F_57A7A)
         let iterations = 120_000
         var parsed = 0, failed = 0, roundTripFailures: [String] = []
         for i in 0..<iterations {

@@ -106,26 +106,9 @@ import Testing
     }
 
     @Test func ringForgetNeedsAFormPostFromThisSite() async throws {
-        let strata = try await InProcessStrata {
-            $0.ingesterRing.instanceID = "ingester-a"
-            $0.ingesterRing.heartbeatTimeout = .seconds(60)
-        }
-        let lifecycler = try #require(strata.components.ingesterLifecycler)
-        let ring = try #require(strata.components.ingesterRing)
-        let kv = try #require(strata.components.ringKV)
-        ring.start()
-        try await lifecycler.start()
-        try await lifecycler.changeState(to: .active)
-        let ghost = InstanceDesc(id: "ingester-ghost", address: "10.0.0.9:9095", zone: "", state: .active,
-                                 tokens: [1, 2, 3], heartbeatTimestamp: 1, registeredTimestamp: 1)
-        try await kv.cas(RingKey.ingester) { current in
-            var desc = current ?? RingDesc()
-            desc.upsert(ghost)
-            return desc
-        }
-        try await waitUntil { ring.instances.count == 2 }
-        #expect(ring.instances.count == 2)
-        try await strata.test { client in
+        let setup = try await RingWithGhost.start()
+        let ring = setup.ring
+        try await setup.strata.test { client in
             for path in ["/ingester/ring", "/ring"] {
                 try await client.execute(uri: path, method: .post, headers: [.contentType: "text/plain"],
                                          body: ByteBuffer(string: "forget=ingester-ghost")) { r in
@@ -149,15 +132,7 @@ import Testing
                 #expect(r.status == .seeOther)
             }
         }
-        try await waitUntil { ring.instances.count == 1 }
-        #expect(ring.instances.map(\.id) == ["ingester-a"])
-        try await lifecycler.stop()
-        await ring.stop()
+        try await setup.expectGhostForgottenAndStop()
     }
 
-}
-
-/// Polls `condition` for up to 30 s: the ring sees KV changes through its watch, asynchronously.
-func waitUntil(_ condition: () -> Bool) async throws {
-    for _ in 0..<1500 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
 }

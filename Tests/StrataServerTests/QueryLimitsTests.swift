@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import StrataLimits
 import StrataModel
+import StrataWire
 import Testing
 
 /// Per-tenant query limits through the HTTP API: `max_fetched_series_per_query`,
@@ -24,6 +25,13 @@ import Testing
 
     static func error(_ a: APIAnswer) -> String { a.json["error"] as? String ?? "" }
 
+    /// Checks that `answer` is the 422 `execution` error a limit gives, with `message`.
+    static func expectLimitError(_ answer: APIAnswer, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(answer.status == .unprocessableContent, sourceLocation: sourceLocation)
+        #expect(answer.json["errorType"] as? String == "execution", sourceLocation: sourceLocation)
+        #expect(error(answer) == message, sourceLocation: sourceLocation)
+    }
+
     @Test func fetchedSeriesLimitFailsTheQueryWith422() async throws {
         let strata = try await InProcessStrata { $0.limits.maxFetchedSeriesPerQuery = 2 }
         let t0 = Self.base()
@@ -31,9 +39,7 @@ import Testing
             try await Self.pushThree(client, t0: t0)
             let s = t0 / 1000
             let all = try await apiCall(client, "/api/v1/query?query=m&time=\(s + 15)")
-            #expect(all.status == .unprocessableContent)
-            #expect(all.json["errorType"] as? String == "execution")
-            #expect(Self.error(all) == QueryLimitError.maxSeries(limit: 2).description)
+            Self.expectLimitError(all, QueryLimitError.maxSeries(limit: 2).description)
             #expect(Self.error(all).hasPrefix("the query exceeded the maximum number of series (limit: 2 series) (err-strata-max-series-per-query)."))
             let range = try await apiCall(client, "/api/v1/query_range?query=sum(m)&start=\(s)&end=\(s + 15)&step=15")
             #expect(range.status == .unprocessableContent)
@@ -48,6 +54,26 @@ import Testing
         }
     }
 
+    @Test func remoteReadIsUnderTheSameLimits() async throws {
+        let strata = try await InProcessStrata { $0.limits.maxFetchedSeriesPerQuery = 2 }
+        let t0 = Self.base()
+        try await strata.test { client in
+            try await Self.pushThree(client, t0: t0)
+            let all = [WireMatcher(type: .equal, name: "__name__", value: "m")]
+            try await client.execute(uri: "/prometheus/api/v1/read", method: .post, headers: pushHeaders(),
+                                     body: remoteReadBody(all)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(String(buffer: r.body).contains(QueryLimitError.maxSeries(limit: 2).description))
+            }
+            let two = all + [WireMatcher(type: .notEqual, name: "i", value: "2")]
+            try await client.execute(uri: "/prometheus/api/v1/read", method: .post, headers: pushHeaders(),
+                                     body: remoteReadBody(two)) { r in
+                #expect(r.status == .ok)
+                #expect(try decodeRead(r.body).count == 2)
+            }
+        }
+    }
+
     @Test func fetchedChunkBytesLimitFailsTheQueryWith422() async throws {
         let strata = try await InProcessStrata { $0.limits.maxFetchedChunkBytesPerQuery = 50 }
         let t0 = Self.base()
@@ -55,9 +81,7 @@ import Testing
             try await Self.pushThree(client, t0: t0)
             let s = t0 / 1000
             let all = try await apiCall(client, "/api/v1/query?query=m&time=\(s + 15)")
-            #expect(all.status == .unprocessableContent)
-            #expect(all.json["errorType"] as? String == "execution")
-            #expect(Self.error(all) == QueryLimitError.maxChunkBytes(limit: 50).description)
+            Self.expectLimitError(all, QueryLimitError.maxChunkBytes(limit: 50).description)
             // One series' chunk (two samples, about 20 bytes) is within the limit.
             let one = try await apiCall(client, "/api/v1/query?query=m%7Bi%3D%220%22%7D&time=\(s + 15)")
             #expect(one.status == .ok, "\(one.body)")
@@ -76,12 +100,10 @@ import Testing
             let a = try await apiCall(client, "/api/v1/query?query=m&time=\(s + 15)", tenant: "team-a")
             #expect(a.status == .ok)
             let b = try await apiCall(client, "/api/v1/query?query=m&time=\(s + 15)", tenant: "team-b")
-            #expect(b.status == .unprocessableContent)
-            #expect(Self.error(b) == QueryLimitError.maxSeries(limit: 1).description)
+            Self.expectLimitError(b, QueryLimitError.maxSeries(limit: 1).description)
             // A federated query takes the smallest limit of its tenants.
             let both = try await apiCall(client, "/api/v1/query?query=m&time=\(s + 15)", tenant: "team-a|team-b")
-            #expect(both.status == .unprocessableContent)
-            #expect(Self.error(both) == QueryLimitError.maxSeries(limit: 1).description)
+            Self.expectLimitError(both, QueryLimitError.maxSeries(limit: 1).description)
         }
     }
 

@@ -1,6 +1,7 @@
 import StrataModel
 import Testing
 @testable import StrataWire
+import StrataSeededRandom
 
 /// Random and mutated bodies: every decoder must either decode or throw its typed error, never
 /// crash, and anything it accepts must be internally consistent.
@@ -21,7 +22,7 @@ struct FuzzTests {
     ]
 
     /// Applies one to four random edits: flip a byte, insert, delete, duplicate a range, truncate.
-    static func mutate(_ seed: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+    static func mutate(_ seed: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var body = seed
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let n = body.count
@@ -45,7 +46,7 @@ struct FuzzTests {
         return body
     }
 
-    static func randomBody(_ rng: inout SplitMix64) -> [UInt8] {
+    static func randomBody(_ rng: inout SeededRandom) -> [UInt8] {
         let count = Int.random(in: 0...48, using: &rng)
         // Bias towards small bytes so tags and lengths are often plausible.
         return (0..<count).map { _ in
@@ -54,7 +55,7 @@ struct FuzzTests {
     }
 
     @Test func remoteWriteDecoderSurvivesGarbage() {
-        var rng = SplitMix64(seed: 0x5eed_0001)
+        var rng = SeededRandom(seed: 0x5eed_0001)
         var accepted = 0, refused = 0
         for i in 0..<60_000 {
             let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.writeSeeds[i % Self.writeSeeds.count], &rng)
@@ -79,7 +80,7 @@ struct FuzzTests {
     }
 
     @Test func remoteReadDecodersSurviveGarbage() {
-        var rng = SplitMix64(seed: 0x5eed_0002)
+        var rng = SeededRandom(seed: 0x5eed_0002)
         var outcomes = 0
         for i in 0..<40_000 {
             let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.readSeeds[i % Self.readSeeds.count], &rng)
@@ -105,7 +106,7 @@ struct FuzzTests {
     }
 
     @Test func snappySurvivesGarbage() {
-        var rng = SplitMix64(seed: 0x5eed_0003)
+        var rng = SeededRandom(seed: 0x5eed_0003)
         let seeds = Self.writeSeeds.map { Snappy.compress($0) }
         var refused = 0
         let limit = 1 << 16

@@ -1,5 +1,6 @@
 import Testing
 @testable import StrataWire
+import StrataSeededRandom
 
 @Suite("Snappy block format")
 struct SnappyTests {
@@ -13,7 +14,7 @@ struct SnappyTests {
     }
 
     @Test func roundTrips() throws {
-        var rng = SplitMix64(seed: 1)
+        var rng = SeededRandom(seed: 1)
         let random = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let repetitive = [UInt8](String(repeating: "http_requests_total{job=\"api\"} ", count: 2000).utf8)
         for input in [[], [7], Array("hello".utf8), random, repetitive] {

@@ -11,6 +11,13 @@ public struct EvalNodeHelper: Sendable {
     public var out: Vector = []
     /// Cache of output labels keyed by input labels, for functions that rewrite labels.
     public var labelCache: [Labels: Labels] = [:]
+    /// The classic-histogram functions' view of each bucket series seen so far, so a step hashes
+    /// a series' labels once and parses no `le` (see `ClassicHistogram.groups`).
+    var bucketSeries: [Labels: ClassicHistogram.BucketSeries] = [:]
+    /// The histograms (labels without `le`) seen so far, indexed by `BucketSeries.histogram`.
+    var histogramKeys: [Labels] = []
+    /// `histogramKeys`' indices by labels.
+    var histogramIndex: [Labels: Int] = [:]
 
     /// Creates a helper for a step.
     public init(ts: Int64) {

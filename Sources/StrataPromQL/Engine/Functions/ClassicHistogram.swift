@@ -19,36 +19,62 @@ enum ClassicHistogram {
         var buckets: [ClassicBucket]
     }
 
+    /// What a classic-histogram function needs of one bucket series, worked out at its first step.
+    struct BucketSeries: Sendable {
+        /// Index of its histogram (labels without `le`) in `EvalNodeHelper.histogramKeys`.
+        var histogram: Int
+        /// Its parsed `le`; nil when missing or malformed.
+        var bound: Double?
+    }
+
     /// Groups the samples of `input` by their labels without `le`, in first-seen order.
     /// Samples whose `le` is missing or not a number are skipped with upstream's warning.
+    ///
+    /// A range query calls this at every step with the same series, so what depends only on a
+    /// series' labels (its `le` and its histogram) is kept in `enh` across steps.
     static func groups(
         _ input: Vector, _ enh: inout EvalNodeHelper, _ annotations: inout Annotations, position: PositionRange?
     ) -> [Group] {
         var groups: [Group] = []
-        var index: [Labels: Int] = [:]
+        // Position in `groups` by histogram index; -1 while this step has none of it.
+        var slots = [Int](repeating: -1, count: enh.histogramKeys.count)
         for s in input {
-            let le = s.metric["le"] ?? ""
-            guard let bound = parseGoFloat(le) else {
+            let series = bucketSeries(s.metric, &enh)
+            guard let bound = series.bound else {
+                let le = s.metric["le"] ?? ""
                 annotations.warn(
                     "bucket label \"le\" is missing or has a malformed value of \(FunctionSupport.quoteGo(le)) for metric name \(FunctionSupport.quoteGo(s.metric.metricName ?? ""))",
                     at: position)
                 continue
             }
-            let key: Labels
-            if let cached = enh.labelCache[s.metric] {
-                key = cached
+            let h = series.histogram
+            if h >= slots.count { slots.append(contentsOf: repeatElement(-1, count: h - slots.count + 1)) }
+            let bucket = ClassicBucket(upperBound: bound, count: s.f)
+            if slots[h] >= 0 {
+                groups[slots[h]].buckets.append(bucket)
             } else {
-                key = FunctionSupport.removing(["le"], from: s.metric)
-                enh.labelCache[s.metric] = key
-            }
-            if let i = index[key] {
-                groups[i].buckets.append(ClassicBucket(upperBound: bound, count: s.f))
-            } else {
-                index[key] = groups.count
-                groups.append(Group(metric: key, buckets: [ClassicBucket(upperBound: bound, count: s.f)]))
+                slots[h] = groups.count
+                groups.append(Group(metric: enh.histogramKeys[h], buckets: [bucket]))
             }
         }
         return groups
+    }
+
+    /// The cached `BucketSeries` of `metric`, worked out and remembered on first sight.
+    private static func bucketSeries(_ metric: Labels, _ enh: inout EvalNodeHelper) -> BucketSeries {
+        if let known = enh.bucketSeries[metric] { return known }
+        let key = FunctionSupport.removing(["le"], from: metric)
+        let histogram: Int
+        if let i = enh.histogramIndex[key] {
+            histogram = i
+        } else {
+            histogram = enh.histogramKeys.count
+            enh.histogramKeys.append(key)
+            enh.histogramIndex[key] = histogram
+        }
+        let series = BucketSeries(histogram: histogram, bound: parseGoFloat(metric["le"] ?? ""))
+        enh.bucketSeries[metric] = series
+        return series
     }
 
     /// Go's `strconv.ParseFloat` for the spellings bucket bounds use (`+Inf`, `1e0`, `.2`, …).

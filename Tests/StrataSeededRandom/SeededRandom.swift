@@ -1,12 +1,11 @@
-/// SplitMix64: small, fast and deterministic, so a failure can be replayed from its seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A deterministic generator (SplitMix64) for test data and fuzz cases: small and fast, and a
+/// failure replays from its seed. The one copy every test target and the query fuzzer share.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// The generator's state; the seed at the start.
     public var state: UInt64
 
-    /// A generator started from `seed`.
-    public init(state seed: UInt64) {
-        state = seed
-    }
+    /// Starts the sequence at `seed`.
+    public init(seed: UInt64) { state = seed }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {

@@ -1,0 +1,2 @@
+// The conformance runner's and fuzzer's users draw from the same seeded generator.
+@_exported import StrataSeededRandom
