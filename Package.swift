@@ -143,6 +143,12 @@ let package = Package(
             dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The compactor role: downsampling to 5m and 1h (Thanos's aggregates and chunk sizes).
+        .target(
+            name: "StrataCompactor",
+            dependencies: ["StrataModel", "StrataChunks"],
+            swiftSettings: swiftSettings
+        ),
         // The hash ring: tokens, instance states, replication sets, KV store (in-memory, etcd v3), lifecycler.
         .target(
             name: "StrataRing",
@@ -283,6 +289,7 @@ let package = Package(
         .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire", "StrataSeededRandom"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataCompactorTests", dependencies: ["StrataCompactor", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks", "StrataSeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", "StrataBlocks", "StrataTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,0 +1,129 @@
+import StrataModel
+
+/// One of the five aggregates a downsampled series keeps per window, in the order Thanos's
+/// aggregate chunk stores them.
+public enum Aggregate: Int, CaseIterable, Sendable, CustomStringConvertible {
+    /// Samples in the window.
+    case count = 0
+    /// Sum of the window's values.
+    case sum = 1
+    /// Smallest value of the window.
+    case min = 2
+    /// Largest value of the window.
+    case max = 3
+    /// Reset-adjusted running total of a counter, plus the series' first and last raw values.
+    case counter = 4
+
+    public var description: String {
+        switch self {
+        case .count: return "count"
+        case .sum: return "sum"
+        case .min: return "min"
+        case .max: return "max"
+        case .counter: return "counter"
+        }
+    }
+}
+
+/// A downsampled chunk: one XOR chunk per aggregate, in Thanos's `AggrChunk` layout, so Thanos
+/// and Strata read each other's 5m and 1h blocks. See `docs/format/aggr-chunk.md`.
+///
+/// Any aggregate may be absent. Every present one holds the same window timestamps, except that
+/// the counter chunk also starts with the first raw sample of the chunk's range and ends with
+/// the last raw value, repeated at the last window's timestamp.
+public struct AggrChunk: Sendable, Equatable {
+    /// The chunk encoding byte of an aggregate chunk in a block's chunk files (Thanos's
+    /// `ChunkEncAggr`, chosen at the top of the byte range to stay clear of Prometheus's).
+    public static let encodingByte: UInt8 = 0xff
+
+    /// Sub-chunks by `Aggregate.rawValue`; nil where the aggregate is absent.
+    public private(set) var parts: [[UInt8]?]
+
+    /// A chunk of the given XOR sub-chunks (nil = absent), in `Aggregate` order.
+    public init(count: XORChunk?, sum: XORChunk?, min: XORChunk?, max: XORChunk?, counter: XORChunk?) {
+        parts = [count?.bytes, sum?.bytes, min?.bytes, max?.bytes, counter?.bytes]
+    }
+
+    /// Parses the bytes that follow the encoding byte in a chunk file; throws when they are not
+    /// five well-formed entries with XOR sub-chunks and nothing after them.
+    public init(bytes: [UInt8]) throws(ChunkError) {
+        var parts: [[UInt8]?] = []
+        parts.reserveCapacity(Aggregate.allCases.count)
+        var i = 0
+        for aggregate in Aggregate.allCases {
+            var reader = BitReader(bytes: bytes, offset: i)
+            guard let length = reader.readUvarint() else {
+                throw .corrupt("aggregate chunk: \(aggregate) entry length unreadable at byte \(i)")
+            }
+            // Whole bytes were read, so the bit position is a byte boundary.
+            i = reader.bitsConsumed / 8
+            if length == 0 {
+                parts.append(nil)
+                continue
+            }
+            // The length counts the sub-chunk's data; its encoding byte comes first, outside it.
+            guard length < UInt64(bytes.count), UInt64(bytes.count - i) >= length + 1 else {
+                throw .corrupt("aggregate chunk: \(aggregate) entry of \(length) bytes runs past the end (\(bytes.count - i) left)")
+            }
+            let encoding = bytes[i]
+            guard encoding == ChunkEncoding.xor.rawValue else {
+                throw .corrupt("aggregate chunk: \(aggregate) has encoding \(encoding), only XOR (1) is read")
+            }
+            let data = Array(bytes[(i + 1)..<(i + 1 + Int(length))])
+            var samples = XORIterator(bytes: data)
+            while samples.next() != nil {}
+            if let error = samples.error { throw .corrupt("aggregate chunk: \(aggregate): \(error)") }
+            parts.append(data)
+            i += 1 + Int(length)
+        }
+        guard i == bytes.count else {
+            throw .corrupt("aggregate chunk: \(bytes.count - i) unexpected bytes after the five entries")
+        }
+        self.parts = parts
+    }
+
+    /// The bytes that follow the encoding byte in a chunk file.
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(5) { $0 + ($1?.count ?? 0) + 3 })
+        for part in parts {
+            guard let part else {
+                out.append(0)
+                continue
+            }
+            Self.appendUvarint(UInt64(part.count), to: &out)
+            out.append(ChunkEncoding.xor.rawValue)
+            out.append(contentsOf: part)
+        }
+        return out
+    }
+
+    /// The XOR bytes of `aggregate`, or nil when the chunk does not have it.
+    public func bytes(of aggregate: Aggregate) -> [UInt8]? {
+        parts[aggregate.rawValue]
+    }
+
+    /// The samples of `aggregate` (empty when absent).
+    public func samples(of aggregate: Aggregate) -> [Sample] {
+        guard let data = parts[aggregate.rawValue] else { return [] }
+        var it = XORIterator(bytes: data)
+        var out: [Sample] = []
+        while let s = it.next() { out.append(s) }
+        return out
+    }
+
+    /// Windows in the chunk: the count aggregate's samples, as Thanos counts them.
+    public var windowCount: Int {
+        guard let count = parts[Aggregate.count.rawValue], count.count >= 2 else { return 0 }
+        return Int(count[0]) << 8 | Int(count[1])
+    }
+
+    static func appendUvarint(_ value: UInt64, to out: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+}
