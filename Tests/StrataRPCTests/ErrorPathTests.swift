@@ -8,9 +8,10 @@ import Testing
     /// How long a call to a dead peer may take at most: its deadline plus scheduling slack on a
     /// loaded 2-core machine.
     static let deadPeerDeadline: Duration = .seconds(5)
-    // Generous: the whole test suite shares 2 cores, so the assertion is "fails instead of
-    // hanging", not a latency figure.
-    static let slack: Duration = .seconds(90)
+    // Generous: the whole test suite shares 2 cores (one kept busy in CI's busy-machine runs,
+    // where a call with a 5 s deadline once returned after 104 s for want of a free thread), so
+    // the assertion is "fails instead of hanging", not a latency figure.
+    static let slack: Duration = .seconds(300)
 
     @Test func ingesterUnavailableTravelsAsUnavailable() async throws {
         let server = try await startServer([IngesterRPCService(ingester: FailingIngester(error: .unavailable("replaying the WAL")))])

@@ -22,13 +22,22 @@ enum EngineTest {
         return out
     }
 
+    /// Engine settings for tests: the defaults, but a timeout of an hour. With the whole suite on
+    /// two cores, one of them kept busy, a query can wait minutes for a thread of the cooperative
+    /// pool; only the tests about timeouts set a short one.
+    static var options: EngineOptions {
+        var options = EngineOptions()
+        options.timeout = .seconds(3600)
+        return options
+    }
+
     /// Runs an instant query.
-    static func instant(_ q: String, at t: Int64, _ storage: MemoryQueryable, options: EngineOptions = EngineOptions()) async throws(QueryError) -> QueryResult {
+    static func instant(_ q: String, at t: Int64, _ storage: MemoryQueryable, options: EngineOptions = EngineTest.options) async throws(QueryError) -> QueryResult {
         try await Engine(options: options).instantQuery(q, at: t, tenant: tenant, storage: storage)
     }
 
     /// Runs a range query.
-    static func range(_ q: String, from: Int64, to: Int64, step: Int64, _ storage: MemoryQueryable, options: EngineOptions = EngineOptions()) async throws(QueryError) -> QueryResult {
+    static func range(_ q: String, from: Int64, to: Int64, step: Int64, _ storage: MemoryQueryable, options: EngineOptions = EngineTest.options) async throws(QueryError) -> QueryResult {
         try await Engine(options: options).rangeQuery(q, start: from, end: to, step: step, tenant: tenant, storage: storage)
     }
 

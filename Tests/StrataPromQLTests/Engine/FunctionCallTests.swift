@@ -128,9 +128,9 @@ import Testing
             s.add(EngineTest.labels("load", ["job": "j\(i % 7)", "instance": "i\(i)"]),
                   EngineTest.samples(interval: 30_000, (0..<40).map { Double($0 * (i % 13 + 1)) }))
         }
-        var parallel = EngineOptions()
+        var parallel = EngineTest.options
         parallel.parallelism = 4
-        var serial = EngineOptions()
+        var serial = EngineTest.options
         serial.parallelism = 1
         let raw = "rate(load[2m])"
         let rawParallel = try await EngineTest.range(raw, from: 0, to: 1_200_000, step: 60_000, s, options: parallel)
