@@ -129,7 +129,7 @@ struct PromAPIHandler: Sendable {
     /// any is set (one count per call, so call it once per request).
     func storage(for tenants: [TenantID]) -> any Queryable {
         let base = tenants.count == 1 ? queryable : FederatedQueryable(inner: queryable, tenants: tenants)
-        return QueryLimitsQueryable.limiting(base, queryLimits(for: tenants), now: now())
+        return QueryLimitsQueryable.limiting(base, overrides.queryLimits(for: tenants), now: now())
     }
 
     // MARK: - Responses

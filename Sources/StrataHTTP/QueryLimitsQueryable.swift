@@ -110,16 +110,11 @@ extension Overrides {
 }
 
 extension PromAPIHandler {
-    /// The per-query limits of a request reading `tenants`.
-    func queryLimits(for tenants: [TenantID]) -> QueryLimits {
-        overrides.queryLimits(for: tenants)
-    }
-
     /// Refuses a range query longer than the tenants' `max_total_query_length` before it is
     /// evaluated: 400 `bad_data`, as Mimir's query-frontend answers it.
     func checkTotalQueryLength(start: Int64, end: Int64, tenants: [TenantID]) throws(PromAPIError) {
         do throws(QueryLimitError) {
-            try queryLimits(for: tenants).checkTotalLength(start: start, end: end, now: now())
+            try overrides.queryLimits(for: tenants).checkTotalLength(start: start, end: end, now: now())
         } catch {
             throw PromAPIError(.badData, error.description)
         }
