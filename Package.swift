@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
                 "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway", "StrataRing", "StrataHATracker", "StrataRPC",
+                "StrataCompactor", "StrataBucketIndex",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,7 +147,11 @@ let package = Package(
         // The compactor role: downsampling to 5m and 1h (Thanos's aggregates and chunk sizes).
         .target(
             name: "StrataCompactor",
-            dependencies: ["StrataModel", "StrataChunks"],
+            dependencies: [
+                "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The hash ring: tokens, instance states, replication sets, KV store (in-memory, etcd v3), lifecycler.
@@ -289,7 +294,16 @@ let package = Package(
         .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire", "StrataSeededRandom"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataCompactorTests", dependencies: ["StrataCompactor", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrataCompactorTests",
+            dependencies: [
+                "StrataCompactor", "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks", "StrataSeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", "StrataBlocks", "StrataTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
@@ -314,7 +328,7 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL", "StrataRing",
-                "StrataObjstore", "StrataPromQLTestSupport",
+                "StrataObjstore", "StrataPromQLTestSupport", "StrataTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -326,7 +340,7 @@ let package = Package(
             name: "StrataIntegrationTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport", "StrataBlocks", "StrataChunks",
-                "StrataPromQL", "StrataPromQLTestSupport",
+                "StrataPromQL", "StrataPromQLTestSupport", "StrataBucketIndex",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

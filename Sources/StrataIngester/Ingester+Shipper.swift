@@ -179,7 +179,7 @@ extension Ingester {
         let dir = local.block.directory
         let files: [String]
         do {
-            files = try Self.blockFiles(in: dir)
+            files = try BlockFormat.filesInUploadOrder(blockDirectory: dir)
         } catch {
             throw .localBlock(tenant: tenant, block: local.ulid, reason: "\(error)")
         }
@@ -192,18 +192,6 @@ extension Ingester {
                 throw .upload(tenant: tenant, block: local.ulid, key: key, reason: "\(error)")
             }
         }
-    }
-
-    /// Relative paths of a block's files in upload order, `meta.json` last.
-    static func blockFiles(in dir: String) throws -> [String] {
-        let fm = FileManager.default
-        let chunks = try fm.contentsOfDirectory(atPath: dir + "/" + BlockFormat.chunksDirectoryName).sorted()
-            .map { BlockFormat.chunksDirectoryName + "/" + $0 }
-        var top = try fm.contentsOfDirectory(atPath: dir).filter {
-            $0 != BlockFormat.chunksDirectoryName && $0 != BlockFormat.metaFileName
-        }.sorted()
-        top.append(BlockFormat.metaFileName)
-        return chunks + top
     }
 
     /// Rebuilds `<tenant>/bucket-index.json.gz` from the bucket (reusing the previous index).
@@ -259,30 +247,5 @@ extension Ingester {
             let now = WallClock.nowMilliseconds()
             _ = await runBlocking { self.removeExpiredBlocks(now: now) }
         }
-    }
-}
-
-/// Runs blocking work (file writes, fsyncs) on a global dispatch queue so it does not occupy a
-/// thread of Swift's cooperative pool, which serves requests.
-func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(returning: work()) }
-    }
-}
-
-/// Runs operations one after another, in the order they were submitted, even when they await:
-/// cutting and shipping must not interleave between the periodic loop and a flush request.
-actor SerialQueue {
-    private var tail: Task<Void, Never>?
-
-    /// Runs `operation` after every operation submitted before it has finished.
-    func run<T: Sendable>(_ operation: @escaping @Sendable () async -> T) async -> T {
-        let previous = tail
-        let task = Task { () async -> T in
-            await previous?.value
-            return await operation()
-        }
-        tail = Task { _ = await task.value }
-        return await task.value
     }
 }

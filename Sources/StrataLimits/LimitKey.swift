@@ -95,6 +95,18 @@ public struct LimitKey: Sendable {
                  help: "Limit the time range (end - start) that one selector of a query reads from storage, including the lookback and range of the selector. 0 to disable."),
         LimitKey(yamlKey: "max_total_query_length", flag: QueryLimitError.maxTotalQueryLengthFlag, kind: .duration(\.maxTotalQueryLength),
                  help: "Limit the total query time range (end - start time) of a range query. Checked before the query is evaluated. 0 to disable."),
+        LimitKey(yamlKey: "compactor_blocks_retention_period", flag: "compactor.blocks-retention-period",
+                 kind: .duration(\.compactorBlocksRetentionPeriod),
+                 help: "Delete raw blocks containing samples older than the specified retention period. 0 to disable."),
+        LimitKey(yamlKey: "compactor_blocks_retention_period_5m", flag: "compactor.blocks-retention-period.5m",
+                 kind: .duration(\.compactorBlocksRetentionPeriod5m),
+                 help: "Delete 5m-resolution (downsampled) blocks containing samples older than the specified retention period. 0 to disable."),
+        LimitKey(yamlKey: "compactor_blocks_retention_period_1h", flag: "compactor.blocks-retention-period.1h",
+                 kind: .duration(\.compactorBlocksRetentionPeriod1h),
+                 help: "Delete 1h-resolution (downsampled) blocks containing samples older than the specified retention period. 0 to disable."),
+        LimitKey(yamlKey: "compactor_split_and_merge_shards", flag: "compactor.split-and-merge-shards",
+                 kind: .int(\.compactorSplitAndMergeShards),
+                 help: "The number of shards to use when splitting blocks. 0 to disable splitting."),
     ]
 
     /// The entry for `yamlKey`, or nil.

@@ -58,6 +58,18 @@ public struct Limits: Sendable, Equatable {
     /// Longest end − start of a range query; zero = no limit.
     /// YAML `max_total_query_length`, flag `-query-frontend.max-total-query-length`.
     public var maxTotalQueryLength: Duration = .zero
+    /// How long raw blocks are kept, counted from a block's end; zero = forever.
+    /// YAML `compactor_blocks_retention_period`, flag `-compactor.blocks-retention-period`.
+    public var compactorBlocksRetentionPeriod: Duration = .zero
+    /// How long 5m-resolution blocks are kept; zero = forever.
+    /// YAML `compactor_blocks_retention_period_5m`, flag `-compactor.blocks-retention-period.5m`.
+    public var compactorBlocksRetentionPeriod5m: Duration = .zero
+    /// How long 1h-resolution blocks are kept; zero = forever.
+    /// YAML `compactor_blocks_retention_period_1h`, flag `-compactor.blocks-retention-period.1h`.
+    public var compactorBlocksRetentionPeriod1h: Duration = .zero
+    /// Shards the compactor splits a tenant's blocks into by series hash; 0 or 1 = no splitting.
+    /// YAML `compactor_split_and_merge_shards`, flag `-compactor.split-and-merge-shards`.
+    public var compactorSplitAndMergeShards = 0
 
     /// Mimir's defaults.
     public init() {}

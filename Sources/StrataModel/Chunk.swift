@@ -2,6 +2,10 @@
 public enum ChunkEncoding: UInt8, Sendable {
     /// Gorilla-style XOR float chunk (Prometheus `EncXOR`).
     case xor = 1
+    /// Thanos's downsampled aggregate chunk (`ChunkEncAggr`): count, sum, min, max and counter
+    /// sub-chunks of one series' 5m or 1h windows (docs/format/aggr-chunk.md). Only blocks of a
+    /// downsampling resolution hold them; a reader of raw samples finds none in them.
+    case aggregate = 0xff
 }
 
 /// One encoded chunk of one series, as stored in the head, in blocks and on the wire.

@@ -2,6 +2,7 @@ import Glibc
 import Logging
 import Metrics
 import Prometheus
+import StrataCompactor
 import StrataDistributor
 import StrataHATracker
 import StrataHTTP
@@ -52,6 +53,12 @@ public struct ServerComponents: Sendable {
     public let kvStores: [any RingKV]
     /// Connections to other processes' ingesters and store-gateways, when a role reaches them.
     public let peers: RemotePeers?
+    /// The compactor, when `-target` includes it.
+    public let compactor: Compactor?
+    /// The compactor ring: which compactor owns which tenant.
+    public let compactorRing: Ring?
+    /// This compactor's membership of its ring.
+    public let compactorLifecycler: RingLifecycler?
     /// The HA tracker, when a distributor runs with `-distributor.ha-tracker.enable`.
     public let haTracker: HATracker?
     /// The ingester runs here and its ring lives only in this process's memory (`-target=all`'s
@@ -95,7 +102,7 @@ public struct ServerComponents: Sendable {
         } else {
             runtimeConfig = nil
         }
-        if targets.runs(.ingester) || targets.runs(.storeGateway) {
+        if targets.runs(.ingester) || targets.runs(.storeGateway) || targets.runs(.compactor) {
             bucket = try config.bucket.makeBucket()
         } else {
             bucket = nil
@@ -118,6 +125,15 @@ public struct ServerComponents: Sendable {
         storeGatewayLifecycler = targets.runs(.storeGateway) ? try rings.lifecycler(.storeGateway, key: RingKey.storeGateway) : nil
         distributorRing = targets.runs(.distributor) ? try rings.ring(.distributor, key: RingKey.distributor) : nil
         distributorLifecycler = targets.runs(.distributor) ? try rings.lifecycler(.distributor, key: RingKey.distributor) : nil
+
+        compactorRing = targets.runs(.compactor) ? try rings.ring(.compactor, key: RingKey.compactor) : nil
+        compactorLifecycler = targets.runs(.compactor) ? try rings.lifecycler(.compactor, key: RingKey.compactor) : nil
+        if targets.runs(.compactor), let bucket {
+            compactor = Self.makeCompactor(config: config, bucket: bucket, overrides: overrides, ring: compactorRing,
+                                           lifecycler: compactorLifecycler, metricsFactory: factory, logger: logger)
+        } else {
+            compactor = nil
+        }
 
         if targets.runs(.storeGateway), let bucket {
             var ownsBlock: StoreGateway.BlockOwnership? = nil

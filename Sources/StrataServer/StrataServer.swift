@@ -58,7 +58,7 @@ public enum StrataServer {
             logger: logger
         )
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let rings = [components.ingesterRing, components.storeGatewayRing, components.distributorRing].compactMap { $0 }
+        let rings = [components.ingesterRing, components.storeGatewayRing, components.distributorRing, components.compactorRing].compactMap { $0 }
         services.append(.init(service: RingClientsService(rings: rings, kvStores: components.kvStores, peers: components.peers)))
         if let tracker = components.haTracker {
             services.append(.init(service: HATrackerService(tracker: tracker)))
@@ -80,6 +80,9 @@ public enum StrataServer {
             services.append(.init(service: StoreGatewayService(storeGateway: storeGateway,
                                                                lifecycler: components.storeGatewayLifecycler,
                                                                ring: components.storeGatewayRing, logger: logger)))
+        }
+        if let compactor = components.compactor {
+            services.append(.init(service: CompactorService(compactor: compactor, lifecycler: components.compactorLifecycler, logger: logger)))
         }
         if let lifecycler = components.distributorLifecycler {
             services.append(.init(service: RingMembershipService(lifecycler: lifecycler, logger: logger)))

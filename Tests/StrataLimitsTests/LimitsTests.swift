@@ -137,6 +137,8 @@ import Yams
             "accept_ha_samples", "ha_cluster_label", "ha_replica_label", "ha_max_clusters",
             "max_fetched_series_per_query", "max_fetched_chunk_bytes_per_query", "max_query_lookback",
             "max_partial_query_length", "max_total_query_length",
+            "compactor_blocks_retention_period", "compactor_blocks_retention_period_5m", "compactor_blocks_retention_period_1h",
+            "compactor_split_and_merge_shards",
         ])
         let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         #expect(values["ingestion_rate"] == "1e+06")
@@ -160,8 +162,8 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        // 14 write-path limits and 5 query limits, each key and flag once.
-        #expect(LimitKey.all.count == 19)
+        // 14 write-path limits, 5 query limits and 4 compactor limits, each key and flag once.
+        #expect(LimitKey.all.count == 23)
         #expect(Set(LimitKey.all.map(\.yamlKey)).count == LimitKey.all.count)
         #expect(Set(LimitKey.all.map(\.flag)).count == LimitKey.all.count)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")

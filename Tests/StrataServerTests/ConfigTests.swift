@@ -52,7 +52,13 @@ import Testing
         #expect(throws: ConfigError.unknownFlag("nope")) { try ConfigLoader.load(arguments: ["-nope=1"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-server.http-listen-port=abc"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-log.level=verbose"]) }
-        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=compactor"]) }
+        #expect(try ConfigLoader.load(arguments: ["-target=compactor"]).config.target == "compactor")
+        #expect(try ConfigLoader.load(arguments: []).config.compactor.blockRanges == [.seconds(7200), .seconds(43200), .seconds(86400)])
+        #expect(try ConfigLoader.load(arguments: ["-compactor.block-ranges=2h,1d"]).config.compactor.blockRanges == [.seconds(7200), .seconds(86400)])
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-compactor.block-ranges=12h,2h"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-compactor.block-ranges=2h,x"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-compactor.samples-per-chunk=0"]) }
+        #expect(try ConfigLoader.load(arguments: ["-compactor.split-and-merge-shards=4"]).config.limits.compactorSplitAndMergeShards == 4)
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-target=queriers"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=0"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.samples-per-chunk=65536"]) }

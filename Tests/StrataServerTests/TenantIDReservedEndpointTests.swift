@@ -11,6 +11,7 @@ import StrataLimits
 import StrataModel
 import StrataObjstore
 import StrataServer
+import StrataTestSupport
 import Testing
 
 /// Issue input 5: a tenant named `x.strata-tmp-1` used to be accepted at push while its keys
@@ -72,7 +73,8 @@ import Testing
         let good = try TenantID(validating: "good")
         let bad = try TenantID(validating: "bad")
         let inner = try FilesystemBucket(root: dir + "/bucket")
-        let bucket = FailingBucket(inner: inner, failingPrefix: bad.rawValue + "/")
+        let failingPrefix = bad.rawValue + "/"
+        let bucket = WriteFailingBucket(inner, failing: { $0.hasPrefix(failingPrefix) })
         let ingester = Ingester(config: .init(directory: dir + "/tsdb", headOptions: .init()), overrides: Overrides(defaults: Limits()),
                                 blockStorage: BlockStorage(bucket: bucket, retentionPeriod: .seconds(13 * 3600)),
                                 metricsFactory: NOOPMetricsHandler.instance,
@@ -124,36 +126,4 @@ import Testing
             }
         }
     }
-}
-
-/// A bucket whose writes under one prefix fail, as a tenant whose shipment breaks.
-struct FailingBucket: Bucket {
-    let inner: FilesystemBucket
-    let failingPrefix: String
-
-    var name: String { inner.name }
-
-    private func check(_ key: String) throws(BucketError) {
-        if key.hasPrefix(failingPrefix) {
-            throw .transport(operation: "put", bucket: name, key: key, attempts: 1, reason: "injected failure")
-        }
-    }
-
-    func get(_ key: String) async throws(BucketError) -> [UInt8] { try await inner.get(key) }
-    func getRange(_ key: String, _ range: Range<Int>) async throws(BucketError) -> [UInt8] { try await inner.getRange(key, range) }
-    func put(_ key: String, _ bytes: [UInt8]) async throws(BucketError) {
-        try check(key)
-        try await inner.put(key, bytes)
-    }
-    func upload(_ key: String, fromFile path: String) async throws(BucketError) {
-        try check(key)
-        try await inner.upload(key, fromFile: path)
-    }
-    func download(_ key: String, toFile path: String) async throws(BucketError) { try await inner.download(key, toFile: path) }
-    func listPage(prefix: String, delimiter: String?, continuationToken: String?, maxKeys: Int) async throws(BucketError) -> ListPage {
-        try await inner.listPage(prefix: prefix, delimiter: delimiter, continuationToken: continuationToken, maxKeys: maxKeys)
-    }
-    func delete(_ key: String) async throws(BucketError) { try await inner.delete(key) }
-    func attributes(_ key: String) async throws(BucketError) -> ObjectAttributes { try await inner.attributes(key) }
-    func shutdown() async { await inner.shutdown() }
 }

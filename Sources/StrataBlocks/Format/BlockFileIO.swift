@@ -183,3 +183,17 @@ enum BlockFileIO {
         #endif
     }
 }
+
+extension BlockFormat {
+    /// The files of the block directory `blockDirectory`, relative to it, in the order an upload
+    /// sends them: chunk segments, then the index and the other files, `meta.json` last, so a
+    /// reader that finds `meta.json` in the bucket finds the whole block.
+    public static func filesInUploadOrder(blockDirectory dir: String) throws(BlockError) -> [String] {
+        let chunksDir = dir + "/" + chunksDirectoryName
+        let chunks = (BlockFileIO.exists(chunksDir) ? try BlockFileIO.list(chunksDir) : []).sorted()
+            .map { chunksDirectoryName + "/" + $0 }
+        var top = try BlockFileIO.list(dir).filter { $0 != chunksDirectoryName && $0 != metaFileName }.sorted()
+        top.append(metaFileName)
+        return chunks + top
+    }
+}

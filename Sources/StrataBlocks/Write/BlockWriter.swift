@@ -91,13 +91,13 @@ public final class BlockWriter {
             guard metas.isEmpty || chunk.minTime > previousMax else {
                 throw .invalidInput(reason: "series \(labels): chunk starting at \(chunk.minTime) overlaps or precedes the previous one ending at \(previousMax)")
             }
-            guard chunk.data.count >= Self.chunkCountHeaderSize else {
+            guard let samples = Self.sampleCount(of: chunk) else {
                 throw .invalidInput(reason: "series \(labels): chunk of \(chunk.data.count) bytes has no sample count")
             }
             previousMax = chunk.maxTime
             let ref = try chunkWriter.write(chunk)
             metas.append(ChunkMeta(minTime: chunk.minTime, maxTime: chunk.maxTime, ref: ref))
-            stats.numSamples += UInt64(chunk.data[0]) << 8 | UInt64(chunk.data[1])
+            stats.numSamples += samples
             stats.numChunks += 1
         }
         try index.addSeries(labels, chunks: metas)
@@ -107,9 +107,12 @@ public final class BlockWriter {
     }
 
     /// Finishes the block and publishes it. `minTime`/`maxTime` (exclusive) default to the data
-    /// range; a head cut passes the block's range instead. Returns the meta written.
+    /// range; a head cut passes the block's range instead. `compaction` is the lineage to record
+    /// (a compactor's output: its level and the level-1 sources); by default the block is a level-1
+    /// block of its own. Returns the meta written.
     @discardableResult
-    public func finish(minTime: Int64? = nil, maxTime: Int64? = nil) throws(BlockError) -> BlockMeta {
+    public func finish(minTime: Int64? = nil, maxTime: Int64? = nil,
+                       compaction: BlockMeta.Compaction? = nil) throws(BlockError) -> BlockMeta {
         guard !finished else { throw .invalidInput(reason: "finish called twice") }
         finished = true
         let lo = minTime ?? (stats.numSeries == 0 ? 0 : dataMinTime)
@@ -122,7 +125,7 @@ public final class BlockWriter {
         try writeFile(BlockFormat.tombstonesFileName, Tombstones.emptyFile())
         let meta = BlockMeta(
             ulid: ulid.description, minTime: lo, maxTime: hi, stats: stats,
-            compaction: BlockMeta.Compaction(level: 1, sources: [ulid.description]), thanos: thanos)
+            compaction: compaction ?? BlockMeta.Compaction(level: 1, sources: [ulid.description]), thanos: thanos)
         try writeFile(BlockFormat.metaFileName, meta.encoded())
         try BlockFileIO.fsyncDirectory(temporaryDirectory + "/" + BlockFormat.chunksDirectoryName)
         try BlockFileIO.fsyncDirectory(temporaryDirectory)
@@ -132,6 +135,34 @@ public final class BlockWriter {
         published = true
         try BlockFileIO.fsyncDirectory(parentDirectory)
         return meta
+    }
+
+    /// The samples `meta.json` counts for a chunk: an XOR chunk's 2-byte count; for an aggregate
+    /// chunk, as Thanos, the windows of its count sub-chunk (the first entry: uvarint length,
+    /// sub-encoding byte, then an XOR chunk). Nil when the bytes are too short to say.
+    static func sampleCount(of chunk: EncodedChunk) -> UInt64? {
+        let d = chunk.data
+        switch chunk.encoding {
+        case .xor:
+            guard d.count >= chunkCountHeaderSize else { return nil }
+            return UInt64(d[0]) << 8 | UInt64(d[1])
+        case .aggregate:
+            var length: UInt64 = 0
+            var shift: UInt64 = 0
+            var i = 0
+            while true {
+                guard i < d.count, shift < 64 else { return nil }
+                let byte = d[i]
+                i += 1
+                length |= UInt64(byte & 0x7f) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            if length == 0 { return 0 }
+            // i: the sub-encoding byte; then the XOR chunk's count.
+            guard d.count >= i + 1 + chunkCountHeaderSize else { return nil }
+            return UInt64(d[i + 1]) << 8 | UInt64(d[i + 2])
+        }
     }
 
     private func writeFile(_ name: String, _ bytes: [UInt8]) throws(BlockError) {

@@ -13,3 +13,15 @@ public enum Resolution {
     /// 5m blocks spanning at least this (10 days) are downsampled to 1h, as in Thanos.
     public static let oneHourSourceRange: Int64 = 10 * 24 * 60 * 60 * 1000
 }
+
+extension Resolution {
+    /// `raw`, `5m`, `1h`, or the milliseconds for another value (metric labels, logs).
+    public static func name(_ resolution: Int64) -> String {
+        switch resolution {
+        case raw: return "raw"
+        case fiveMinutes: return "5m"
+        case oneHour: return "1h"
+        default: return "\(resolution)ms"
+        }
+    }
+}

@@ -94,6 +94,28 @@ extension ConfigField {
     }
 }
 
+extension ConfigField {
+    /// A comma-separated list of durations, printed as Mimir does (`2h0m0s,12h0m0s,24h0m0s`).
+    static func durationList(_ flag: String, _ yaml: [String], _ kp: any WritableKeyPath<StrataConfig, [Duration]> & Sendable,
+                             _ help: String) -> ConfigField {
+        ConfigField(flag: flag, yamlPath: yaml, help: help, kind: .string,
+                    get: { $0[keyPath: kp].map(GoDuration.format).joined(separator: ",") }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
+            var list: [Duration] = []
+            for part in v.split(separator: ",") {
+                guard let d = GoDuration.parse(String(part).trimmingSpaces), d > .zero else {
+                    throw ConfigValueError(reason: "\"\(part)\" is not a positive duration (example: 2h,12h,24h)")
+                }
+                if let last = list.last, d <= last {
+                    throw ConfigValueError(reason: "ranges must increase: \(GoDuration.format(d)) after \(GoDuration.format(last))")
+                }
+                list.append(d)
+            }
+            guard !list.isEmpty else { throw ConfigValueError(reason: "at least one range is required") }
+            c[keyPath: kp] = list
+        }
+    }
+}
+
 extension String {
     var trimmingSpaces: String {
         var s = Substring(self)

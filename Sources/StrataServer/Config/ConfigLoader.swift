@@ -1,3 +1,4 @@
+import StrataModel
 import StrataTSDB
 import StrataRing
 import StrataObjstore
@@ -139,6 +140,15 @@ public enum ConfigLoader {
         }
         guard HeadOptions.samplesPerChunkRange.contains(c.tsdb.samplesPerChunk) else {
             throw .invalid("-blocks-storage.tsdb.samples-per-chunk must be between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound) (a chunk header counts at most 65535 samples), got \(c.tsdb.samplesPerChunk)")
+        }
+        guard HeadOptions.samplesPerChunkRange.contains(c.compactor.samplesPerChunk) else {
+            throw .invalid("-compactor.samples-per-chunk must be between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound), got \(c.compactor.samplesPerChunk)")
+        }
+        guard c.compactor.compactionConcurrency >= 1, c.compactor.tenantConcurrency >= 1 else {
+            throw .invalid("-compactor.compaction-concurrency and -compactor.tenant-concurrency must be at least 1")
+        }
+        guard c.compactor.compactionInterval > .zero else {
+            throw .invalid("-compactor.compaction-interval must be positive, got \(GoDuration.format(c.compactor.compactionInterval))")
         }
         guard c.tsdb.blockSamplesPerChunk == 0 || HeadOptions.samplesPerChunkRange.contains(c.tsdb.blockSamplesPerChunk) else {
             throw .invalid("-blocks-storage.tsdb.block-samples-per-chunk must be 0 (keep the head's chunks) or between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound), got \(c.tsdb.blockSamplesPerChunk)")

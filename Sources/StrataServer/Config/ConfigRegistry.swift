@@ -9,7 +9,7 @@ import StrataObjstore
 enum ConfigRegistry {
     static let fields: [ConfigField] = [
         .string("target", ["target"], \.target,
-                "Comma-separated list of components to run: all, distributor, ingester, querier, store-gateway. The default runs every component in one process."),
+                "Comma-separated list of components to run: all, distributor, ingester, querier, store-gateway, compactor. The default runs every component in one process."),
         .bool("auth.multitenancy-enabled", ["multitenancy_enabled"], \.multitenancyEnabled,
               "When true, every request must carry the X-Scope-OrgID header naming its tenant; when false, every request belongs to -auth.no-auth-tenant."),
         .string("auth.no-auth-tenant", ["no_auth_tenant"], \.noAuthTenant,
@@ -112,7 +112,9 @@ enum ConfigRegistry {
 
     ] + ringFields(.ingester, flag: "ingester.ring", yaml: ["ingester", "ring"], members: "ingesters", withIngesterOptions: true)
       + ringFields(.storeGateway, flag: "store-gateway.sharding-ring", yaml: ["store_gateway", "sharding_ring"], members: "store-gateways")
-      + ringFields(.distributor, flag: "distributor.ring", yaml: ["distributor", "ring"], members: "distributors") + [
+      + ringFields(.distributor, flag: "distributor.ring", yaml: ["distributor", "ring"], members: "distributors")
+      + compactorFields
+      + ringFields(.compactor, flag: "compactor.ring", yaml: ["compactor", "sharding_ring"], members: "compactors") + [
         .duration("distributor.remote-timeout", ["distributor", "remote_timeout"], \.distributor.remoteTimeout,
                   "Timeout for downstream ingesters."),
         .bool("distributor.ha-tracker.enable", ["distributor", "ha_tracker", "enable_ha_tracker"], \.distributor.haTracker.enabled,
@@ -140,6 +142,37 @@ enum ConfigRegistry {
                   "How often to check the runtime config file for changes."),
     ]
 
+    /// `compactor:` settings, Mimir's names; the downsampling ones are Strata's (Mimir has none).
+    static let compactorFields: [ConfigField] = [
+        .string("compactor.data-dir", ["compactor", "data_dir"], \.compactor.dataDirectory,
+                "Directory to temporarily store blocks during compaction. This directory is not required to be persisted between restarts."),
+        .duration("compactor.compaction-interval", ["compactor", "compaction_interval"], \.compactor.compactionInterval,
+                  "The frequency at which the compaction runs."),
+        .durationList("compactor.block-ranges", ["compactor", "block_ranges"], \.compactor.blockRanges,
+                      "List of compaction time ranges."),
+        .duration("compactor.deletion-delay", ["compactor", "deletion_delay"], \.compactor.deletionDelay,
+                  "Time before a block marked for deletion is deleted from the bucket. Keep it above -blocks-storage.bucket-store.ignore-deletion-marks-delay plus the store-gateways' sync interval, so no query misses data."),
+        .int("compactor.compaction-concurrency", ["compactor", "compaction_concurrency"], \.compactor.compactionConcurrency,
+             "Max number of concurrent compactions running."),
+        .duration("compactor.first-level-compaction-wait-period", ["compactor", "first_level_compaction_wait_period"],
+                  \.compactor.firstLevelCompactionWaitPeriod,
+                  "How long the compactor waits before compacting first-level blocks that are uploaded by the ingesters. This configuration option allows for the reduction of cases where the compactor begins to compact blocks before all ingesters have uploaded their blocks to the storage."),
+        .int("compactor.samples-per-chunk", ["compactor", "samples_per_chunk"], \.compactor.samplesPerChunk,
+             "Samples per chunk in the blocks the compactor writes (1 to 65535)."),
+        .int("compactor.tenant-concurrency", ["compactor", "tenant_concurrency"], \.compactor.tenantConcurrency,
+             "Tenants compacted at the same time by one compactor."),
+        .bool("compactor.downsampling-enabled", ["compactor", "downsampling_enabled"], \.compactor.downsamplingEnabled,
+              "Downsample old raw data to 5m and 1h resolution blocks (Thanos's aggregate chunks)."),
+        .duration("compactor.downsampling.5m-block-range", ["compactor", "downsampling", "block_range_5m"], \.compactor.fiveMinuteBlockRange,
+                  "Aligned time window of one 5m-resolution block."),
+        .duration("compactor.downsampling.1h-block-range", ["compactor", "downsampling", "block_range_1h"], \.compactor.oneHourBlockRange,
+                  "Aligned time window of one 1h-resolution block."),
+        .duration("compactor.downsampling.5m-min-source-range", ["compactor", "downsampling", "min_source_range_5m"],
+                  \.compactor.fiveMinuteMinSourceRange, "Least time span of raw data in a window for it to be downsampled to 5m (Thanos: 40h)."),
+        .duration("compactor.downsampling.1h-min-source-range", ["compactor", "downsampling", "min_source_range_1h"],
+                  \.compactor.oneHourMinSourceRange, "Least time span of 5m data in a window for it to be downsampled to 1h (Thanos: 10 days)."),
+    ]
+
     /// The flags and keys of one ring, Mimir's names under `flag` and `yaml`.
     /// `withIngesterOptions` adds those only the ingester ring has (tokens count, unregister on
     /// shutdown); replication factor and zone awareness belong to the rings that replicate data.
@@ -157,7 +190,7 @@ enum ConfigRegistry {
             .int("\(f).etcd.max-retries", y + ["kvstore", "etcd", "max_retries"], \StrataConfig.[ring: name].etcdMaxRetries,
                  "The maximum number of retries to do for failed ops."),
         ]
-        if name != .distributor {
+        if name != .distributor && name != .compactor {
             fields += [
                 .int("\(f).replication-factor", y + ["replication_factor"], \StrataConfig.[ring: name].replicationFactor,
                      name == .ingester ? "Number of ingesters that each time series is replicated to."

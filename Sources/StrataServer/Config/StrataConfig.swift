@@ -1,3 +1,4 @@
+import StrataCompactor
 import StrataTSDB
 import StrataLimits
 import StrataObjstore
@@ -35,11 +36,22 @@ public struct StrataConfig: Sendable {
     public var distributorRing = RingSettings()
     /// `distributor:` the cluster write path.
     public var distributor = DistributorConfig()
+    /// `compactor:` merging, downsampling, retention and cleanup of blocks in the bucket.
+    public var compactor = CompactorConfig()
+    /// `compactor.sharding_ring:` the compactors' ring (one owner per tenant).
+    public var compactorRing = StrataConfig.defaultCompactorRing
 
     /// Mimir's store-gateway ring defaults: 512 tokens per instance.
     static var defaultStoreGatewayRing: RingSettings {
         var ring = RingSettings()
         ring.numTokens = 512
+        return ring
+    }
+
+    /// Mimir's compactor ring: one owner per tenant.
+    static var defaultCompactorRing: RingSettings {
+        var ring = RingSettings()
+        ring.replicationFactor = 1
         return ring
     }
 
@@ -116,6 +128,7 @@ public struct StrataConfig: Sendable {
         case ingester
         case storeGateway = "store-gateway"
         case distributor
+        case compactor
     }
 
     /// The settings of ring `name`; key paths through this subscript are `Sendable`, which lets
@@ -126,6 +139,7 @@ public struct StrataConfig: Sendable {
             case .ingester: ingesterRing
             case .storeGateway: storeGatewayRing
             case .distributor: distributorRing
+            case .compactor: compactorRing
             }
         }
         set {
@@ -133,6 +147,7 @@ public struct StrataConfig: Sendable {
             case .ingester: ingesterRing = newValue
             case .storeGateway: storeGatewayRing = newValue
             case .distributor: distributorRing = newValue
+            case .compactor: compactorRing = newValue
             }
         }
     }

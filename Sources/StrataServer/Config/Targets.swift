@@ -4,12 +4,12 @@ public struct Targets: Sendable, Equatable {
     public enum Role: String, Sendable, CaseIterable {
         case distributor, ingester, querier
         case storeGateway = "store-gateway"
+        case compactor
     }
 
     /// Roles named by Mimir that this version of Strata cannot run yet, with why.
     static let unavailable: [String: String] = [
         "query-frontend": "the query-frontend",
-        "compactor": "the compactor",
     ]
 
     /// The roles to run.
@@ -26,7 +26,7 @@ public struct Targets: Sendable, Equatable {
             } else if let what = Self.unavailable[part] {
                 throw .invalid("-target=\(part): \(what) is not part of this Strata version; run -target=all")
             } else {
-                throw .invalid("-target=\(part): unknown target; valid targets are all, distributor, ingester, querier, store-gateway")
+                throw .invalid("-target=\(part): unknown target; valid targets are all, distributor, ingester, querier, store-gateway, compactor")
             }
         }
         guard !roles.isEmpty else { throw .invalid("-target is empty; use -target=all") }
