@@ -16,11 +16,13 @@ struct FederatedQueryable: Queryable {
         let (selected, matchers) = split(request.matchers)
         var out: [QuerySeries] = []
         for tenant in selected {
-            let series = try await inner.select(SelectRequest(tenant: tenant, minTime: request.minTime,
-                                                              maxTime: request.maxTime, matchers: matchers))
+            var perTenant = request
+            perTenant.tenant = tenant
+            perTenant.matchers = matchers
+            let series = try await inner.select(perTenant)
             let tenantLabel = Label(name: Self.tenantLabel, value: tenant.rawValue)
             for s in series {
-                out.append(QuerySeries(labels: Labels(Array(s.labels) + [tenantLabel]), chunks: s.chunks))
+                out.append(QuerySeries(labels: Labels(Array(s.labels) + [tenantLabel]), chunks: s.chunks, resolution: s.resolution))
             }
         }
         out.sort { $0.labels < $1.labels }

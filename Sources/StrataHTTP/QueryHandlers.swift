@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import StrataModel
 import StrataPromQL
@@ -13,7 +14,8 @@ extension PromAPIHandler {
     func query(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
         let limit = try PromAPITime.parseLimit(params.value("limit"))
         let time = try PromAPITime.parseTimeParam(params.value("time"), name: "time", fallback: now())
-        let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"))
+        let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
+                                  sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
         let result: QueryResult
         do {
@@ -57,7 +59,8 @@ extension PromAPIHandler {
             throw PromAPIError(.badData, "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
         }
         try checkTotalQueryLength(start: start, end: end, tenants: tenants)
-        let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"))
+        let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
+                                  sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
         let result: QueryResult
         do {
@@ -70,10 +73,23 @@ extension PromAPIHandler {
         return respond(result, query: queryText, limit: limit, request: request)
     }
 
+    /// Thanos's query parameter choosing the downsampled data a query may read.
+    static let maxSourceResolutionParameter = "max_source_resolution"
+    /// Response header listing the resolutions the query read, coarsest first (`1h,5m,raw`).
+    static let resolutionsHeader = "X-Strata-Resolutions"
+
     /// The engine options of one request: the request's `timeout` applies when shorter than
-    /// `-querier.timeout`, and `lookback_delta` replaces `-querier.lookback-delta` when positive.
-    private func options(timeout: String, lookbackDelta: String) throws(PromAPIError) -> EngineOptions {
+    /// `-querier.timeout`, `lookback_delta` replaces `-querier.lookback-delta` when positive, and
+    /// `max_source_resolution` (`auto`, `0`/`raw`, `5m`, `1h`) bounds the downsampled data read.
+    private func options(timeout: String, lookbackDelta: String, sourceResolution: String) throws(PromAPIError) -> EngineOptions {
         var options = engineOptions
+        if !sourceResolution.isEmpty {
+            guard let policy = SourceResolution(parameter: sourceResolution) else {
+                throw .invalidParam(Self.maxSourceResolutionParameter,
+                                    "\"\(sourceResolution)\" is not a resolution: use auto, 0 (raw), 5m or 1h")
+            }
+            options.sourceResolution = policy
+        }
         if !timeout.isEmpty {
             let nanos: Int64
             do {
@@ -125,7 +141,11 @@ extension PromAPIHandler {
         if truncated { warnings.append("results truncated due to limit") }
         var json = Self.beginSuccess(capacity: Self.estimatedSize(value))
         json.queryData(value)
-        return Self.finishSuccess(json, warnings: warnings, infos: infos, request: request)
+        var response = Self.finishSuccess(json, warnings: warnings, infos: infos, request: request)
+        if !result.resolutions.isEmpty, let name = HTTPField.Name(Self.resolutionsHeader) {
+            response.headers[name] = result.resolutions.map(SourceResolution.name).joined(separator: ",")
+        }
+        return response
     }
 
     /// The first `maxAnnotations` texts, and a count of the rest as Prometheus reports it.

@@ -3,13 +3,17 @@ public struct QuerySeries: Sendable, Equatable {
     /// The series' labels.
     public var labels: Labels
     /// Chunks overlapping the requested range, ordered by `minTime`. Chunks may extend past the
-    /// range: callers clip to the range they asked for.
+    /// range: callers clip to the range they asked for. Downsampled data comes as `.aggregate`
+    /// chunks, only when the request allowed it (`SelectRequest.maxResolution`).
     public var chunks: [EncodedChunk]
+    /// The coarsest downsampling resolution (ms) among the chunks; 0 when all are raw samples.
+    public var resolution: Int64
 
     /// Creates a series.
-    public init(labels: Labels, chunks: [EncodedChunk]) {
+    public init(labels: Labels, chunks: [EncodedChunk], resolution: Int64 = 0) {
         self.labels = labels
         self.chunks = chunks
+        self.resolution = resolution
     }
 }
 
@@ -23,13 +27,26 @@ public struct SelectRequest: Sendable {
     public var maxTime: Int64
     /// All must match; an empty list selects nothing (as Prometheus requires one matcher).
     public var matchers: [LabelMatcher]
+    /// The coarsest downsampling resolution (ms) the caller can read: 0 asks for raw samples
+    /// only; 300000 or 3600000 let a store answer from 5m or 1h blocks (as `.aggregate` chunks)
+    /// where it has them, and from finer data elsewhere. Stores without downsampled data ignore it.
+    public var maxResolution: Int64
 
     /// Creates a request.
-    public init(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) {
+    public init(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], maxResolution: Int64 = 0) {
         self.tenant = tenant
         self.minTime = minTime
         self.maxTime = maxTime
         self.matchers = matchers
+        self.maxResolution = maxResolution
+    }
+
+    /// This request over another time range.
+    public func with(minTime: Int64, maxTime: Int64) -> SelectRequest {
+        var copy = self
+        copy.minTime = minTime
+        copy.maxTime = maxTime
+        return copy
     }
 }
 

@@ -26,7 +26,7 @@ public enum SeriesMerge {
                 var chunks = a[i].chunks + b[j].chunks
                 // Stable: for equal minTime the first list's chunk stays first and wins duplicates.
                 chunks = stableSortedByMinTime(chunks)
-                out.append(QuerySeries(labels: a[i].labels, chunks: chunks))
+                out.append(QuerySeries(labels: a[i].labels, chunks: chunks, resolution: Swift.max(a[i].resolution, b[j].resolution)))
                 i += 1; j += 1
             }
         }

@@ -53,7 +53,7 @@ public struct SplitQueryable: Queryable {
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
         // Ingester chunks first: where both hold a timestamp, the ingester's sample wins.
         SeriesMerge.merge(try await bothSides(minTime: request.minTime, maxTime: request.maxTime) { side, lo, hi in
-            try await side.select(SelectRequest(tenant: request.tenant, minTime: lo, maxTime: hi, matchers: request.matchers))
+            try await side.select(request.with(minTime: lo, maxTime: hi))
         })
     }
 

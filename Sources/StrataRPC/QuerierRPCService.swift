@@ -36,7 +36,8 @@ public struct QuerierRPCService: RegistrableRPCService {
             do {
                 series = try await cancelledWithRPC("Select for tenant \(read.tenant)") {
                     try await queryable.select(SelectRequest(tenant: read.tenant, minTime: read.minTime,
-                                                             maxTime: read.maxTime, matchers: read.matchers))
+                                                             maxTime: read.maxTime, matchers: read.matchers,
+                                                             maxResolution: read.maxResolution))
                 }
             } catch {
                 throw Self.status(for: error, method: "Select", tenant: read.tenant)

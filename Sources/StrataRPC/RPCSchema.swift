@@ -58,6 +58,8 @@ enum ReadRequestField {
     static let matchers = 4
     /// string: the label name (`LabelValuesRequest` only).
     static let labelName = 5
+    /// int64: the coarsest downsampling resolution the caller reads, ms (`SelectRequest` only; 0 or absent: raw).
+    static let maxResolution = 6
 }
 
 /// `strata.SelectResponse`: one batch of the Select stream.
@@ -72,6 +74,8 @@ enum SeriesField {
     static let labels = 1
     /// repeated `strata.Chunk`, by `min_time_ms`.
     static let chunks = 2
+    /// int64: the coarsest downsampling resolution among the chunks, ms (absent: 0, raw).
+    static let resolution = 3
 }
 
 /// `strata.Label`.

@@ -11,13 +11,17 @@ struct ReadRequest: Sendable {
     var matchers: [LabelMatcher]
     /// The label whose values are asked for (LabelValues only).
     var labelName: String?
+    /// The coarsest downsampling resolution the caller reads, ms (Select only; 0: raw).
+    var maxResolution: Int64
 
-    init(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], labelName: String? = nil) {
+    init(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], labelName: String? = nil,
+         maxResolution: Int64 = 0) {
         self.tenant = tenant
         self.minTime = minTime
         self.maxTime = maxTime
         self.matchers = matchers
         self.labelName = labelName
+        self.maxResolution = maxResolution
     }
 }
 
@@ -35,6 +39,9 @@ struct ReadRequestSerializer: MessageSerializer {
         if let labelName = message.labelName {
             size += stringFieldSize(field: ReadRequestField.labelName, labelName)
         }
+        if message.maxResolution != 0 {
+            size += varintFieldSize(field: ReadRequestField.maxResolution, value: UInt64(bitPattern: message.maxResolution))
+        }
         return try serializeMessage(name: name, size: size) { w in
             w.writeStringField(ReadRequestField.tenant, message.tenant.rawValue)
             w.writeInt64Field(ReadRequestField.minTime, message.minTime)
@@ -47,6 +54,9 @@ struct ReadRequestSerializer: MessageSerializer {
             }
             if let labelName = message.labelName {
                 w.writeStringField(ReadRequestField.labelName, labelName)
+            }
+            if message.maxResolution != 0 {
+                w.writeInt64Field(ReadRequestField.maxResolution, message.maxResolution)
             }
         }
     }
@@ -79,6 +89,7 @@ struct ReadRequestDeserializer: MessageDeserializer {
         var maxTime: Int64 = 0
         var matchers: [RawMatcher] = []
         var labelName: String?
+        var maxResolution: Int64 = 0
     }
 
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> ReadRequest {
@@ -96,6 +107,7 @@ struct ReadRequestDeserializer: MessageDeserializer {
                         var sub = try r.subMessage(tag, name: RPCMessageName.matcher)
                         raw.matchers.append(try Self.matcher(&sub, offset: tag.offset))
                     case ReadRequestField.labelName: raw.labelName = try r.stringField(tag)
+                    case ReadRequestField.maxResolution: raw.maxResolution = try r.int64Field(tag)
                     default: try r.skip(tag)
                     }
                 }
@@ -121,8 +133,11 @@ struct ReadRequestDeserializer: MessageDeserializer {
         if requiresLabelName && raw.labelName == nil {
             throw RPCError(code: .invalidArgument, message: "\(name) has no label name (field \(ReadRequestField.labelName))")
         }
+        guard raw.maxResolution >= 0 else {
+            throw RPCError(code: .invalidArgument, message: "\(name): max resolution \(raw.maxResolution) is negative")
+        }
         return ReadRequest(tenant: tenant, minTime: raw.minTime, maxTime: raw.maxTime, matchers: matchers,
-                           labelName: requiresLabelName ? raw.labelName : nil)
+                           labelName: requiresLabelName ? raw.labelName : nil, maxResolution: raw.maxResolution)
     }
 
     private static func matcher(_ r: inout RPCProtoReader, offset: Int) throws(RPCWireError) -> RawMatcher {

@@ -26,7 +26,7 @@ public struct RemoteQueryable: Queryable {
     /// The peer's series matching `request`, sorted by labels.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
         let message = ReadRequest(tenant: request.tenant, minTime: request.minTime, maxTime: request.maxTime,
-                                  matchers: request.matchers)
+                                  matchers: request.matchers, maxResolution: request.maxResolution)
         do {
             let client = try pool.client(for: address)
             return try await client.serverStreaming(request: ClientRequest(message: message),

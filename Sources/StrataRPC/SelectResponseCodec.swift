@@ -24,6 +24,9 @@ enum SeriesEncoding {
         for chunk in series.chunks {
             size += lengthDelimitedSize(field: SeriesField.chunks, length: chunkSize(chunk))
         }
+        if series.resolution != 0 {
+            size += varintFieldSize(field: SeriesField.resolution, value: UInt64(bitPattern: series.resolution))
+        }
         return size
     }
 
@@ -45,6 +48,9 @@ enum SeriesEncoding {
             w.writeInt64Field(ChunkField.maxTime, chunk.maxTime)
             w.writeVarintField(ChunkField.encoding, UInt64(chunk.encoding.rawValue))
             w.writeBytesField(ChunkField.data, chunk.data)
+        }
+        if series.resolution != 0 {
+            w.writeInt64Field(SeriesField.resolution, series.resolution)
         }
     }
 }
@@ -93,6 +99,7 @@ struct SelectResponseDeserializer: MessageDeserializer {
     private static func series(_ r: inout RPCProtoReader) throws(RPCWireError) -> QuerySeries {
         var labels = ContiguousArray<Label>()
         var chunks: [EncodedChunk] = []
+        var resolution: Int64 = 0
         var sorted = true
         while !r.isAtEnd {
             let tag = try r.readTag()
@@ -105,13 +112,15 @@ struct SelectResponseDeserializer: MessageDeserializer {
             case SeriesField.chunks:
                 var sub = try r.subMessage(tag, name: RPCMessageName.chunk)
                 chunks.append(try Self.chunk(&sub))
+            case SeriesField.resolution:
+                resolution = try r.int64Field(tag)
             default:
                 try r.skip(tag)
             }
         }
         // The contract sends labels sorted with unique names; anything else is put in order
         // rather than trusted, since `Labels` equality depends on it.
-        return QuerySeries(labels: sorted ? Labels(presorted: labels) : Labels(labels), chunks: chunks)
+        return QuerySeries(labels: sorted ? Labels(presorted: labels) : Labels(labels), chunks: chunks, resolution: resolution)
     }
 
     private static func label(_ r: inout RPCProtoReader) throws(RPCWireError) -> Label {
@@ -141,7 +150,7 @@ struct SelectResponseDeserializer: MessageDeserializer {
             case ChunkField.encoding:
                 let raw = try r.varintField(tag)
                 guard raw <= UInt64(UInt8.max), let e = ChunkEncoding(rawValue: UInt8(raw)) else {
-                    throw r.error(tag.field, tag.offset, "chunk encoding \(raw) is not supported (1 = XOR)")
+                    throw r.error(tag.field, tag.offset, "chunk encoding \(raw) is not supported (1 = XOR, 255 = downsampled aggregates)")
                 }
                 encoding = e
             case ChunkField.data:

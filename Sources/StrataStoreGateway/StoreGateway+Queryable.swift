@@ -3,19 +3,53 @@ import StrataBucketIndex
 import StrataModel
 
 extension StoreGateway {
-    /// `Queryable.select` over the tenant's raw (resolution 0) blocks overlapping the range.
+    /// `Queryable.select`: the tenant's series matching the request, from raw blocks or, where the
+    /// request allows (`maxResolution`), from the coarsest downsampled blocks that cover each part
+    /// of the range (finer data elsewhere; `ResolutionCoverage`). Downsampled chunks come as
+    /// `.aggregate` chunks and each series carries the coarsest resolution it was read at. One
+    /// `QuerySeries` per label set, chunks of every block sorted by `minTime`, in label order.
+    /// An empty matcher list selects nothing.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        try await select(request, resolution: 0)
+        try await selectCovering(request)
     }
 
-    /// Series of the tenant's blocks of downsampling `resolution` (ms; 0 is raw) matching the
-    /// request, one `QuerySeries` per label set with the chunks of every block sorted by
+    /// See `select(_:)`; typed errors.
+    public func selectCovering(_ request: SelectRequest) async throws(StoreGatewayError) -> [QuerySeries] {
+        guard !request.matchers.isEmpty else { return [] }
+        let blocks = servedBlocks(request.tenant, minTime: request.minTime, maxTime: request.maxTime) { $0.resolution <= request.maxResolution }
+        let byID = Dictionary(uniqueKeysWithValues: blocks.map { ($0.keys.id, $0) })
+        let parts = ResolutionCoverage.plan(blocks.map(\.entry), minTime: request.minTime, maxTime: request.maxTime,
+                                            maxResolution: request.maxResolution)
+        let chosen = parts.compactMap { part in byID[part.block].map { (block: $0, ranges: part.ranges) } }
+        let matchers = request.matchers
+        let perBlock = try await eachBlock(chosen.map(\.block)) { query throws(StoreGatewayError) in
+            let ranges = chosen.first { $0.block.cacheID == query.cacheID }?.ranges ?? []
+            let resolution = chosen.first { $0.block.cacheID == query.cacheID }?.block.entry.resolution ?? 0
+            var lists: [[QuerySeries]] = []
+            for range in ranges {
+                var series = try await query.select(matchers: matchers, minTime: range.lowerBound, maxTime: range.upperBound)
+                if resolution != 0 {
+                    for i in series.indices { series[i].resolution = resolution }
+                }
+                lists.append(series)
+            }
+            return SeriesMerge.merge(lists)
+        }
+        return SeriesMerge.merge(perBlock)
+    }
+
+    /// Series of the tenant's blocks of exactly downsampling `resolution` (ms; 0 is raw) matching
+    /// the request, one `QuerySeries` per label set with the chunks of every block sorted by
     /// `minTime`, in label order. An empty matcher list selects nothing.
     public func select(_ request: SelectRequest, resolution: Int64) async throws(StoreGatewayError) -> [QuerySeries] {
         guard !request.matchers.isEmpty else { return [] }
         let blocks = servedBlocks(request.tenant, minTime: request.minTime, maxTime: request.maxTime) { $0.resolution == resolution }
         let perBlock = try await eachBlock(blocks) { query throws(StoreGatewayError) in
-            try await query.select(matchers: request.matchers, minTime: request.minTime, maxTime: request.maxTime)
+            var series = try await query.select(matchers: request.matchers, minTime: request.minTime, maxTime: request.maxTime)
+            if resolution != 0 {
+                for i in series.indices { series[i].resolution = resolution }
+            }
+            return series
         }
         return SeriesMerge.merge(perBlock)
     }

@@ -16,6 +16,9 @@ public struct EngineOptions: Sendable {
     /// (range functions and aggregations over large selections, such as `sum(rate(x[5m]))`):
     /// 0 means one per processor core, up to 8; 1 keeps every query on one task, as Prometheus does.
     public var parallelism: Int = 0
+    /// Which downsampled data selectors may read (`max_source_resolution`); `.auto` follows
+    /// Thanos's 5× rule. Stores without downsampled blocks answer with raw data either way.
+    public var sourceResolution: SourceResolution = .auto
 
     /// The defaults, which match Prometheus's.
     public init() {}

@@ -99,11 +99,14 @@ public struct QueryResult: Sendable {
     public var annotations: Annotations
     /// Samples loaded from storage while evaluating (the figure `max-samples` limits).
     public var samplesLoaded: Int
+    /// Resolutions (ms, coarsest first; 0 = raw samples) of the data the selectors read.
+    public var resolutions: [Int64]
 
     /// Creates a result.
-    public init(value: QueryValue, annotations: Annotations = Annotations(), samplesLoaded: Int = 0) {
+    public init(value: QueryValue, annotations: Annotations = Annotations(), samplesLoaded: Int = 0, resolutions: [Int64] = []) {
         self.value = value
         self.annotations = annotations
         self.samplesLoaded = samplesLoaded
+        self.resolutions = resolutions
     }
 }

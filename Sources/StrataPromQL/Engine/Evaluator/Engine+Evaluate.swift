@@ -34,7 +34,12 @@ extension Engine {
             mat.sort { $0.metric < $1.metric }
             value = .matrix(mat)
         }
-        return QueryResult(value: value, annotations: ctx.annotations, samplesLoaded: ctx.samplesLoaded)
+        let resolutions = ctx.resolutionsRead.sorted(by: >)
+        if resolutions.contains(where: { $0 > 0 }) {
+            ctx.annotations.info("downsampled data was read (resolutions: \(resolutions.map(SourceResolution.name).joined(separator: ", ")))",
+                                 at: nil)
+        }
+        return QueryResult(value: value, annotations: ctx.annotations, samplesLoaded: ctx.samplesLoaded, resolutions: resolutions)
     }
 
     /// Prometheus 3's delayed name removal, applied to the result: series flagged `dropName`

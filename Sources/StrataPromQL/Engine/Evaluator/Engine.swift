@@ -4,8 +4,9 @@ import StrataModel
 ///
 /// The engine holds no state between queries; one instance serves every request.
 public struct Engine: Sendable {
-    /// The settings every query runs with.
-    public let options: EngineOptions
+    /// The settings every query runs with (a request may change its own copy's, e.g. its
+    /// `sourceResolution`).
+    public var options: EngineOptions
 
     /// Creates an engine.
     public init(options: EngineOptions = EngineOptions()) {

@@ -1,3 +1,4 @@
+import StrataChunks
 import StrataModel
 
 /// State shared by every evaluator of one query: storage access, limits, and annotations.
@@ -67,11 +68,49 @@ final class EvalContext {
         }
     }
 
-    /// Reads the series `matchers` select in `[mint, maxt]`, mapping storage failures.
-    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) async throws(QueryError) -> [QuerySeries] {
+    /// Resolutions (ms) of the data selectors read, 0 for raw samples; reported in `infos`.
+    var resolutionsRead = Set<Int64>()
+
+    /// The coarsest resolution a selector read as `view` (nil: raw only) may use at evaluation
+    /// `step` (1 or less: an instant evaluation) over `range` (0: an instant selector).
+    func maxResolution(view: AggregateView?, step: Int64, range: Int64) -> Int64 {
+        guard view != nil else { return 0 }
+        return options.sourceResolution.maxResolution(step: step > 1 ? step : 0, range: range)
+    }
+
+    /// Reads the series `matchers` select in `[mint, maxt]`, from downsampled data up to
+    /// `maxResolution` where the stores have it, turned into XOR chunks of `view`. Returns
+    /// whether any series came from downsampled data (then every series is in the view).
+    func selectReading(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, view: AggregateView?,
+                       maxResolution: Int64) async throws(QueryError) -> (series: [QuerySeries], downsampled: Bool) {
+        guard let view, maxResolution > 0 else {
+            return (try await select(matchers, mint: mint, maxt: maxt), false)
+        }
+        var series = try await select(matchers, mint: mint, maxt: maxt, maxResolution: maxResolution)
+        guard series.contains(where: { $0.resolution > 0 }) else { return (series, false) }
+        for i in series.indices {
+            try tick(series[i].chunks.count)
+            do {
+                series[i].chunks = try view.chunks(from: series[i].chunks)
+            } catch {
+                throw .storage("downsampled series \(series[i].labels): \(error)")
+            }
+        }
+        return (series, true)
+    }
+
+    /// Reads the series `matchers` select in `[mint, maxt]`, mapping storage failures. With a
+    /// `maxResolution` the answer may hold `.aggregate` chunks (see `selectReading`).
+    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, maxResolution: Int64 = 0) async throws(QueryError) -> [QuerySeries] {
         try checkInterrupted()
         do {
-            return try await storage.select(SelectRequest(tenant: tenant, minTime: mint, maxTime: maxt, matchers: matchers))
+            let series = try await storage.select(SelectRequest(tenant: tenant, minTime: mint, maxTime: maxt, matchers: matchers,
+                                                                maxResolution: maxResolution))
+            for s in series { resolutionsRead.insert(s.resolution) }
+            if maxResolution == 0, series.contains(where: { $0.resolution > 0 }) {
+                throw QueryError.storage("a store answered a raw read with downsampled data")
+            }
+            return series
         } catch let e as QueryError {
             throw e
         } catch is CancellationError {

@@ -1,3 +1,4 @@
+import StrataChunks
 import StrataModel
 import Synchronization
 
@@ -28,8 +29,7 @@ extension Evaluator {
         _ a: AggregateExpr, call: Call, args: [Expr], matrixArg m: Int, selector ms: MatrixSelector,
         params: [Double]?, label: String?
     ) async throws(QueryError) -> Matrix {
-        let name = call.function.name
-        let impl = try implementation(of: name)
+        var name = call.function.name
         let base = ctx.currentSamples
         var scalars = [[Double]?](repeating: nil, count: args.count)
         for i in args.indices where i != m && args[i].type != .string {
@@ -40,7 +40,13 @@ extension Evaluator {
         let range = milliseconds(ms.range)
         let maxt = (at ?? end) &- offset
         let mint = (at ?? start) &- offset &- range &+ 1
-        let stored = try await ctx.select(ms.vectorSelector.matchers, mint: mint, maxt: maxt)
+        let view = AggregateView.forRangeFunction(name)
+        let read = try await ctx.selectReading(ms.vectorSelector.matchers, mint: mint, maxt: maxt, view: view,
+                                               maxResolution: ctx.maxResolution(view: view, step: interval, range: range))
+        let stored = read.series
+        // Windows carry their sample counts: counting samples of the count view is summing it.
+        if read.downsampled && name == "count_over_time" { name = "sum_over_time" }
+        let impl = try implementation(of: name)
         let job = FusedJob(
             impl: impl, kernel: args.count == 1 ? WindowKernel.forFunction(name) : nil, args: args, scalars: scalars,
             start: start, interval: interval, at: at, offset: offset,
@@ -60,10 +66,15 @@ extension Evaluator {
     ) async throws(QueryError) -> Matrix {
         let base = ctx.currentSamples
         let offset = milliseconds(vs.offset)
-        let lookback = ctx.options.lookbackDelta
+        let maxResolution = ctx.maxResolution(view: .average, step: interval, range: 0)
+        let widest = max(ctx.options.lookbackDelta, maxResolution)
         let maxt = end &- offset
+        let read = try await ctx.selectReading(vs.matchers, mint: start &- offset &- widest &+ 1, maxt: maxt, view: .average,
+                                               maxResolution: maxResolution)
+        // See evalVectorSelector: a downsampled series has one point per window.
+        let lookback = read.downsampled ? widest : ctx.options.lookbackDelta
         let mint = start &- offset &- lookback &+ 1
-        let stored = try await ctx.select(vs.matchers, mint: mint, maxt: maxt)
+        let stored = read.series
         let job = FusedJob(
             impl: nil, kernel: nil, args: [], scalars: [], start: start, interval: interval, at: nil, offset: offset,
             range: lookback, checkCounter: false, maxSamples: ctx.options.maxSamples, deadline: ctx.deadline)

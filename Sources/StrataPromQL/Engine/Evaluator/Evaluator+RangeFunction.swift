@@ -1,3 +1,4 @@
+import StrataChunks
 import StrataModel
 
 extension Evaluator {
@@ -9,9 +10,8 @@ extension Evaluator {
     /// series' samples rather than by the whole selection. Large selections are split into
     /// runs of series evaluated by parallel tasks; results keep the selection's order.
     func evalRangeFunction(_ call: Call, args: [Expr], matrixArg m: Int) async throws(QueryError) -> Matrix {
-        let name = call.function.name
+        var name = call.function.name
         let isAbsent = name == "absent_over_time"
-        let impl: FunctionImplementation? = isAbsent ? nil : try implementation(of: name)
         let base = ctx.currentSamples
 
         // Scalar arguments, one value per step.
@@ -31,7 +31,12 @@ extension Evaluator {
             at = ctx.resolve(ms.vectorSelector.at)
             maxt = (at ?? end) &- offset
             mint = (at ?? start) &- offset &- range &+ 1
-            stored = try await ctx.select(ms.vectorSelector.matchers, mint: mint, maxt: maxt)
+            let view = AggregateView.forRangeFunction(name)
+            let read = try await ctx.selectReading(ms.vectorSelector.matchers, mint: mint, maxt: maxt, view: view,
+                                                   maxResolution: ctx.maxResolution(view: view, step: interval, range: range))
+            stored = read.series
+            // Windows carry their sample counts: counting samples of the count view is summing it.
+            if read.downsampled && name == "count_over_time" { name = "sum_over_time" }
         case .subquery(let sq):
             range = milliseconds(sq.range)
             offset = milliseconds(sq.offset)
@@ -41,6 +46,7 @@ extension Evaluator {
             throw .execution("unexpected range argument of \(name)")
         }
 
+        let impl: FunctionImplementation? = isAbsent ? nil : try implementation(of: name)
         let steps = numSteps
         if isAbsent { try ctx.checkSamples(steps) }
         let job = RangeFunctionJob(

@@ -38,20 +38,27 @@ extension Evaluator {
             refStart = start &- offset
             refEnd = end &- offset
         }
-        let stored = try await ctx.select(vs.matchers, mint: refStart &- lookback &+ 1, maxt: refEnd)
-        return try await sampleSeries(stored, offset: offset, at: at != nil ? refStart : nil, refStart: refStart, refEnd: refEnd,
-                                sampleTimestamps: sampleTimestamps)
+        // From downsampled data a series has one point per window, so the lookback must reach
+        // back one window (Thanos widens it the same way).
+        let maxResolution = sampleTimestamps ? 0 : ctx.maxResolution(view: .average, step: interval, range: 0)
+        let widest = max(lookback, maxResolution)
+        let read = try await ctx.selectReading(vs.matchers, mint: refStart &- widest &+ 1, maxt: refEnd, view: .average,
+                                               maxResolution: maxResolution)
+        return try await sampleSeries(read.series, offset: offset, at: at != nil ? refStart : nil, refStart: refStart, refEnd: refEnd,
+                                      sampleTimestamps: sampleTimestamps, lookback: read.downsampled ? widest : lookback)
     }
 
     /// The instant-selector points of already selected series: per step, the newest sample in
     /// the lookback window ending at `pinned` (when set) or at the step minus `offset`. Large
     /// selections are split into runs of series sampled by parallel tasks.
     func sampleSeries(
-        _ stored: [QuerySeries], offset: Int64, at pinned: Int64?, refStart: Int64, refEnd: Int64, sampleTimestamps: Bool
+        _ stored: [QuerySeries], offset: Int64, at pinned: Int64?, refStart: Int64, refEnd: Int64, sampleTimestamps: Bool,
+        lookback: Int64? = nil
     ) async throws(QueryError) -> Matrix {
+        let lookback = lookback ?? ctx.options.lookbackDelta
         let job = SelectorSampling(
             start: start, end: end, interval: interval, steps: numSteps, offset: offset, pinned: pinned,
-            lookback: ctx.options.lookbackDelta, mint: refStart &- ctx.options.lookbackDelta &+ 1, maxt: refEnd,
+            lookback: lookback, mint: refStart &- lookback &+ 1, maxt: refEnd,
             sampleTimestamps: sampleTimestamps, maxSamples: ctx.options.maxSamples, held: ctx.currentSamples,
             deadline: ctx.deadline)
         let partCount = max(1, min(ctx.options.effectiveParallelism, stored.count / Self.fusedMinSeriesPerPart))
