@@ -298,6 +298,7 @@ let package = Package(
             name: "StrataCompactorTests",
             dependencies: [
                 "StrataCompactor", "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataTestSupport",
+                "StrataStoreGateway", "StrataPromQL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

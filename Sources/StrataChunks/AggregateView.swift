@@ -12,8 +12,7 @@ public enum AggregateView: String, Sendable, CaseIterable {
     case min
     /// Largest value of each window (`max_over_time`).
     case max
-    /// A monotonic total with every reset of the raw counter applied, ending at the counter's
-    /// last raw value (`rate`, `increase`, `irate`).
+    /// A monotonic total with every reset of the raw counter applied (`rate`, `increase`, `irate`).
     case counter
     /// Mean of each window, sum / count (plain selectors and every other function).
     case average
@@ -21,8 +20,11 @@ public enum AggregateView: String, Sendable, CaseIterable {
     /// Turns one series' chunks (ordered by `minTime`; raw XOR chunks and aggregate chunks may
     /// mix) into XOR chunks of the view. A timestamp is kept once, the first chunk holding it
     /// winning. Throws when an aggregate chunk is malformed or lacks the aggregate the view needs.
-    public func chunks(from input: [EncodedChunk], samplesPerChunk: Int = XORChunk.maxSamples) throws(ChunkError) -> [EncodedChunk] {
-        let samples = try self.samples(from: input)
+    /// `resolution` is the series' coarsest resolution (ms): counter points that fall in one
+    /// window of it are one point (see `samples(from:resolution:)`).
+    public func chunks(from input: [EncodedChunk], resolution: Int64 = 0,
+                       samplesPerChunk: Int = XORChunk.maxSamples) throws(ChunkError) -> [EncodedChunk] {
+        let samples = try self.samples(from: input, resolution: resolution)
         var out: [EncodedChunk] = []
         var current = XORChunk()
         for s in samples {
@@ -36,9 +38,11 @@ public enum AggregateView: String, Sendable, CaseIterable {
         return out
     }
 
-    /// The samples of the view over `input`; see `chunks(from:)`.
-    public func samples(from input: [EncodedChunk]) throws(ChunkError) -> [Sample] {
-        if self == .counter { return try counterSamples(input) }
+    /// The samples of the view over `input`; see `chunks(from:)`. For `.counter`, points in the
+    /// same window of `resolution` (a window split between two chunks, as Thanos's 5m→1h
+    /// grouping can leave it) become the later one, so points stay one window apart.
+    public func samples(from input: [EncodedChunk], resolution: Int64 = 0) throws(ChunkError) -> [Sample] {
+        if self == .counter { return try counterSamples(input, resolution: resolution) }
         var out: [Sample] = []
         var last = Int64.min
         for chunk in input {
@@ -93,11 +97,18 @@ public enum AggregateView: String, Sendable, CaseIterable {
         return out
     }
 
-    /// Raw counter samples and counter aggregates read as one reset-adjusted total, then shifted
-    /// so that it ends at the counter's true last value: data that follows from another store
-    /// (the ingesters' raw samples) then continues it without a false reset.
-    private func counterSamples(_ input: [EncodedChunk]) throws(ChunkError) -> [Sample] {
+    /// Raw counter samples and counter aggregates read as one reset-adjusted total that starts at
+    /// the first raw value, as Thanos reads them. Raw samples from another store in the same
+    /// series (the ingesters' recent data) go through the same reader, which compares them with
+    /// the true last raw value of the aggregates, so no false reset appears where they meet.
+    ///
+    /// Only window totals (and raw samples) become points: an aggregate chunk's leading raw
+    /// sample carries the increase across the chunk boundary into the first window's total, but
+    /// as a point of its own it would put two points in one window, and `rate` extrapolates from
+    /// the average spacing of points.
+    private func counterSamples(_ input: [EncodedChunk], resolution: Int64) throws(ChunkError) -> [Sample] {
         var reader = CounterAggregate()
+        var leading = Set<Int64>()
         for chunk in input {
             let next: Int64 = reader.samples.last.map { $0.timestamp &+ 1 } ?? .min
             switch chunk.encoding {
@@ -115,12 +126,30 @@ public enum AggregateView: String, Sendable, CaseIterable {
                     throw .corrupt("aggregate chunk has no counter aggregate, which a counter read needs")
                 }
                 // As Thanos: a chunk that starts inside what was already read is skipped up to its end.
-                reader.add(aggr.samples(of: .counter).filter { $0.timestamp >= next })
+                let counter = aggr.samples(of: .counter).filter { $0.timestamp >= next }
+                if counter.count > 1, counter[1].timestamp > counter[0].timestamp { leading.insert(counter[0].timestamp) }
+                reader.add(counter)
             }
         }
-        guard let lastTotal = reader.samples.last?.value else { return [] }
-        let shift = reader.lastRawValue - lastTotal
-        if shift == 0 { return reader.samples }
-        return reader.samples.map { Sample(timestamp: $0.timestamp, value: $0.value + shift) }
+        var points = leading.isEmpty ? reader.samples : reader.samples.filter { !leading.contains($0.timestamp) }
+        if resolution > 0 && points.count > 1 {
+            var kept: [Sample] = []
+            kept.reserveCapacity(points.count)
+            for p in points {
+                if let last = kept.last, Self.window(last.timestamp, resolution) == Self.window(p.timestamp, resolution) {
+                    kept[kept.count - 1] = p
+                } else {
+                    kept.append(p)
+                }
+            }
+            points = kept
+        }
+        return points
+    }
+
+    /// The window of `resolution` holding `t` (floor division, also before 1970).
+    static func window(_ t: Int64, _ resolution: Int64) -> Int64 {
+        let q = t / resolution
+        return t % resolution < 0 ? q - 1 : q
     }
 }

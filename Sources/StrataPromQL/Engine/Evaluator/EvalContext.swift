@@ -91,7 +91,7 @@ final class EvalContext {
         for i in series.indices {
             try tick(series[i].chunks.count)
             do {
-                series[i].chunks = try view.chunks(from: series[i].chunks)
+                series[i].chunks = try view.chunks(from: series[i].chunks, resolution: series[i].resolution)
             } catch {
                 throw .storage("downsampled series \(series[i].labels): \(error)")
             }
