@@ -70,7 +70,7 @@ public struct CompactorTenantSettings: Sendable, Equatable {
 
     /// The retention of blocks of `resolution`, ms; nil = forever (as Thanos, each resolution
     /// has its own; zero keeps that resolution forever).
-    func retention(resolution: Int64) -> Int64? {
+    public func retention(resolution: Int64) -> Int64? {
         let d = resolution >= Resolution.oneHour ? oneHourRetention
             : resolution >= Resolution.fiveMinutes ? fiveMinuteRetention : rawRetention
         guard d > .zero else { return nil }

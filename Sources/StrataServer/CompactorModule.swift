@@ -21,11 +21,16 @@ extension ServerComponents {
             }
         }
         return Compactor(bucket: bucket, config: config.compactor, settings: { tenant in
-            let limits = overrides.limits(for: tenant)
-            return CompactorTenantSettings(
-                shards: limits.compactorSplitAndMergeShards, rawRetention: limits.compactorBlocksRetentionPeriod,
-                fiveMinuteRetention: limits.compactorBlocksRetentionPeriod5m, oneHourRetention: limits.compactorBlocksRetentionPeriod1h)
+            compactorSettings(overrides.limits(for: tenant))
         }, ownsTenant: owns, metricsFactory: metricsFactory, logger: logger)
+    }
+
+    /// A tenant's compactor limits: shards and the retention of each resolution (which the
+    /// store-gateway also applies to queries).
+    static func compactorSettings(_ limits: Limits) -> CompactorTenantSettings {
+        CompactorTenantSettings(
+            shards: limits.compactorSplitAndMergeShards, rawRetention: limits.compactorBlocksRetentionPeriod,
+            fiveMinuteRetention: limits.compactorBlocksRetentionPeriod5m, oneHourRetention: limits.compactorBlocksRetentionPeriod1h)
     }
 }
 

@@ -140,7 +140,11 @@ public struct ServerComponents: Sendable {
             if let ring = storeGatewayRing, let lifecycler = storeGatewayLifecycler, !storeGatewayInProcess {
                 ownsBlock = Self.blockOwnership(ring: ring, instanceID: lifecycler.config.instanceID)
             }
-            storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock)
+            let limits = overrides
+            storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock,
+                                        retention: { tenant, resolution in
+                                            Self.compactorSettings(limits.limits(for: tenant)).retention(resolution: resolution)
+                                        })
         } else {
             storeGateway = nil
         }

@@ -18,7 +18,21 @@ extension StoreGateway {
         guard !request.matchers.isEmpty else { return [] }
         let blocks = servedBlocks(request.tenant, minTime: request.minTime, maxTime: request.maxTime) { $0.resolution <= request.maxResolution }
         let byID = Dictionary(uniqueKeysWithValues: blocks.map { ($0.keys.id, $0) })
-        let parts = ResolutionCoverage.plan(blocks.map(\.entry), minTime: request.minTime, maxTime: request.maxTime,
+        // Expired data is cut off here, before the compactor deletes it: a block is seen only
+        // from its resolution's retention cutoff on (and a coarser one answers before that).
+        var entries = blocks.map(\.entry)
+        if let retention {
+            let now = WallClock.nowMilliseconds()
+            entries = entries.compactMap { entry in
+                guard let keep = retention(request.tenant, entry.resolution) else { return entry }
+                let cutoff = now &- keep
+                guard entry.maxTime > cutoff else { return nil }
+                var clipped = entry
+                clipped.minTime = max(entry.minTime, cutoff)
+                return clipped
+            }
+        }
+        let parts = ResolutionCoverage.plan(entries, minTime: request.minTime, maxTime: request.maxTime,
                                             maxResolution: request.maxResolution)
         let chosen = parts.compactMap { part in byID[part.block].map { (block: $0, ranges: part.ranges) } }
         let matchers = request.matchers

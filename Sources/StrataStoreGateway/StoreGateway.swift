@@ -52,6 +52,12 @@ public final class StoreGateway: Queryable, Sendable {
     let state = Mutex(State())
     /// Whether this store-gateway serves a block (tenant, block ID); nil: every block.
     let ownsBlock: BlockOwnership?
+    /// The tenant's retention of each resolution; data older than it is not served.
+    let retention: Retention?
+
+    /// How long `tenant`'s data of `resolution` (ms; 0 raw) is kept, in ms; nil: forever. The
+    /// compactor deletes expired blocks later; queries stop seeing the data at once.
+    public typealias Retention = @Sendable (_ tenant: TenantID, _ resolution: Int64) -> Int64?
 
     /// Decides whether this store-gateway serves block `id` of `tenant`; the store-gateway ring's
     /// sharding in a cluster.
@@ -59,8 +65,9 @@ public final class StoreGateway: Queryable, Sendable {
 
     /// A store-gateway over `bucket`; call `sync()` (or `run()`) before querying. With
     /// `ownsBlock`, each sync loads only the blocks it accepts and drops those it no longer does.
-    public init(bucket: any Bucket, config: Config, logger: Logger, ownsBlock: BlockOwnership? = nil) {
+    public init(bucket: any Bucket, config: Config, logger: Logger, ownsBlock: BlockOwnership? = nil, retention: Retention? = nil) {
         self.ownsBlock = ownsBlock
+        self.retention = retention
         let counters = Counters()
         let instrumented = InstrumentedBucket(inner: bucket, counters: counters)
         self.bucket = instrumented
