@@ -275,6 +275,7 @@ public struct ServerComponents: Sendable {
         var g = StoreGateway.Config()
         g.syncDirectory = c.bucketStore.syncDir
         g.syncInterval = c.bucketStore.syncInterval
+        g.ignoreDeletionMarksDelay = c.bucketStore.ignoreDeletionMarksDelay
         g.indexCacheBytes = c.bucketStore.indexCacheBytes
         g.chunksCacheBytes = c.bucketStore.chunksCacheBytes
         g.indexHeaderIdleTimeout = c.bucketStore.indexHeaderIdleTimeout

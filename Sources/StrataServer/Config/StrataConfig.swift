@@ -87,6 +87,7 @@ public struct StrataConfig: Sendable {
     public struct BucketStoreConfig: Sendable {
         public var syncDir = "./data/tsdb-sync"
         public var syncInterval: Duration = .seconds(15 * 60)
+        public var ignoreDeletionMarksDelay: Duration = .seconds(3600)
         public var indexCacheBytes = 256 * 1024 * 1024
         public var chunksCacheBytes = 256 * 1024 * 1024
         public var indexHeaderIdleTimeout: Duration = .seconds(60 * 60)
