@@ -8,7 +8,7 @@ import StrataBucketIndex
 ///   smallest first) and share it with at least one other block are merged: first the
 ///   replicas' 2h blocks of one window, then 2h blocks into 12h, then 12h into 24h. The first
 ///   range waits `firstLevelWaitPeriod` after the newest upload so every replica's block is in;
-///   larger ranges wait until the window is over (newer data exists, or the window ended more
+///   larger ranges wait until the window is over (a block ends after it, or the window ended more
 ///   than one range ago).
 /// * With split-and-merge shards, a window whose blocks are not all shards of the same count is
 ///   split into that many shards; then the blocks of each shard are merged among themselves.
@@ -86,7 +86,7 @@ public struct CompactionPlanner: Sendable {
                 if level == 0 {
                     guard let lastUpload = group.map(\.uploadedAt).max(), now - lastUpload >= firstLevelWaitPeriod else { continue }
                 } else {
-                    guard end <= newest || end <= nowMs &- range else { continue }
+                    guard end < newest || end <= nowMs &- range else { continue }
                 }
                 jobs += jobsForWindow(group, range: range, start: start, end: end)
             }
