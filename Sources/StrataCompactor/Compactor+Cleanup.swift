@@ -1,3 +1,4 @@
+import Foundation
 import StrataBlocks
 import StrataBucketIndex
 import StrataModel
@@ -19,6 +20,49 @@ extension Compactor {
             report.blocksDeleted += deleted
             metrics.blocksDeleted(tenant, count: deleted)
             logger.with(tenant).info("deleted blocks marked for deletion", metadata: ["blocks": "\(deleted)"])
+        }
+        return deleted
+    }
+
+    /// Deletes the partial blocks (directories with objects but no `meta.json`: uploads that
+    /// never finished, by an ingester or a compactor) whose newest object is older than
+    /// `-compactor.partial-block-deletion-delay`. No reader lists them, so this only frees space.
+    func deletePartialBlocks(_ tenant: TenantID, now: Int64, report: inout TenantCompactionReport) async throws(CompactionError) -> Int {
+        let delay = config.partialBlockDeletionDelay.components.seconds
+        guard delay > 0 else { return 0 }
+        let prefix = tenant.rawValue + "/"
+        var files: [String: [String]] = [:]
+        do {
+            try await bucket.iter(prefix: prefix, delimiter: nil) { (page: ListPage) throws(BucketError) in
+                for key in page.keys {
+                    let rest = key.dropFirst(prefix.count)
+                    guard let slash = rest.firstIndex(of: "/") else { continue }
+                    let dir = String(rest[..<slash])
+                    guard ULID(dir) != nil else { continue }
+                    files[dir, default: []].append(key)
+                }
+            }
+        } catch {
+            throw .bucket(operation: "list", key: prefix, reason: "\(error)")
+        }
+        var deleted = 0
+        for (block, keys) in files where !keys.contains(prefix + block + "/" + BlockFormat.metaFileName) {
+            var newest: Int64 = .min
+            for key in keys {
+                do {
+                    newest = max(newest, Int64(try await bucket.attributes(key).lastModified.timeIntervalSince1970))
+                } catch {
+                    if case .notFound = error { continue }
+                    throw .bucket(operation: "head", key: key, reason: "\(error)")
+                }
+            }
+            guard newest != .min, now - newest >= delay else { continue }
+            try await deleteBlock(tenant, block: block)
+            deleted += 1
+        }
+        if deleted > 0 {
+            report.partialBlocksDeleted += deleted
+            logger.with(tenant).info("deleted partial blocks (uploads that never finished)", metadata: ["blocks": "\(deleted)"])
         }
         return deleted
     }

@@ -86,6 +86,7 @@ public final class Compactor: Sendable {
             if try await deleteExpiredMarkedBlocks(tenant, index: index, now: now, report: &report) > 0 {
                 index = try await refreshIndex(tenant)
             }
+            _ = try await deletePartialBlocks(tenant, now: now, report: &report)
             if try await applyRetention(tenant, index: index, now: now, report: &report) > 0 {
                 index = try await refreshIndex(tenant)
             }
@@ -198,6 +199,8 @@ public struct TenantCompactionReport: Sendable, Equatable {
     public var blocksMarkedNoCompact = 0
     /// Blocks deleted from the bucket after the deletion delay.
     public var blocksDeleted = 0
+    /// Partial uploads deleted after the partial-block deletion delay.
+    public var partialBlocksDeleted = 0
     /// Why the tenant's run stopped early, if it did.
     public var failure: String?
 }

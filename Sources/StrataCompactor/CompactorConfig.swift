@@ -9,6 +9,9 @@ public struct CompactorConfig: Sendable {
     /// `-compactor.deletion-delay`: how long a block marked for deletion stays in the bucket, so
     /// queriers and store-gateways have switched to its replacement before it goes.
     public var deletionDelay: Duration = .seconds(12 * 3600)
+    /// `-compactor.partial-block-deletion-delay`: a block directory without `meta.json` (an upload
+    /// that never finished) whose newest object is older than this is deleted; zero keeps them.
+    public var partialBlockDeletionDelay: Duration = .seconds(24 * 3600)
     /// `-compactor.compaction-concurrency`: jobs of one tenant run at once.
     public var compactionConcurrency = 1
     /// `-compactor.first-level-compaction-wait-period`: how long after the newest upload of a

@@ -151,6 +151,12 @@ struct CompactorTests {
         #expect(report2.failures.isEmpty, "\(report2.failures)")
         #expect(try await f.liveBlocks("t").count == 1)
         #expect(try await f.liveSamples("t").samples == expected)
+        // A day after its last object was written, the partial upload is deleted.
+        f.advance(seconds: WallClock.nowMilliseconds() / 1000 + 2 * 86_400 - f.clock())
+        let report3 = await f.compactor().runOnce()
+        #expect(report3.tenants[try TenantID(validating: "t")]?.partialBlocksDeleted == 1)
+        let dirs = try await f.bucket.list(prefix: "t/", delimiter: "/").commonPrefixes.filter { !$0.hasSuffix("/markers/") }
+        #expect(dirs.count == 1, "\(dirs)")
     }
 
     @Test("raw blocks past retention are marked; 5m and 1h keep their own retention")

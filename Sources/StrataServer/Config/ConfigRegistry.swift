@@ -155,6 +155,8 @@ enum ConfigRegistry {
                       "List of compaction time ranges."),
         .duration("compactor.deletion-delay", ["compactor", "deletion_delay"], \.compactor.deletionDelay,
                   "Time before a block marked for deletion is deleted from the bucket. Keep it above -blocks-storage.bucket-store.ignore-deletion-marks-delay plus the store-gateways' sync interval, so no query misses data."),
+        .duration("compactor.partial-block-deletion-delay", ["compactor", "partial_block_deletion_delay"], \.compactor.partialBlockDeletionDelay,
+                  "If a partial block (unfinished block without meta.json) has not been modified for this time, it is deleted. 0 disables the deletion of partial blocks."),
         .int("compactor.compaction-concurrency", ["compactor", "compaction_concurrency"], \.compactor.compactionConcurrency,
              "Max number of concurrent compactions running."),
         .duration("compactor.first-level-compaction-wait-period", ["compactor", "first_level_compaction_wait_period"],
