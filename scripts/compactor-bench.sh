@@ -54,12 +54,15 @@ run_compactor() {
         -compactor.first-level-compaction-wait-period=0s -log.level=warn "$@" >"$log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
-    until curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -Eq '^strata_compactor_runs_(completed|failed)_total [1-9]'; do
+    local metrics=""
+    # Not `curl | grep -q`: grep's early exit fails curl, and with pipefail the loop never ends.
+    until grep -Eq '^strata_compactor_runs_(completed|failed)_total [1-9]' <<<"$metrics"; do
         if ! kill -0 "$pid" 2>/dev/null; then echo "$NAME: the compactor exited" >&2; cat "$log" >&2; exit 1; fi
         sleep 1
+        metrics=$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
     done
     end=$(date +%s.%N)
-    if curl -sf "http://127.0.0.1:$port/metrics" | grep -Eq '^strata_compactor_runs_failed_total [1-9]'; then
+    if grep -Eq '^strata_compactor_runs_failed_total [1-9]' <<<"$metrics"; then
         echo "$NAME: the compaction run failed" >&2; cat "$log" >&2; exit 1
     fi
     kill -INT "$pid"

@@ -107,6 +107,23 @@ public enum BlockCompactor {
     /// `thanos.source` of the blocks the compactor writes (Thanos's and Mimir's value).
     public static let source = "compactor"
 
+    /// The series' chunks as they are, in time order, when no two overlap and all are XOR: then
+    /// nothing needs de-duplicating and the bytes (CRC-checked when read) are copied, as
+    /// Prometheus's compactor copies the chunks of blocks that do not overlap. Merging the 2h
+    /// blocks of one series into 12h and 24h blocks is that case. Nil when chunks overlap.
+    static func disjointChunks(_ series: MergedSeries) -> [EncodedChunk]? {
+        var all: [EncodedChunk] = []
+        for input in series.inputs {
+            for chunk in input.chunks {
+                guard chunk.encoding == .xor else { return nil }
+                all.append(chunk)
+            }
+        }
+        all.sort { $0.minTime < $1.minTime }
+        for i in all.indices.dropFirst() where all[i].minTime <= all[i - 1].maxTime { return nil }
+        return all
+    }
+
     /// The chunks one merged series gets in the output.
     static func outputChunks(_ series: MergedSeries, mode: CompactionMode, blockIDs: [String]) throws(CompactionError) -> [EncodedChunk] {
         switch mode {
@@ -115,6 +132,7 @@ public enum BlockCompactor {
                 // Merging downsampled blocks: aggregate chunks are copied, never decoded as samples.
                 return series.inputs[0].chunks
             }
+            if let disjoint = disjointChunks(series) { return disjoint }
             var decoded: [[Sample]] = []
             for input in series.inputs {
                 decoded.append(try SampleMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
