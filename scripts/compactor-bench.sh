@@ -65,7 +65,8 @@ run_compactor() {
     if grep -Eq '^strata_compactor_runs_failed_total [1-9]' <<<"$metrics"; then
         echo "$NAME: the compaction run failed" >&2; cat "$log" >&2; exit 1
     fi
-    kill -INT "$pid"
+    # GNU time ignores SIGINT while it waits: stop its child, the compactor.
+    pkill -INT -P "$pid" strata || true
     wait "$pid" 2>/dev/null || true
     local rss
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log.time")

@@ -7,8 +7,34 @@ public enum SeriesMerge {
     public static func merge(_ lists: [[QuerySeries]]) -> [QuerySeries] {
         let nonEmpty = lists.filter { !$0.isEmpty }
         if nonEmpty.count <= 1 { return nonEmpty.first ?? [] }
-        var out = nonEmpty[0]
-        for list in nonEmpty.dropFirst() { out = mergeTwo(out, list) }
+        if nonEmpty.count == 2 { return mergeTwo(nonEmpty[0], nonEmpty[1]) }
+        return mergeMany(nonEmpty)
+    }
+
+    /// Merges many lists at once (a store-gateway answering from hundreds of blocks): each label
+    /// set's chunks are gathered in list order and sorted once, instead of merging the lists two
+    /// at a time, which copies the growing result once per list.
+    static func mergeMany(_ lists: [[QuerySeries]]) -> [QuerySeries] {
+        var position: [Labels: Int] = [:]
+        var out: [QuerySeries] = []
+        out.reserveCapacity(lists.map(\.count).max() ?? 0)
+        var unsorted: [Bool] = []
+        for list in lists {
+            for series in list {
+                if let i = position[series.labels] {
+                    if let last = out[i].chunks.last, let first = series.chunks.first, first.minTime < last.minTime { unsorted[i] = true }
+                    out[i].chunks.append(contentsOf: series.chunks)
+                    out[i].resolution = Swift.max(out[i].resolution, series.resolution)
+                } else {
+                    position[series.labels] = out.count
+                    out.append(series)
+                    unsorted.append(false)
+                }
+            }
+        }
+        // Stable: for equal minTime the earlier list's chunk stays first and wins duplicates.
+        for i in out.indices where unsorted[i] { out[i].chunks = stableSortedByMinTime(out[i].chunks) }
+        out.sort { $0.labels < $1.labels }
         return out
     }
 
