@@ -13,7 +13,7 @@
 #
 # Environment (defaults in brackets): SERIES [100000] INTERVAL [60s] YEAR_SERIES [1000]
 # YEAR_INTERVAL [60s] RUNS [5] SKIP_BUILD, SCRATCH [.build] (release build directory), KEEP=1,
-# ONLY=compaction|year (one part only).
+# ONLY=compaction|year (one part only), YEAR_BUCKET (a kept, compacted year bucket: queries only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,16 +92,21 @@ if [ "${ONLY:-compaction}" = compaction ]; then
 fi
 
 if [ "${ONLY:-year}" = year ]; then
-    B="$WORK/bucket-year"
-    "$BIN/strata-loadgen" make-blocks -out "$B" -tenant bench -series "$YEAR_SERIES" -blocks 4380 \
-        -scrape-interval "$YEAR_INTERVAL" -seed 7 >/dev/null
-    SAMPLES=$(samples_in "$B/bench")
-    read -r SECONDS_TAKEN RSS < <(run_compactor "$B" 18482 "$WORK/compactor-year.log" -compactor.deletion-delay=0s)
-    read -r _ _ < <(run_compactor "$B" 18483 "$WORK/cleanup-year.log" -compactor.deletion-delay=0s)
-    echo "$NAME year: $YEAR_SERIES series × 365 days at $YEAR_INTERVAL: $SAMPLES samples merged to 24h blocks and" \
-        "downsampled in $SECONDS_TAKEN s; peak RSS $((RSS / 1024)) MiB"
-    rm -rf "$WORK/strata" "$WORK/sync"
-    mv "$B" "$WORK/bucket"
+    if [ -n "${YEAR_BUCKET:-}" ]; then
+        # A bucket this script compacted before (kept with KEEP=1): only the queries run.
+        cp -a "$YEAR_BUCKET" "$WORK/bucket"
+    else
+        B="$WORK/bucket-year"
+        "$BIN/strata-loadgen" make-blocks -out "$B" -tenant bench -series "$YEAR_SERIES" -blocks 4380 \
+            -scrape-interval "$YEAR_INTERVAL" -seed 7 >/dev/null
+        SAMPLES=$(samples_in "$B/bench")
+        read -r SECONDS_TAKEN RSS < <(run_compactor "$B" 18482 "$WORK/compactor-year.log" -compactor.deletion-delay=0s)
+        read -r _ _ < <(run_compactor "$B" 18483 "$WORK/cleanup-year.log" -compactor.deletion-delay=0s)
+        echo "$NAME year: $YEAR_SERIES series × 365 days at $YEAR_INTERVAL: $SAMPLES samples merged to 24h blocks and" \
+            "downsampled in $SECONDS_TAKEN s; peak RSS $((RSS / 1024)) MiB"
+        rm -rf "$WORK/strata" "$WORK/sync"
+        mv "$B" "$WORK/bucket"
+    fi
     PORT=18484
     bench_start_strata "$PORT" -querier.timeout=10m
     END=$(( $(date +%s) / 86400 * 86400 - 86400 ))

@@ -44,6 +44,34 @@ public struct AggrChunk: Sendable, Equatable {
         parts = [count?.bytes, sum?.bytes, min?.bytes, max?.bytes, counter?.bytes]
     }
 
+    /// The XOR sub-chunk of `aggregate` in the bytes of an aggregate chunk (what follows the
+    /// encoding byte), found by walking the entry lengths without decoding any sample: the query
+    /// path reads one aggregate of each chunk. Nil when the aggregate is absent; throws when the
+    /// entries up to it are malformed. The sub-chunk's samples are checked when they are read.
+    public static func subChunk(_ aggregate: Aggregate, in bytes: [UInt8]) throws(ChunkError) -> [UInt8]? {
+        var i = 0
+        for current in Aggregate.allCases {
+            var reader = BitReader(bytes: bytes, offset: i)
+            guard let length = reader.readUvarint() else {
+                throw .corrupt("aggregate chunk: \(current) entry length unreadable at byte \(i)")
+            }
+            i = reader.bitsConsumed / 8
+            if length == 0 {
+                if current == aggregate { return nil }
+                continue
+            }
+            guard length < UInt64(bytes.count), UInt64(bytes.count - i) >= length + 1 else {
+                throw .corrupt("aggregate chunk: \(current) entry of \(length) bytes runs past the end (\(bytes.count - i) left)")
+            }
+            guard bytes[i] == ChunkEncoding.xor.rawValue else {
+                throw .corrupt("aggregate chunk: \(current) has encoding \(bytes[i]), only XOR (1) is read")
+            }
+            if current == aggregate { return Array(bytes[(i + 1)..<(i + 1 + Int(length))]) }
+            i += 1 + Int(length)
+        }
+        return nil
+    }
+
     /// Parses the bytes that follow the encoding byte in a chunk file; throws when they are not
     /// five well-formed entries with XOR sub-chunks and nothing after them.
     public init(bytes: [UInt8]) throws(ChunkError) {

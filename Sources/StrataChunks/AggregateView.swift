@@ -24,6 +24,7 @@ public enum AggregateView: String, Sendable, CaseIterable {
     /// window of it are one point (see `samples(from:resolution:)`).
     public func chunks(from input: [EncodedChunk], resolution: Int64 = 0,
                        samplesPerChunk: Int = XORChunk.maxSamples) throws(ChunkError) -> [EncodedChunk] {
+        if let direct = try directChunks(input) { return direct }
         let samples = try self.samples(from: input, resolution: resolution)
         var out: [EncodedChunk] = []
         var current = XORChunk()
@@ -35,6 +36,40 @@ public enum AggregateView: String, Sendable, CaseIterable {
             current.append(timestamp: s.timestamp, value: s.value)
         }
         if current.count > 0 { out.append(current.encoded()) }
+        return out
+    }
+
+    /// The usual case without decoding: chunks that do not overlap, read as `count`, `sum`,
+    /// `min` or `max`. An aggregate chunk's sub-chunk of that aggregate is an XOR chunk of the
+    /// windows already, and a raw chunk is its own sum, min and max. Nil when a chunk overlaps
+    /// the previous one, when the view needs values computed (`average`, `counter`), or for a
+    /// raw chunk read as `count`.
+    private func directChunks(_ input: [EncodedChunk]) throws(ChunkError) -> [EncodedChunk]? {
+        let aggregate: Aggregate
+        switch self {
+        case .count: aggregate = .count
+        case .sum: aggregate = .sum
+        case .min: aggregate = .min
+        case .max: aggregate = .max
+        case .counter, .average: return nil
+        }
+        var out: [EncodedChunk] = []
+        out.reserveCapacity(input.count)
+        var lastMax = Int64.min
+        for chunk in input {
+            guard out.isEmpty || chunk.minTime > lastMax else { return nil }
+            lastMax = chunk.maxTime
+            switch chunk.encoding {
+            case .xor:
+                guard self != .count else { return nil }
+                out.append(chunk)
+            case .aggregate:
+                guard let data = try AggrChunk.subChunk(aggregate, in: chunk.data) else {
+                    throw .corrupt("aggregate chunk has no \(aggregate) aggregate, which a \(rawValue) read needs")
+                }
+                out.append(EncodedChunk(minTime: chunk.minTime, maxTime: chunk.maxTime, encoding: .xor, data: data))
+            }
+        }
         return out
     }
 
@@ -61,8 +96,7 @@ public enum AggregateView: String, Sendable, CaseIterable {
                 }
                 if let error = it.error { throw error }
             case .aggregate:
-                let aggr = try AggrChunk(bytes: chunk.data)
-                for s in try windows(of: aggr) where s.timestamp > last {
+                for s in try windows(of: chunk.data) where s.timestamp > last {
                     out.append(s)
                     last = s.timestamp
                 }
@@ -71,8 +105,8 @@ public enum AggregateView: String, Sendable, CaseIterable {
         return out
     }
 
-    /// The per-window values of one aggregate chunk for this view (not `.counter`).
-    private func windows(of aggr: AggrChunk) throws(ChunkError) -> [Sample] {
+    /// The per-window values of one aggregate chunk (its bytes) for this view (not `.counter`).
+    private func windows(of bytes: [UInt8]) throws(ChunkError) -> [Sample] {
         let needed: Aggregate = switch self {
         case .count: .count
         case .sum, .average: .sum
@@ -80,12 +114,9 @@ public enum AggregateView: String, Sendable, CaseIterable {
         case .max: .max
         case .counter: .counter
         }
-        guard aggr.bytes(of: needed) != nil else {
-            throw .corrupt("aggregate chunk has no \(needed) aggregate, which a \(rawValue) read needs")
-        }
-        let values = aggr.samples(of: needed)
+        let values = try Self.decode(needed, in: bytes, view: self)
         guard self == .average else { return values }
-        let counts = aggr.samples(of: .count)
+        let counts = try Self.decode(.count, in: bytes, view: self)
         guard counts.count == values.count else {
             throw .corrupt("aggregate chunk has \(values.count) sums but \(counts.count) counts")
         }
@@ -121,12 +152,8 @@ public enum AggregateView: String, Sendable, CaseIterable {
                 if let error = it.error { throw error }
                 reader.add(raw)
             case .aggregate:
-                let aggr = try AggrChunk(bytes: chunk.data)
-                guard aggr.bytes(of: .counter) != nil else {
-                    throw .corrupt("aggregate chunk has no counter aggregate, which a counter read needs")
-                }
                 // As Thanos: a chunk that starts inside what was already read is skipped up to its end.
-                let counter = aggr.samples(of: .counter).filter { $0.timestamp >= next }
+                let counter = try Self.decode(.counter, in: chunk.data, view: self).filter { $0.timestamp >= next }
                 if counter.count > 1, counter[1].timestamp > counter[0].timestamp { leading.insert(counter[0].timestamp) }
                 reader.add(counter)
             }
@@ -151,5 +178,19 @@ public enum AggregateView: String, Sendable, CaseIterable {
     static func window(_ t: Int64, _ resolution: Int64) -> Int64 {
         let q = t / resolution
         return t % resolution < 0 ? q - 1 : q
+    }
+
+    /// The samples of `aggregate` in an aggregate chunk's bytes; throws when it is absent or
+    /// does not decode.
+    static func decode(_ aggregate: Aggregate, in bytes: [UInt8], view: AggregateView) throws(ChunkError) -> [Sample] {
+        guard let data = try AggrChunk.subChunk(aggregate, in: bytes) else {
+            throw .corrupt("aggregate chunk has no \(aggregate) aggregate, which a \(view.rawValue) read needs")
+        }
+        var it = XORIterator(bytes: data)
+        var out: [Sample] = []
+        out.reserveCapacity(it.declaredCount)
+        while let s = it.next() { out.append(s) }
+        if let error = it.error { throw .corrupt("aggregate chunk: \(aggregate): \(error)") }
+        return out
     }
 }
