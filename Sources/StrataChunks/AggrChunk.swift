@@ -44,41 +44,15 @@ public struct AggrChunk: Sendable, Equatable {
         parts = [count?.bytes, sum?.bytes, min?.bytes, max?.bytes, counter?.bytes]
     }
 
-    /// The XOR sub-chunk of `aggregate` in the bytes of an aggregate chunk (what follows the
-    /// encoding byte), found by walking the entry lengths without decoding any sample: the query
-    /// path reads one aggregate of each chunk. Nil when the aggregate is absent; throws when the
-    /// entries up to it are malformed. The sub-chunk's samples are checked when they are read.
-    public static func subChunk(_ aggregate: Aggregate, in bytes: [UInt8]) throws(ChunkError) -> [UInt8]? {
+    /// Where the entries of an aggregate chunk's bytes (what follows the encoding byte) hold
+    /// their XOR sub-chunks, from `count` through `last`: the byte range of each sub-chunk (nil
+    /// where the aggregate is absent) and the offset after `last`'s entry. Checks the lengths and
+    /// the sub-encodings; decodes no sample.
+    static func entries(_ bytes: [UInt8], through last: Aggregate) throws(ChunkError) -> (ranges: [Range<Int>?], end: Int) {
+        var ranges: [Range<Int>?] = []
+        ranges.reserveCapacity(last.rawValue + 1)
         var i = 0
-        for current in Aggregate.allCases {
-            var reader = BitReader(bytes: bytes, offset: i)
-            guard let length = reader.readUvarint() else {
-                throw .corrupt("aggregate chunk: \(current) entry length unreadable at byte \(i)")
-            }
-            i = reader.bitsConsumed / 8
-            if length == 0 {
-                if current == aggregate { return nil }
-                continue
-            }
-            guard length < UInt64(bytes.count), UInt64(bytes.count - i) >= length + 1 else {
-                throw .corrupt("aggregate chunk: \(current) entry of \(length) bytes runs past the end (\(bytes.count - i) left)")
-            }
-            guard bytes[i] == ChunkEncoding.xor.rawValue else {
-                throw .corrupt("aggregate chunk: \(current) has encoding \(bytes[i]), only XOR (1) is read")
-            }
-            if current == aggregate { return Array(bytes[(i + 1)..<(i + 1 + Int(length))]) }
-            i += 1 + Int(length)
-        }
-        return nil
-    }
-
-    /// Parses the bytes that follow the encoding byte in a chunk file; throws when they are not
-    /// five well-formed entries with XOR sub-chunks and nothing after them.
-    public init(bytes: [UInt8]) throws(ChunkError) {
-        var parts: [[UInt8]?] = []
-        parts.reserveCapacity(Aggregate.allCases.count)
-        var i = 0
-        for aggregate in Aggregate.allCases {
+        for aggregate in Aggregate.allCases.prefix(last.rawValue + 1) {
             var reader = BitReader(bytes: bytes, offset: i)
             guard let length = reader.readUvarint() else {
                 throw .corrupt("aggregate chunk: \(aggregate) entry length unreadable at byte \(i)")
@@ -86,26 +60,50 @@ public struct AggrChunk: Sendable, Equatable {
             // Whole bytes were read, so the bit position is a byte boundary.
             i = reader.bitsConsumed / 8
             if length == 0 {
-                parts.append(nil)
+                ranges.append(nil)
                 continue
             }
             // The length counts the sub-chunk's data; its encoding byte comes first, outside it.
             guard length < UInt64(bytes.count), UInt64(bytes.count - i) >= length + 1 else {
                 throw .corrupt("aggregate chunk: \(aggregate) entry of \(length) bytes runs past the end (\(bytes.count - i) left)")
             }
-            let encoding = bytes[i]
-            guard encoding == ChunkEncoding.xor.rawValue else {
-                throw .corrupt("aggregate chunk: \(aggregate) has encoding \(encoding), only XOR (1) is read")
+            guard bytes[i] == ChunkEncoding.xor.rawValue else {
+                throw .corrupt("aggregate chunk: \(aggregate) has encoding \(bytes[i]), only XOR (1) is read")
             }
-            let data = Array(bytes[(i + 1)..<(i + 1 + Int(length))])
+            ranges.append((i + 1)..<(i + 1 + Int(length)))
+            i += 1 + Int(length)
+        }
+        return (ranges, i)
+    }
+
+    /// The XOR sub-chunk of `aggregate` in the bytes of an aggregate chunk (what follows the
+    /// encoding byte), found by walking the entry lengths without decoding any sample: the query
+    /// path reads one aggregate of each chunk. Nil when the aggregate is absent; throws when the
+    /// entries up to it are malformed. The sub-chunk's samples are checked when they are read.
+    public static func subChunk(_ aggregate: Aggregate, in bytes: [UInt8]) throws(ChunkError) -> [UInt8]? {
+        guard let range = try entries(bytes, through: aggregate).ranges[aggregate.rawValue] else { return nil }
+        return Array(bytes[range])
+    }
+
+    /// Parses the bytes that follow the encoding byte in a chunk file; throws when they are not
+    /// five well-formed entries with XOR sub-chunks that decode, and nothing after them.
+    public init(bytes: [UInt8]) throws(ChunkError) {
+        let (ranges, end) = try Self.entries(bytes, through: .counter)
+        guard end == bytes.count else {
+            throw .corrupt("aggregate chunk: \(bytes.count - end) unexpected bytes after the five entries")
+        }
+        var parts: [[UInt8]?] = []
+        parts.reserveCapacity(ranges.count)
+        for (aggregate, range) in zip(Aggregate.allCases, ranges) {
+            guard let range else {
+                parts.append(nil)
+                continue
+            }
+            let data = Array(bytes[range])
             var samples = XORIterator(bytes: data)
             while samples.next() != nil {}
             if let error = samples.error { throw .corrupt("aggregate chunk: \(aggregate): \(error)") }
             parts.append(data)
-            i += 1 + Int(length)
-        }
-        guard i == bytes.count else {
-            throw .corrupt("aggregate chunk: \(bytes.count - i) unexpected bytes after the five entries")
         }
         self.parts = parts
     }

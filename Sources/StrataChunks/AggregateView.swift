@@ -25,18 +25,7 @@ public enum AggregateView: String, Sendable, CaseIterable {
     public func chunks(from input: [EncodedChunk], resolution: Int64 = 0,
                        samplesPerChunk: Int = XORChunk.maxSamples) throws(ChunkError) -> [EncodedChunk] {
         if let direct = try directChunks(input) { return direct }
-        let samples = try self.samples(from: input, resolution: resolution)
-        var out: [EncodedChunk] = []
-        var current = XORChunk()
-        for s in samples {
-            if current.count >= samplesPerChunk {
-                out.append(current.encoded())
-                current = XORChunk()
-            }
-            current.append(timestamp: s.timestamp, value: s.value)
-        }
-        if current.count > 0 { out.append(current.encoded()) }
-        return out
+        return Rechunker.chunks(of: try samples(from: input, resolution: resolution), samplesPerChunk: samplesPerChunk)
     }
 
     /// The usual case without decoding: chunks that do not overlap, read as `count`, `sum`,

@@ -35,4 +35,21 @@ public enum Rechunker {
         if current.count > 0 { out.append(current.encoded()) }
         return out
     }
+
+    /// `samples` (in time order, each timestamp once) encoded as XOR chunks of at most
+    /// `samplesPerChunk` samples (clamped to 1…65535).
+    public static func chunks(of samples: some Sequence<Sample>, samplesPerChunk: Int) -> [EncodedChunk] {
+        let limit = Swift.max(1, Swift.min(samplesPerChunk, XORChunk.maxEncodableSamples))
+        var out: [EncodedChunk] = []
+        var current = XORChunk()
+        for s in samples {
+            if current.count == limit {
+                out.append(current.encoded())
+                current = XORChunk()
+            }
+            current.append(timestamp: s.timestamp, value: s.value)
+        }
+        if current.count > 0 { out.append(current.encoded()) }
+        return out
+    }
 }

@@ -70,12 +70,7 @@ extension Compactor {
     /// Removes every object of `block`, `meta.json` first and the marks last.
     func deleteBlock(_ tenant: TenantID, block: String) async throws(CompactionError) {
         let prefix = tenant.rawValue + "/" + block + "/"
-        var keys: [String] = []
-        do {
-            try await bucket.iter(prefix: prefix, delimiter: nil) { (page: ListPage) throws(BucketError) in keys += page.keys }
-        } catch {
-            throw .bucket(operation: "list", key: prefix, reason: "\(error)")
-        }
+        let keys = try await blockKeys(tenant, block: block)
         let meta = prefix + BlockFormat.metaFileName
         let marks: Set<String> = [prefix + BucketIndex.blockDeletionMarkName, prefix + NoCompactMarker.blockFileName]
         var ordered = keys.filter { $0 == meta }

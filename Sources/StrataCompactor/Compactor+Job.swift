@@ -78,14 +78,7 @@ extension Compactor {
     /// Downloads every file of block `block` into `dir` (deletion and no-compact marks left out).
     func download(tenant: TenantID, block: String, to dir: String) async throws(CompactionError) {
         let prefix = tenant.rawValue + "/" + block + "/"
-        var keys: [String] = []
-        do {
-            try await bucket.iter(prefix: prefix, delimiter: nil) { (page: ListPage) throws(BucketError) in
-                keys += page.keys
-            }
-        } catch {
-            throw .bucket(operation: "list", key: prefix, reason: "\(error)")
-        }
+        let keys = try await blockKeys(tenant, block: block)
         let skip: Set<String> = [BucketIndex.blockDeletionMarkName, NoCompactMarker.blockFileName]
         guard keys.contains(prefix + BlockFormat.metaFileName) else {
             throw .sourceBlock(block: block, reason: "meta.json is missing from the bucket")
@@ -104,6 +97,18 @@ extension Compactor {
                 throw .bucket(operation: "get", key: key, reason: "\(error)")
             }
         }
+    }
+
+    /// Every object key of `block` (`<tenant>/<ULID>/…`).
+    func blockKeys(_ tenant: TenantID, block: String) async throws(CompactionError) -> [String] {
+        let prefix = tenant.rawValue + "/" + block + "/"
+        var keys: [String] = []
+        do {
+            try await bucket.iter(prefix: prefix, delimiter: nil) { (page: ListPage) throws(BucketError) in keys += page.keys }
+        } catch {
+            throw .bucket(operation: "list", key: prefix, reason: "\(error)")
+        }
+        return keys
     }
 
     /// Uploads a finished local block, `meta.json` last.

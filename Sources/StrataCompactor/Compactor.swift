@@ -91,9 +91,10 @@ public final class Compactor: Sendable {
                 index = try await refreshIndex(tenant)
             }
             let planner = config.planner(shards: settings(tenant).shards)
+            // Read once; blocks quarantined below are added as they are marked.
+            var noCompact = try await noCompactMarks(tenant)
             // Every job shrinks the set of inputs, so the loop ends; the bound is a safety net.
             for _ in 0..<Self.maxRoundsPerRun {
-                let noCompact = try await noCompactMarks(tenant)
                 let marked = Set(index.blockDeletionMarks.map(\.id))
                 let candidates = index.blocks.filter { !marked.contains($0.id) && !noCompact.contains($0.id) }
                 let jobs = planner.plan(blocks: candidates, now: clock())
@@ -111,6 +112,7 @@ public final class Compactor: Sendable {
                         if job.replacesInputs { report.blocksMarkedForDeletion += job.blocks.count }
                     case .failure(.sourceBlock(let block, let reason)):
                         try await quarantine(tenant, block: block, reason: reason)
+                        noCompact.insert(block)
                         report.blocksMarkedNoCompact += 1
                         progressed = true
                         log.error("block cannot be compacted; marked no-compact and skipped", metadata: ["block": "\(block)", "err": "\(reason)", "job": "\(job)"])
@@ -121,7 +123,7 @@ public final class Compactor: Sendable {
                 index = try await refreshIndex(tenant)
                 if !progressed { break }
             }
-            publishLag(tenant, index: index, noCompact: try await noCompactMarks(tenant))
+            publishLag(tenant, index: index, noCompact: noCompact)
         } catch {
             report.failure = error.description
             metrics.tenantFailed(tenant)

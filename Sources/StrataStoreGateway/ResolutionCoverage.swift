@@ -51,10 +51,9 @@ enum ResolutionCoverage {
     static func union(_ ranges: [ClosedRange<Int64>]) -> [ClosedRange<Int64>] {
         var out: [ClosedRange<Int64>] = []
         for r in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
-            if let last = out.last, r.lowerBound <= last.upperBound &+ 1 && last.upperBound != .max {
+            // Touching or overlapping the previous range (which may already reach Int64.max).
+            if let last = out.last, last.upperBound == .max || r.lowerBound <= last.upperBound + 1 {
                 out[out.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
-            } else if let last = out.last, last.upperBound == .max {
-                continue
             } else {
                 out.append(r)
             }

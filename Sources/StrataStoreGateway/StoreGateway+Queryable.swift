@@ -34,11 +34,17 @@ extension StoreGateway {
         }
         let parts = ResolutionCoverage.plan(entries, minTime: request.minTime, maxTime: request.maxTime,
                                             maxResolution: request.maxResolution)
-        let chosen = parts.compactMap { part in byID[part.block].map { (block: $0, ranges: part.ranges) } }
+        var chosen: [KnownBlock] = []
+        var rangesOf: [Int: (ranges: [ClosedRange<Int64>], resolution: Int64)] = [:]
+        for part in parts {
+            guard let block = byID[part.block] else { continue }
+            chosen.append(block)
+            rangesOf[block.cacheID] = (part.ranges, block.entry.resolution)
+        }
         let matchers = request.matchers
-        let perBlock = try await eachBlock(chosen.map(\.block)) { query throws(StoreGatewayError) in
-            let ranges = chosen.first { $0.block.cacheID == query.cacheID }?.ranges ?? []
-            let resolution = chosen.first { $0.block.cacheID == query.cacheID }?.block.entry.resolution ?? 0
+        let plan = rangesOf
+        let perBlock = try await eachBlock(chosen) { query throws(StoreGatewayError) in
+            let (ranges, resolution) = plan[query.cacheID] ?? ([], 0)
             var lists: [[QuerySeries]] = []
             for range in ranges {
                 var series = try await query.select(matchers: matchers, minTime: range.lowerBound, maxTime: range.upperBound)
@@ -48,22 +54,6 @@ extension StoreGateway {
                 lists.append(series)
             }
             return SeriesMerge.merge(lists)
-        }
-        return SeriesMerge.merge(perBlock)
-    }
-
-    /// Series of the tenant's blocks of exactly downsampling `resolution` (ms; 0 is raw) matching
-    /// the request, one `QuerySeries` per label set with the chunks of every block sorted by
-    /// `minTime`, in label order. An empty matcher list selects nothing.
-    public func select(_ request: SelectRequest, resolution: Int64) async throws(StoreGatewayError) -> [QuerySeries] {
-        guard !request.matchers.isEmpty else { return [] }
-        let blocks = servedBlocks(request.tenant, minTime: request.minTime, maxTime: request.maxTime) { $0.resolution == resolution }
-        let perBlock = try await eachBlock(blocks) { query throws(StoreGatewayError) in
-            var series = try await query.select(matchers: request.matchers, minTime: request.minTime, maxTime: request.maxTime)
-            if resolution != 0 {
-                for i in series.indices { series[i].resolution = resolution }
-            }
-            return series
         }
         return SeriesMerge.merge(perBlock)
     }

@@ -18,6 +18,13 @@ struct ClusterTests {
         var bySeries: [String: [(timestamp: Int64, bits: UInt64)]] = [:]
         var count = 0
 
+        /// The key of a series in `bySeries`: its label hash as 16 hex digits, as the load
+        /// generator writes it.
+        static func key(_ hash: UInt64) -> String {
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+        }
+
         init(file: URL) throws {
             let text = try String(contentsOf: file, encoding: .utf8)
             for line in text.split(separator: "\n") where line.hasPrefix("A ") {
@@ -83,8 +90,7 @@ struct ClusterTests {
         var stored: [String: [Int64: UInt64]] = [:]
         var storedCount = 0
         for series in read {
-            let hash = String(series.labels.stableHash, radix: 16)
-            let key = String(repeating: "0", count: max(0, 16 - hash.count)) + hash
+            let key = AckedSamples.key(series.labels.stableHash)
             var byTime: [Int64: UInt64] = [:]
             var previous = Int64.min
             for sample in series.samples {

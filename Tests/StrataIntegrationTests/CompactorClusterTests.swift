@@ -49,8 +49,7 @@ struct CompactorClusterTests {
                     byTime[sample.timestamp] = sample.value.bitPattern
                 }
                 stored += series.samples.count
-                let hash = String(series.labels.stableHash, radix: 16)
-                byHash[String(repeating: "0", count: max(0, 16 - hash.count)) + hash] = byTime
+                byHash[ClusterTests.AckedSamples.key(series.labels.stableHash)] = byTime
             }
             var missing = 0
             for (hash, samples) in acked.bySeries {
@@ -159,8 +158,7 @@ struct CompactorClusterTests {
             #expect(analyze.contains("Block ID: \(block.id)"), "\(analyze.prefix(300))")
             let dump = try Promtool.parseDump(try Promtool.run(["tsdb", "dump", db.path]))
             for (labels, series) in dump {
-                let hash = String(labels.stableHash, radix: 16)
-                let key = String(repeating: "0", count: max(0, 16 - hash.count)) + hash
+                let key = ClusterTests.AckedSamples.key(labels.stableHash)
                 for s in series {
                     #expect(dumped[key]?[s.timestamp] == nil, "\(labels) @ \(s.timestamp) in two blocks")
                     dumped[key, default: [:]][s.timestamp] = s.value.bitPattern

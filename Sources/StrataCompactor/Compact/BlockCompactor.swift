@@ -124,6 +124,15 @@ public enum BlockCompactor {
         return all
     }
 
+    /// The series' raw samples from every input, de-duplicated (`SampleMerge`).
+    static func mergedSamples(_ series: MergedSeries, blockIDs: [String]) throws(CompactionError) -> [Sample] {
+        var decoded: [[Sample]] = []
+        for input in series.inputs {
+            decoded.append(try SampleMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
+        }
+        return SampleMerge.merge(decoded)
+    }
+
     /// The chunks one merged series gets in the output.
     static func outputChunks(_ series: MergedSeries, mode: CompactionMode, blockIDs: [String]) throws(CompactionError) -> [EncodedChunk] {
         switch mode {
@@ -133,19 +142,11 @@ public enum BlockCompactor {
                 return series.inputs[0].chunks
             }
             if let disjoint = disjointChunks(series) { return disjoint }
-            var decoded: [[Sample]] = []
-            for input in series.inputs {
-                decoded.append(try SampleMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
-            }
-            return SampleMerge.chunks(of: SampleMerge.merge(decoded), samplesPerChunk: samplesPerChunk)
+            return Rechunker.chunks(of: try mergedSamples(series, blockIDs: blockIDs), samplesPerChunk: samplesPerChunk)
         case .downsample(let from, let to):
             let out: [DownsampledChunk]
             if from == 0 {
-                var decoded: [[Sample]] = []
-                for input in series.inputs {
-                    decoded.append(try SampleMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
-                }
-                out = Downsampler.downsample(raw: SampleMerge.merge(decoded), resolution: to)
+                out = Downsampler.downsample(raw: try mergedSamples(series, blockIDs: blockIDs), resolution: to)
             } else {
                 var all: [DownsampledChunk] = []
                 for input in series.inputs {

@@ -62,21 +62,4 @@ enum SampleMerge {
             }
         }
     }
-
-    /// `samples` re-encoded as XOR chunks of at most `samplesPerChunk` samples.
-    static func chunks(of samples: [Sample], samplesPerChunk: Int) -> [EncodedChunk] {
-        let limit = Swift.max(1, Swift.min(samplesPerChunk, XORChunk.maxEncodableSamples))
-        var out: [EncodedChunk] = []
-        out.reserveCapacity(samples.count / limit + 1)
-        var current = XORChunk()
-        for s in samples {
-            if current.count == limit {
-                out.append(current.encoded())
-                current = XORChunk()
-            }
-            current.append(timestamp: s.timestamp, value: s.value)
-        }
-        if current.count > 0 { out.append(current.encoded()) }
-        return out
-    }
 }

@@ -78,7 +78,7 @@ final class CompactorFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let blocks = series.sorted { $0.0 < $1.0 }.map { labels, samples in
-            BlockSeries(labels: labels, chunks: chunks?(samples) ?? SampleMerge.chunks(of: samples, samplesPerChunk: 120))
+            BlockSeries(labels: labels, chunks: chunks?(samples) ?? Rechunker.chunks(of: samples, samplesPerChunk: 120))
         }.filter { !$0.chunks.isEmpty }
         let thanos = BlockMeta.Thanos(labels: [BlockMeta.tenantLabel: tenant], downsample: .init(resolution: resolution), source: "receive")
         let meta = try BlockWriter.write(parentDirectory: dir, series: blocks, ulid: ulid, thanos: thanos, minTime: minTime, maxTime: maxTime)
