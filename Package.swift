@@ -28,6 +28,7 @@ let package = Package(
         // gRPC between roles (distributor → ingester, querier → ingester / store-gateway).
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // libsnappy (Debian libsnappy-dev): remote-write bodies are snappy block format.
@@ -91,6 +92,7 @@ let package = Package(
             name: "StrataHTTP",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester", "StrataPromQL", "CZlib",
+                "StrataQueryFrontend",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +107,7 @@ let package = Package(
             dependencies: [
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
                 "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway", "StrataRing", "StrataHATracker", "StrataRPC",
-                "StrataCompactor", "StrataBucketIndex",
+                "StrataCompactor", "StrataBucketIndex", "StrataQueryFrontend", "StrataCache",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +143,7 @@ let package = Package(
         // The store-gateway role: blocks from the bucket, index-headers, caches, Queryable.
         .target(
             name: "StrataStoreGateway",
-            dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataCache", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The compactor role: downsampling to 5m and 1h (Thanos's aggregates and chunk sizes).
@@ -170,7 +172,7 @@ let package = Package(
         .target(
             name: "StrataRPC",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataIngester",
+                "StrataModel", "StrataWire", "StrataIngester", "StrataQueryFrontend", "StrataPromQL",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -191,6 +193,29 @@ let package = Package(
         .target(
             name: "StrataQuerier",
             dependencies: ["StrataModel", "StrataRing", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Byte caches shared by the query path: in-process LRU bounded in bytes, memcached (own SwiftNIO client).
+        .target(
+            name: "StrataCache",
+            dependencies: [
+                "StrataModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Role: query-frontend (per-tenant fair queue, splitting, sharding, results cache, query limits).
+        .target(
+            name: "StrataQueryFrontend",
+            dependencies: [
+                "StrataModel", "StrataPromQL", "StrataChunks", "StrataLimits", "StrataCache", "StrataWire",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
@@ -302,6 +327,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataCacheTests",
+            dependencies: ["StrataCache", "StrataModel", "StrataTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StrataQueryFrontendTests",
+            dependencies: [
+                "StrataQueryFrontend", "StrataModel", "StrataPromQL", "StrataChunks", "StrataLimits", "StrataCache",
+                "StrataPromQLTestSupport", "StrataSeededRandom", "StrataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

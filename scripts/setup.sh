@@ -10,7 +10,8 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # libre2-dev (linear-time regexes of label matchers and label_replace),
 # prometheus + promtool (the real remote-write client, PromQL reference and block checker in tests),
 # etcd-server (the ring's KV store in a cluster, started by the ring tests).
-packages=(libsnappy-dev zlib1g-dev libre2-dev prometheus etcd-server)
+# memcached (the shared results, index and chunk cache of a cluster, started by the cache tests).
+packages=(libsnappy-dev zlib1g-dev libre2-dev prometheus etcd-server memcached)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,6 +42,13 @@ struct PromAPIError: Error, Sendable, Equatable {
         self.message = message
     }
 
+    /// An error with its own type, status and text (the query-frontend's).
+    init(errorType: String, status: Int, message: String) {
+        self.errorType = errorType
+        self.status = status
+        self.message = message
+    }
+
     /// The engine's error as the API reports it.
     init(_ error: QueryError) {
         errorType = error.errorType

@@ -10,6 +10,7 @@ import NIOCore
 import StrataLimits
 import StrataModel
 import StrataPromQL
+import StrataQueryFrontend
 
 /// What `/api/v1/status/buildinfo` reports.
 public struct PromBuildInfo: Sendable, Equatable {
@@ -67,6 +68,8 @@ struct PromAPIHandler: Sendable {
     let logger: Logger
     /// The current time in ms (injectable for tests).
     let now: @Sendable () -> Int64
+    /// The query-frontend `/query` and `/query_range` go through, when one runs in this process.
+    var frontend: QueryFrontend? = nil
 
     /// Registers every endpoint under `prefix` (e.g. `/prometheus/api/v1`).
     func register(on router: Router<BasicRequestContext>, prefix: String) {

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import StrataModel
 import StrataPromQL
+import StrataQueryFrontend
 
 /// `/query` and `/query_range`: parameter checks in Prometheus's order and wording, evaluation
 /// by the PromQL engine, and the result in Prometheus's JSON.
@@ -17,6 +18,10 @@ extension PromAPIHandler {
         let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
                                   sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
+        if let frontend {
+            let r = try frontendRequest(.instant, params: params, tenants: tenants, query: queryText, start: time, end: time, step: 0)
+            return try await respond(frontend: frontend, r, limit: limit, request: request)
+        }
         let result: QueryResult
         do {
             result = try await Engine(options: options).instantQuery(
@@ -24,7 +29,7 @@ extension PromAPIHandler {
         } catch {
             throw Self.apiError(error)
         }
-        return respond(result, query: queryText, limit: limit, request: request)
+        return respond(result, query: queryText, limit: limit, request: request, stats: Self.wantsStats(params) ? QueryStats(samples: result.samplesLoaded) : nil)
     }
 
     func queryRange(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
@@ -62,6 +67,11 @@ extension PromAPIHandler {
         let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
                                   sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
+        if let frontend {
+            let r = try frontendRequest(.range, params: params, tenants: tenants, query: queryText, start: start, end: end,
+                                        step: stepNanos / 1_000_000)
+            return try await respond(frontend: frontend, r, limit: limit, request: request)
+        }
         let result: QueryResult
         do {
             result = try await Engine(options: options).rangeQuery(
@@ -70,7 +80,7 @@ extension PromAPIHandler {
         } catch {
             throw Self.apiError(error)
         }
-        return respond(result, query: queryText, limit: limit, request: request)
+        return respond(result, query: queryText, limit: limit, request: request, stats: Self.wantsStats(params) ? QueryStats(samples: result.samplesLoaded) : nil)
     }
 
     /// Thanos's query parameter choosing the downsampled data a query may read.
@@ -120,8 +130,10 @@ extension PromAPIHandler {
         return PromAPIError(error)
     }
 
-    /// The success envelope of a query, cut to `limit` series when set.
-    private func respond(_ result: QueryResult, query: String, limit: Int, request: Request) -> Response {
+    /// The success envelope of a query, cut to `limit` series when set; with `stats`, the
+    /// statistics inside `data` as Prometheus's `stats=all` places them.
+    private func respond(_ result: QueryResult, query: String, limit: Int, request: Request, stats: QueryStats? = nil,
+                         annotationTexts: (warnings: [String], infos: [String])? = nil, wallSeconds: Double = 0) -> Response {
         var value = result.value
         var truncated = false
         if limit > 0 {
@@ -135,17 +147,24 @@ extension PromAPIHandler {
             default: break
             }
         }
-        let texts = result.annotations.texts(query: query)
+        let texts = annotationTexts ?? result.annotations.texts(query: query)
         var warnings = Self.capped(texts.warnings, kind: "warning")
         let infos = Self.capped(texts.infos, kind: "info")
         if truncated { warnings.append("results truncated due to limit") }
         var json = Self.beginSuccess(capacity: Self.estimatedSize(value))
-        json.queryData(value)
+        json.queryData(value, stats: stats, wallSeconds: wallSeconds)
         var response = Self.finishSuccess(json, warnings: warnings, infos: infos, request: request)
         if !result.resolutions.isEmpty, let name = HTTPField.Name(Self.resolutionsHeader) {
             response.headers[name] = result.resolutions.map(SourceResolution.name).joined(separator: ",")
         }
         return response
+    }
+
+    /// The success envelope of a frontend answer: its warnings and infos are already rendered.
+    func respondFromFrontend(_ result: QueryResult, response: QueryResponse, query: String, limit: Int, request: Request,
+                             stats: QueryStats?, wallSeconds: Double) -> Response {
+        respond(result, query: query, limit: limit, request: request, stats: stats,
+                annotationTexts: (response.warnings, response.infos), wallSeconds: wallSeconds)
     }
 
     /// The first `maxAnnotations` texts, and a count of the rest as Prometheus reports it.

@@ -6,6 +6,7 @@ import StrataDistributor
 import StrataLimits
 import StrataModel
 import StrataPromQL
+import StrataQueryFrontend
 
 /// Everything the HTTP layer serves, wired by the server from whichever roles run here.
 ///
@@ -52,6 +53,9 @@ public struct StrataAPI: Sendable {
     public var flush: (@Sendable (Set<TenantID>?) async throws -> [TenantID: String])?
     /// The status pages of the rings this process takes part in (`/ingester/ring`, …).
     public var ringPages: [RingPage] = []
+    /// The query-frontend, when this process runs one: `/query` and `/query_range` go through it,
+    /// and without a local querier the series and label endpoints are forwarded through its queue.
+    public var frontend: QueryFrontend?
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -76,6 +80,15 @@ public struct StrataAPI: Sendable {
         engineOptions.experimentalFunctions = experimentalFunctions
     }
 
+    /// The querier's runner of frontend requests: the engine over this process's storage, with
+    /// federation and the per-query limits applied as for the HTTP API. Nil without storage.
+    public func querierRunner() -> EngineQueryRunner? {
+        guard let queryable else { return nil }
+        let handler = PromAPIHandler(tenants: tenants, queryable: queryable, overrides: overrides, engineOptions: engineOptions,
+                                     buildInfo: buildInfo, logger: logger, now: now)
+        return EngineQueryRunner(options: engineOptions, storage: { handler.storage(for: $0) })
+    }
+
     /// The router with every endpoint of the roles present.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -86,11 +99,15 @@ public struct StrataAPI: Sendable {
             router.post("/api/v1/push") { request, _ in await push.handle(request) }
         }
         if let queryable {
+            // Remote read streams chunks, which only a process with storage access has.
             let read = RemoteReadHandler(tenants: tenants, queryable: queryable, overrides: overrides, logger: logger, now: now)
             router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
             router.post("/api/v1/read") { request, _ in await read.handle(request) }
-            let promAPI = PromAPIHandler(tenants: tenants, queryable: queryable, overrides: overrides, engineOptions: engineOptions,
+        }
+        if let api = queryable ?? frontend.map({ FrontendQueryable(frontend: $0) }) {
+            var promAPI = PromAPIHandler(tenants: tenants, queryable: api, overrides: overrides, engineOptions: engineOptions,
                                          buildInfo: buildInfo, logger: logger, now: now)
+            promAPI.frontend = frontend
             promAPI.register(on: router, prefix: "/prometheus/api/v1")
             promAPI.register(on: router, prefix: "/api/v1")
         }

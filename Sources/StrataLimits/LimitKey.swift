@@ -1,4 +1,5 @@
 import StrataModel
+import Yams
 
 /// One configurable limit: its YAML key, its flag, its help text, the kind of value it takes and
 /// the one parser that reads it.
@@ -19,6 +20,9 @@ public struct LimitKey: Sendable {
         case bool(any WritableKeyPath<Limits, Bool> & Sendable)
         /// A legacy Prometheus label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
         case labelName(any WritableKeyPath<Limits, String> & Sendable)
+        /// A YAML list of `{pattern, regex}` (the query blocker); a flag takes the same list in
+        /// YAML flow style.
+        case blockedQueries(any WritableKeyPath<Limits, [BlockedQuery]> & Sendable)
     }
 
     /// The YAML key, e.g. `ingestion_rate` (the same under `limits:` and under one tenant in the
@@ -37,16 +41,19 @@ public struct LimitKey: Sendable {
     public let minimum: Int
     /// Whether an `.int` limit is a size in bytes (`-help` shows its type as `bytes`).
     public let isByteSize: Bool
+    /// The largest accepted value of an `.int` limit.
+    public let maximum: Int
 
     /// Creates a row of the table.
     init(yamlKey: String, flag: String, kind: Kind, help: String, configPath: [String]? = nil,
-         minimum: Int = 0, isByteSize: Bool = false) {
+         minimum: Int = 0, maximum: Int = .max, isByteSize: Bool = false) {
         self.yamlKey = yamlKey
         self.flag = flag
         self.kind = kind
         self.help = help
         self.configPath = configPath ?? ["limits", yamlKey]
         self.minimum = minimum
+        self.maximum = maximum
         self.isByteSize = isByteSize
     }
 
@@ -107,6 +114,25 @@ public struct LimitKey: Sendable {
         LimitKey(yamlKey: "compactor_split_and_merge_shards", flag: "compactor.split-and-merge-shards",
                  kind: .int(\.compactorSplitAndMergeShards),
                  help: "The number of shards to use when splitting blocks. 0 to disable splitting."),
+        LimitKey(yamlKey: "max_query_parallelism", flag: "querier.max-query-parallelism", kind: .int(\.maxQueryParallelism),
+                 help: "Maximum number of split (by time) or partial (by shard) queries that will be scheduled in parallel by the query-frontend for a single input query.",
+                 minimum: 1),
+        LimitKey(yamlKey: "max_queriers_per_tenant", flag: "query-frontend.max-queriers-per-tenant", kind: .int(\.maxQueriersPerTenant),
+                 help: "Maximum number of queriers that can handle requests for a single tenant. If set to 0 or value higher than number of available queriers, *all* queriers will handle requests for the tenant."),
+        LimitKey(yamlKey: "query_sharding_total_shards", flag: "query-frontend.query-sharding-total-shards",
+                 kind: .int(\.queryShardingTotalShards),
+                 help: "The amount of shards to use when doing parallelisation via query sharding by tenant. 0 to disable query sharding for tenant. Query sharding implementation will adjust the number of query shards based on compatibility with the query.",
+                 maximum: QueryShard.maxShards),
+        LimitKey(yamlKey: "query_sharding_max_sharded_queries", flag: "query-frontend.query-sharding-max-sharded-queries",
+                 kind: .int(\.queryShardingMaxShardedQueries),
+                 help: "The max number of sharded queries that can be run for a given received query. 0 to disable limit.",
+                 maximum: 16_384),
+        LimitKey(yamlKey: "results_cache_ttl", flag: "query-frontend.results-cache-ttl", kind: .duration(\.resultsCacheTTL),
+                 help: "Time to live duration for cached query results."),
+        LimitKey(yamlKey: "max_cache_freshness", flag: "query-frontend.max-cache-freshness", kind: .duration(\.maxCacheFreshness),
+                 help: "Most recent allowed cacheable result per-tenant, to prevent caching very recent results that might still be in flux."),
+        LimitKey(yamlKey: "blocked_queries", flag: "query-frontend.blocked-queries", kind: .blockedQueries(\.blockedQueries),
+                 help: "List of queries to block, as YAML [{pattern: <text or regex>, regex: <bool>}]. A regex blocks every query it matches anywhere."),
     ]
 
     /// The entry for `yamlKey`, or nil.
@@ -143,6 +169,7 @@ extension LimitKey {
         case .duration: return "a duration such as 10m or 1h30m"
         case .bool: return "true or false"
         case .labelName: return "a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+        case .blockedQueries: return "a list of {pattern, regex} mappings"
         }
     }
 
@@ -167,6 +194,7 @@ extension LimitKey {
             guard let number = Int(value), number >= minimum else {
                 throw LimitValueError(expected: expectation, got: got)
             }
+            if number > maximum { throw LimitValueError(expected: "at most \(maximum)", got: got) }
             limits[keyPath: field] = number
         case .duration(let field):
             let duration: Duration
@@ -187,6 +215,14 @@ extension LimitKey {
         case .labelName(let field):
             guard Limits.isLabelName(value) else { throw LimitValueError(expected: expectation, got: got) }
             limits[keyPath: field] = value
+        case .blockedQueries(let field):
+            let node: Node?
+            do {
+                node = try Yams.compose(yaml: value.isEmpty ? "[]" : value)
+            } catch {
+                throw LimitValueError(expected: expectation, got: got)
+            }
+            limits[keyPath: field] = try node.map { (n: Node) throws(LimitValueError) in try BlockedQuery.list(from: n) } ?? []
         }
     }
 
@@ -199,6 +235,7 @@ extension LimitKey {
         case .duration(let field): return GoDuration.format(limits[keyPath: field])
         case .bool(let field): return limits[keyPath: field] ? "true" : "false"
         case .labelName(let field): return limits[keyPath: field]
+        case .blockedQueries(let field): return BlockedQuery.format(limits[keyPath: field])
         }
     }
 

@@ -25,6 +25,14 @@ extension Limits {
             }
             if !seen.insert(key).inserted { throw .duplicateKey(path: path) }
             if Self.isNull(valueNode) { continue }
+            if case .blockedQueries(let field) = limit.kind {
+                do {
+                    updated[keyPath: field] = try BlockedQuery.list(from: valueNode)
+                } catch {
+                    throw .invalidValue(path: path, expected: error.expected, got: error.got)
+                }
+                continue
+            }
             guard let text = valueNode.scalar?.string else {
                 throw .invalidValue(path: path, expected: limit.expectation, got: Self.describe(valueNode))
             }

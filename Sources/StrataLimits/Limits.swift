@@ -70,6 +70,26 @@ public struct Limits: Sendable, Equatable {
     /// Shards the compactor splits a tenant's blocks into by series hash; 0 or 1 = no splitting.
     /// YAML `compactor_split_and_merge_shards`, flag `-compactor.split-and-merge-shards`.
     public var compactorSplitAndMergeShards = 0
+    /// Split or shard queries of one query the frontend runs at once.
+    /// YAML `max_query_parallelism`, flag `-querier.max-query-parallelism`.
+    public var maxQueryParallelism = 14
+    /// Queriers that may run a tenant's queries (shuffle sharding of the frontend's queue); 0 = all.
+    /// YAML `max_queriers_per_tenant`, flag `-query-frontend.max-queriers-per-tenant`.
+    public var maxQueriersPerTenant = 0
+    /// Shards a shardable query is split into by series; 0 or 1 = no sharding.
+    /// YAML `query_sharding_total_shards`, flag `-query-frontend.query-sharding-total-shards`.
+    public var queryShardingTotalShards = 16
+    /// Most shard queries one split part of a query may run (shards are reduced to fit).
+    /// YAML `query_sharding_max_sharded_queries`, flag `-query-frontend.query-sharding-max-sharded-queries`.
+    public var queryShardingMaxShardedQueries = 128
+    /// How long the results cache keeps an entry.
+    /// YAML `results_cache_ttl`, flag `-query-frontend.results-cache-ttl`.
+    public var resultsCacheTTL: Duration = .seconds(7 * 24 * 3600)
+    /// Results newer than this are not cached (samples may still arrive for them).
+    /// YAML `max_cache_freshness`, flag `-query-frontend.max-cache-freshness`.
+    public var maxCacheFreshness: Duration = .seconds(600)
+    /// Queries the frontend refuses. YAML `blocked_queries` (a list of `{pattern, regex}`).
+    public var blockedQueries: [BlockedQuery] = []
 
     /// Mimir's defaults.
     public init() {}

@@ -43,6 +43,10 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case maxChunkBytesPerQuery = "max-chunks-bytes-per-query"
     case maxQueryLength = "max-query-length"
     case maxTotalQueryLength = "max-total-query-length"
+    case invalidQueryShard = "invalid-query-shard"
+    // Query-frontend.
+    case tooManyOutstandingRequests = "too-many-outstanding-requests"
+    case queryBlocked = "query-blocked"
 
     /// The full ID as it appears in messages: `err-strata-<reason>`.
     public var id: String { "err-strata-" + rawValue }

@@ -66,6 +66,14 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         }
     }
 
+    /// An `=` (or `!=`) matcher, which needs no regex and so cannot fail.
+    public init(literal name: String, _ value: String, negated: Bool = false) {
+        self.type = negated ? .notEqual : .equal
+        self.name = name
+        self.value = value
+        matcher = .literal(value)
+    }
+
     /// True when the label value `v` satisfies the matcher; a missing label is the empty string.
     @inlinable
     public func matches(_ v: String) -> Bool {

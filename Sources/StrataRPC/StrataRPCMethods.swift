@@ -11,6 +11,13 @@ public enum StrataRPCMethods {
     /// `strata.StoreGateway`: blocks from the bucket, served by store-gateways.
     public static let storeGatewayService = ServiceDescriptor(fullyQualifiedService: "strata.StoreGateway")
 
+    /// `strata.Frontend`: the query-frontend's queue, served by frontends, pulled by queriers.
+    public static let frontendService = ServiceDescriptor(fullyQualifiedService: "strata.Frontend")
+
+    /// `strata.Frontend/Process` (bidirectional streaming): the querier sends `hello`, then
+    /// answers each request the frontend sends (`FrontendStreamMessage`).
+    public static let frontendProcess = MethodDescriptor(service: frontendService, method: "Process", type: .bidirectionalStreaming)
+
     /// `strata.Ingester/Push` (unary): `PushRequest` → `PushResponse`.
     public static let push = MethodDescriptor(service: ingesterService, method: "Push", type: .unary)
 

@@ -24,6 +24,9 @@ struct RPCServerService: Service {
         if let storeGateway = components.storeGateway, components.servesStoreGatewayRPC {
             services.append(QuerierRPCService(queryable: storeGateway, role: .storeGateway))
         }
+        if let frontend = components.frontend, components.servesFrontendRPC {
+            services.append(FrontendRPCService(queue: frontend.queue, logger: logger))
+        }
         let host = components.config.server.grpcListenAddress.isEmpty ? "0.0.0.0" : components.config.server.grpcListenAddress
         server = try RPCServer(host: host, port: components.config.server.grpcListenPort, services: services, logger: logger)
         ingesterLifecycler = components.ingesterLifecycler

@@ -8,9 +8,11 @@ import StrataHATracker
 import StrataHTTP
 import StrataIngester
 import StrataLimits
+import StrataCache
 import StrataModel
 import StrataObjstore
 import StrataQuerier
+import StrataQueryFrontend
 import StrataRing
 import StrataStoreGateway
 import StrataTSDB
@@ -59,6 +61,10 @@ public struct ServerComponents: Sendable {
     public let compactorRing: Ring?
     /// This compactor's membership of its ring.
     public let compactorLifecycler: RingLifecycler?
+    /// The query-frontend, when `-target` includes it.
+    public let frontend: QueryFrontend?
+    /// The frontend's results cache (nil when caching is off).
+    public let resultsCache: (any Cache)?
     /// The HA tracker, when a distributor runs with `-distributor.ha-tracker.enable`.
     public let haTracker: HATracker?
     /// The ingester runs here and its ring lives only in this process's memory (`-target=all`'s
@@ -133,6 +139,13 @@ public struct ServerComponents: Sendable {
                                            lifecycler: compactorLifecycler, metricsFactory: factory, logger: logger)
         } else {
             compactor = nil
+        }
+
+        if targets.runs(.queryFrontend) {
+            (frontend, resultsCache) = try Self.makeQueryFrontend(config: config, overrides: overrides, logger: logger)
+        } else {
+            frontend = nil
+            resultsCache = nil
         }
 
         if targets.runs(.storeGateway), let bucket {
@@ -263,8 +276,12 @@ public struct ServerComponents: Sendable {
     /// Whether this process serves a store-gateway to other processes over gRPC.
     public var servesStoreGatewayRPC: Bool { storeGateway != nil && !storeGatewayInProcess }
 
+    /// Whether this process serves its query-frontend's queue over gRPC: the frontend runs
+    /// without a querier of its own, so queriers of other processes pull from it.
+    public var servesFrontendRPC: Bool { frontend != nil && !targets.runs(.querier) }
+
     /// Whether this process serves gRPC at all.
-    public var servesRPC: Bool { servesIngesterRPC || servesStoreGatewayRPC }
+    public var servesRPC: Bool { servesIngesterRPC || servesStoreGatewayRPC || servesFrontendRPC }
 
     /// Prometheus's default histogram buckets, in seconds (Mimir's request-duration buckets).
     static let requestDurationBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -338,6 +355,7 @@ public struct ServerComponents: Sendable {
         api.configureQuerier(lookbackDelta: querier.lookbackDelta, maxSamples: querier.maxSamples, timeout: querier.timeout,
                              experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
         api.buildInfo = PromBuildInfo(version: strataVersion)
+        api.frontend = frontend
         if let ingester, bucket != nil {
             api.flush = { tenants in try await ingester.flush(tenants: tenants).failures }
         }

@@ -3,7 +3,10 @@ import Hummingbird
 import Logging
 import Metrics
 import ServiceLifecycle
+import StrataCache
 import StrataIngester
+import StrataQueryFrontend
+import StrataRPC
 
 /// The Strata version printed by `-version`.
 public let strataVersion = "0.1.0"
@@ -53,7 +56,8 @@ public enum StrataServer {
         let components = try ServerComponents(config: config, logger: logger)
         MetricsSystem.bootstrap(components.metricsFactory)
         let host = config.server.httpListenAddress.isEmpty ? "0.0.0.0" : config.server.httpListenAddress
-        let app = components.api().application(
+        let api = components.api()
+        let app = api.application(
             configuration: .init(address: .hostname(host, port: config.server.httpListenPort), serverName: "strata"),
             logger: logger
         )
@@ -86,6 +90,21 @@ public enum StrataServer {
         }
         if let lifecycler = components.distributorLifecycler {
             services.append(.init(service: RingMembershipService(lifecycler: lifecycler, logger: logger)))
+        }
+        if let frontend = components.frontend, components.targets.runs(.querier), let runner = api.querierRunner() {
+            let queriers = LocalQueriers(queue: frontend.queue, runner: runner, concurrency: config.frontendWorker.maxConcurrent)
+            services.append(.init(service: LocalQueriersService(queriers: queriers, queue: frontend.queue)))
+        }
+        let frontendAddresses = config.frontendWorker.frontendAddress.split(separator: ",")
+            .map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        if !frontendAddresses.isEmpty, components.targets.runs(.querier), let runner = api.querierRunner() {
+            let pool = RPCClientPool(logger: logger)
+            let worker = FrontendWorker(addresses: frontendAddresses, querierID: ServerComponents.querierID(config),
+                                        concurrency: config.frontendWorker.maxConcurrent, runner: runner, pool: pool, logger: logger)
+            services.append(.init(service: FrontendWorkerService(worker: worker, pool: pool)))
+        }
+        if let memcached = components.resultsCache as? MemcachedCache {
+            services.append(.init(service: CacheShutdownService(cache: memcached)))
         }
         if components.servesRPC {
             services.append(.init(service: try RPCServerService(components: components, logger: logger)))

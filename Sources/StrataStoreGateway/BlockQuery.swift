@@ -41,10 +41,16 @@ struct BlockQuery: Sendable {
 
     /// Series of the block matching `matchers` with chunks overlapping `[mint, maxt]`, in label
     /// order, with only those chunks (as `BlockReader.select`).
-    func select(matchers: [LabelMatcher], minTime mint: Int64, maxTime maxt: Int64) async throws(StoreGatewayError) -> [QuerySeries] {
+    ///
+    /// With a `shard`, series outside it are dropped once their entries (labels) are read and
+    /// before any chunk is planned, so a shard query fetches only its own chunks. `matchers`
+    /// must not hold the `__query_shard__` matcher itself.
+    func select(matchers: [LabelMatcher], minTime mint: Int64, maxTime maxt: Int64,
+                shard: QueryShard? = nil) async throws(StoreGatewayError) -> [QuerySeries] {
         let refs = try await postings(matching: matchers)
         if refs.isEmpty { return [] }
-        let entries = try await series(refs)
+        var entries = try await series(refs)
+        if let shard { entries.removeAll { !shard.contains($0.labels) } }
         var wanted: [ChunkMeta] = []
         var spans: [Range<Int>] = []
         spans.reserveCapacity(entries.count)
@@ -61,24 +67,35 @@ struct BlockQuery: Sendable {
         return out
     }
 
-    /// Label names of the series matching `matchers`; every name of the block if there are none.
-    func labelNames(matchers: [LabelMatcher]) async throws(StoreGatewayError) -> [String] {
-        if matchers.isEmpty { return index.labelNames }
+    /// Label names of the series matching `matchers` and `shard`; every name of the block if
+    /// there are neither.
+    func labelNames(matchers: [LabelMatcher], shard: QueryShard? = nil) async throws(StoreGatewayError) -> [String] {
+        if matchers.isEmpty, shard == nil { return index.labelNames }
         var names = Set<String>()
-        for entry in try await series(try await postings(matching: matchers)) {
+        for entry in try await series(try await postings(matching: Self.orEverySeries(matchers))) {
+            if let shard, !shard.contains(entry.labels) { continue }
             for label in entry.labels { names.insert(label.name) }
         }
         return Array(names)
     }
 
-    /// Values of `name` among the series matching `matchers`; all of them if there are none.
-    func labelValues(name: String, matchers: [LabelMatcher]) async throws(StoreGatewayError) -> [String] {
-        if matchers.isEmpty { return index.labelValues(name) }
+    /// Values of `name` among the series matching `matchers` and `shard`; all of them if there
+    /// are neither.
+    func labelValues(name: String, matchers: [LabelMatcher], shard: QueryShard? = nil) async throws(StoreGatewayError) -> [String] {
+        if matchers.isEmpty, shard == nil { return index.labelValues(name) }
         var values = Set<String>()
-        for entry in try await series(try await postings(matching: matchers)) {
+        for entry in try await series(try await postings(matching: Self.orEverySeries(matchers))) {
+            if let shard, !shard.contains(entry.labels) { continue }
             if let v = entry.labels[name] { values.insert(v) }
         }
         return Array(values)
+    }
+
+    /// `matchers`, or when there are none a matcher every series passes (`""=""`: no label has
+    /// the empty name), so that a label query carrying only a shard matcher reads the block's
+    /// all-postings list, where `postings(matching: [])` would select nothing.
+    static func orEverySeries(_ matchers: [LabelMatcher]) -> [LabelMatcher] {
+        matchers.isEmpty ? [LabelMatcher(literal: "", "")] : matchers
     }
 
     /// Series references matching `matchers`: the postings lists they need come from the cache

@@ -9,12 +9,20 @@ extension StoreGateway {
     /// `.aggregate` chunks and each series carries the coarsest resolution it was read at. One
     /// `QuerySeries` per label set, chunks of every block sorted by `minTime`, in label order.
     /// An empty matcher list selects nothing.
+    ///
+    /// A `__query_shard__` matcher (a query-frontend shard query) keeps only the series whose
+    /// label hash falls in the shard, dropped before their chunks are fetched; a malformed one
+    /// throws `QueryShardError`.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        try await selectCovering(request)
+        let (shard, matchers) = try QueryShard.extract(from: request.matchers)
+        var request = request
+        request.matchers = matchers
+        return try await selectCovering(request, shard: shard)
     }
 
-    /// See `select(_:)`; typed errors.
-    public func selectCovering(_ request: SelectRequest) async throws(StoreGatewayError) -> [QuerySeries] {
+    /// See `select(_:)`; typed errors. `request.matchers` must not hold the `__query_shard__`
+    /// matcher: `select(_:)` takes it out and passes it as `shard`.
+    public func selectCovering(_ request: SelectRequest, shard: QueryShard? = nil) async throws(StoreGatewayError) -> [QuerySeries] {
         guard !request.matchers.isEmpty else { return [] }
         let blocks = servedBlocks(request.tenant, minTime: request.minTime, maxTime: request.maxTime) { $0.resolution <= request.maxResolution }
         let byID = Dictionary(uniqueKeysWithValues: blocks.map { ($0.keys.id, $0) })
@@ -47,7 +55,7 @@ extension StoreGateway {
             let (ranges, resolution) = plan[query.cacheID] ?? ([], 0)
             var lists: [[QuerySeries]] = []
             for range in ranges {
-                var series = try await query.select(matchers: matchers, minTime: range.lowerBound, maxTime: range.upperBound)
+                var series = try await query.select(matchers: matchers, minTime: range.lowerBound, maxTime: range.upperBound, shard: shard)
                 if resolution != 0 {
                     for i in series.indices { series[i].resolution = resolution }
                 }
@@ -58,20 +66,24 @@ extension StoreGateway {
         return SeriesMerge.merge(perBlock)
     }
 
-    /// `Queryable.labelNames` over the tenant's blocks (every resolution) overlapping the range.
+    /// `Queryable.labelNames` over the tenant's blocks (every resolution) overlapping the range;
+    /// of one shard's series when the matchers hold a `__query_shard__` matcher.
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
         let blocks = servedBlocks(tenant, minTime: minTime, maxTime: maxTime) { _ in true }
         let perBlock = try await eachBlock(blocks) { query throws(StoreGatewayError) in
-            try await query.labelNames(matchers: matchers)
+            try await query.labelNames(matchers: matchers, shard: shard)
         }
         return SeriesMerge.mergeStrings(perBlock)
     }
 
-    /// `Queryable.labelValues` over the tenant's blocks (every resolution) overlapping the range.
+    /// `Queryable.labelValues` over the tenant's blocks (every resolution) overlapping the range;
+    /// of one shard's series when the matchers hold a `__query_shard__` matcher.
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
         let blocks = servedBlocks(tenant, minTime: minTime, maxTime: maxTime) { _ in true }
         let perBlock = try await eachBlock(blocks) { query throws(StoreGatewayError) in
-            try await query.labelValues(name: name, matchers: matchers)
+            try await query.labelValues(name: name, matchers: matchers, shard: shard)
         }
         return SeriesMerge.mergeStrings(perBlock)
     }

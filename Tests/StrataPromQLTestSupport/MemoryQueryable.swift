@@ -25,10 +25,15 @@ public final class MemoryQueryable: Queryable, @unchecked Sendable {
     public func clear() { series.removeAll() }
 
     /// The series every matcher of `request` selects, with their samples in its time range.
+    ///
+    /// A `__query_shard__` matcher keeps only the series of that shard (by `Labels.stableHash`,
+    /// as the head and the store-gateway do), so the conformance corpus can run sharded; a
+    /// malformed one throws `QueryShardError`.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        guard !request.matchers.isEmpty else { return [] }
+        let (shard, matchers) = try QueryShard.extract(from: request.matchers)
+        guard !matchers.isEmpty else { return [] }
         var out: [QuerySeries] = []
-        for (labels, samples) in series where request.matchers.allSatisfy({ $0.matches(labels[$0.name] ?? "") }) {
+        for (labels, samples) in series where Self.selects(labels, matchers, shard) {
             let inRange = samples.filter { $0.timestamp >= request.minTime && $0.timestamp <= request.maxTime }
             guard !inRange.isEmpty else { continue }
             out.append(QuerySeries(labels: labels, chunks: Self.encode(inRange)))
@@ -36,27 +41,37 @@ public final class MemoryQueryable: Queryable, @unchecked Sendable {
         return out.sorted { $0.labels < $1.labels }
     }
 
-    /// Names of the labels of the selected series.
+    /// Names of the labels of the selected series (of one shard with a `__query_shard__` matcher).
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
         var names = Set<String>()
-        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
+        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers, shard) {
             for l in labels { names.insert(l.name) }
         }
         return names.sorted()
     }
 
-    /// Values of label `name` of the selected series.
+    /// Values of label `name` of the selected series (of one shard with a `__query_shard__` matcher).
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
         var values = Set<String>()
-        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers) {
+        for (labels, samples) in series where matching(labels, samples, minTime, maxTime, matchers, shard) {
             if let v = labels[name] { values.insert(v) }
         }
         return values.sorted()
     }
 
-    private func matching(_ labels: Labels, _ samples: [Sample], _ minTime: Int64, _ maxTime: Int64, _ matchers: [LabelMatcher]) -> Bool {
-        matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
-            && samples.contains { $0.timestamp >= minTime && $0.timestamp <= maxTime }
+    private func matching(_ labels: Labels, _ samples: [Sample], _ minTime: Int64, _ maxTime: Int64,
+                          _ matchers: [LabelMatcher], _ shard: QueryShard?) -> Bool {
+        Self.selects(labels, matchers, shard) && samples.contains { $0.timestamp >= minTime && $0.timestamp <= maxTime }
+    }
+
+    /// Every matcher matches and the series is in `shard` (if any). The shard is tested last:
+    /// hashing the labels costs more than comparing a few values.
+    private static func selects(_ labels: Labels, _ matchers: [LabelMatcher], _ shard: QueryShard?) -> Bool {
+        guard matchers.allSatisfy({ $0.matches(labels[$0.name] ?? "") }) else { return false }
+        guard let shard else { return true }
+        return shard.contains(labels)
     }
 
     /// Cuts samples into chunks of at most 120, as the head does.

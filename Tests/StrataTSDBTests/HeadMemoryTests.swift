@@ -46,7 +46,7 @@ struct HeadMemoryTests {
     /// Bytes the head's structures hold, counted from their capacities (deterministic, unlike
     /// RSS, which other tests running in parallel disturb): everything but chunk bytes.
     static func accountedSeriesBytes(_ s: HeadState) -> Int {
-        typealias SeriesFields = (UInt64, Labels, ContiguousArray<EncodedChunk>, XORChunk?, Int64, Int64, UInt64, UInt64, Int64, UInt64)
+        typealias SeriesFields = (UInt64, Labels, UInt64, ContiguousArray<EncodedChunk>, XORChunk?, Int64, Int64, UInt64, UInt64, Int64, UInt64)
         let object = (16 + MemoryLayout<SeriesFields>.size + 15) / 16 * 16
         var bytes = 0
         for series in s.allSeries {

@@ -93,6 +93,9 @@ public final class MotoServer: @unchecked Sendable {
 public struct FreePortError: Error, CustomStringConvertible {
     /// The failing call and its errno.
     public let description: String
+
+    /// An error saying which call failed.
+    public init(description: String) { self.description = description }
 }
 
 /// A port the kernel says is free right now on 127.0.0.1 (bind to 0, read it back, close).

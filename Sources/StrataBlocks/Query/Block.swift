@@ -42,23 +42,28 @@ public struct Block: Queryable {
             tombstones: BlockFileIO.exists(tombstonesPath) ? try FileByteSource(path: tombstonesPath) : nil)
     }
 
-    /// See `BlockReader.select(matchers:minTime:maxTime:)`.
-    public func select(matchers: [LabelMatcher], minTime: Int64, maxTime: Int64) throws(BlockError) -> [QuerySeries] {
-        try reader.select(matchers: matchers, minTime: minTime, maxTime: maxTime)
+    /// See `BlockReader.select(matchers:minTime:maxTime:shard:)`.
+    public func select(matchers: [LabelMatcher], minTime: Int64, maxTime: Int64,
+                       shard: QueryShard? = nil) throws(BlockError) -> [QuerySeries] {
+        try reader.select(matchers: matchers, minTime: minTime, maxTime: maxTime, shard: shard)
     }
 
-    /// `Queryable.select`: the block's series matching the request (tenant not checked here).
+    /// `Queryable.select`: the block's series matching the request (tenant not checked here). A
+    /// `__query_shard__` matcher keeps one shard's series; a malformed one throws `QueryShardError`.
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        try reader.select(matchers: request.matchers, minTime: request.minTime, maxTime: request.maxTime)
+        let (shard, matchers) = try QueryShard.extract(from: request.matchers)
+        return try reader.select(matchers: matchers, minTime: request.minTime, maxTime: request.maxTime, shard: shard)
     }
 
-    /// `Queryable.labelNames` over this block.
+    /// `Queryable.labelNames` over this block (of one shard's series with a `__query_shard__` matcher).
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
-        try reader.labelNames(minTime: minTime, maxTime: maxTime, matchers: matchers)
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
+        return try reader.labelNames(minTime: minTime, maxTime: maxTime, matchers: matchers, shard: shard)
     }
 
-    /// `Queryable.labelValues` over this block.
+    /// `Queryable.labelValues` over this block (of one shard's series with a `__query_shard__` matcher).
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
-        try reader.labelValues(name: name, minTime: minTime, maxTime: maxTime, matchers: matchers)
+        let (shard, matchers) = try QueryShard.extract(from: matchers)
+        return try reader.labelValues(name: name, minTime: minTime, maxTime: maxTime, matchers: matchers, shard: shard)
     }
 }

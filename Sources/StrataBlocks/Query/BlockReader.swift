@@ -33,11 +33,17 @@ public struct BlockReader: Sendable {
 
     /// Series matching `matchers` with chunks overlapping `[mint, maxt]`, in label order
     /// (series references follow label order in a block). Only overlapping chunks are read.
-    public func select(matchers: [LabelMatcher], minTime mint: Int64, maxTime maxt: Int64) throws(BlockError) -> [QuerySeries] {
+    ///
+    /// With a `shard`, only the series whose label hash falls in it: tested on the series entry,
+    /// before any chunk is read. `matchers` must not hold the `__query_shard__` matcher itself
+    /// (the caller takes it out with `QueryShard.extract`).
+    public func select(matchers: [LabelMatcher], minTime mint: Int64, maxTime maxt: Int64,
+                       shard: QueryShard? = nil) throws(BlockError) -> [QuerySeries] {
         guard !matchers.isEmpty, overlaps(minTime: mint, maxTime: maxt) else { return [] }
         var out: [QuerySeries] = []
         for ref in try index.postings(matching: matchers) {
             let entry = try index.series(ref)
+            if let shard, !shard.contains(entry.labels) { continue }
             var data: [EncodedChunk] = []
             for meta in entry.chunks where meta.maxTime >= mint && meta.minTime <= maxt {
                 data.append(try chunks.chunk(meta))
@@ -47,26 +53,40 @@ public struct BlockReader: Sendable {
         return out
     }
 
-    /// Sorted label names of the series matching `matchers` (all series if empty), or none if
-    /// the block does not overlap the range. Block granularity, as Prometheus.
-    public func labelNames(minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) throws(BlockError) -> [String] {
+    /// Sorted label names of the series matching `matchers` (all series if empty) and `shard`
+    /// (see `select`), or none if the block does not overlap the range. Block granularity, as
+    /// Prometheus.
+    public func labelNames(minTime: Int64, maxTime: Int64, matchers: [LabelMatcher],
+                           shard: QueryShard? = nil) throws(BlockError) -> [String] {
         guard overlaps(minTime: minTime, maxTime: maxTime) else { return [] }
-        if matchers.isEmpty { return index.labelNames }
+        if matchers.isEmpty, shard == nil { return index.labelNames }
         var names = Set<String>()
-        for ref in try index.postings(matching: matchers) {
-            for label in try index.series(ref).labels { names.insert(label.name) }
+        for ref in try refs(matching: matchers) {
+            let labels = try index.series(ref).labels
+            if let shard, !shard.contains(labels) { continue }
+            for label in labels { names.insert(label.name) }
         }
         return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    /// Sorted values of `name` among the series matching `matchers` (all series if empty).
-    public func labelValues(name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) throws(BlockError) -> [String] {
+    /// Sorted values of `name` among the series matching `matchers` (all series if empty) and
+    /// `shard` (see `select`).
+    public func labelValues(name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher],
+                            shard: QueryShard? = nil) throws(BlockError) -> [String] {
         guard overlaps(minTime: minTime, maxTime: maxTime) else { return [] }
-        if matchers.isEmpty { return index.labelValues(name) }
+        if matchers.isEmpty, shard == nil { return index.labelValues(name) }
         var values = Set<String>()
-        for ref in try index.postings(matching: matchers) {
-            if let v = try index.series(ref).labels[name] { values.insert(v) }
+        for ref in try refs(matching: matchers) {
+            let labels = try index.series(ref).labels
+            if let shard, !shard.contains(labels) { continue }
+            if let v = labels[name] { values.insert(v) }
         }
         return values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Series matching `matchers`, every series when there are none (label queries read "all
+    /// series" where `select` reads nothing).
+    private func refs(matching matchers: [LabelMatcher]) throws(BlockError) -> [SeriesRef] {
+        matchers.isEmpty ? try index.allPostings() : try index.postings(matching: matchers)
     }
 }

@@ -17,6 +17,8 @@ struct ConfigField: Sendable {
     /// Whether the value is a credential: `/config`, `-print.config` and `-help` show it as
     /// `ConfigField.maskedSecret`, as Mimir does; the configuration itself keeps the value.
     var secret = false
+    /// Whether the YAML value is a list handed to `set` as YAML text (`blocked_queries`).
+    var acceptsYAMLList = false
     /// Renders the current value.
     let get: @Sendable (StrataConfig) -> String
     /// Parses and stores a value; throws a reason on a bad value.

@@ -115,6 +115,14 @@ public enum ConfigLoader {
         case .sequence(let seq):
             let key = path.joined(separator: ".")
             guard let field = ConfigRegistry.byYAMLKey[key] else { throw .unknownYAMLKey(path: key, file: file) }
+            // A list-valued limit (blocked_queries) reads the list as YAML text.
+            if field.acceptsYAMLList {
+                let text = (try? Yams.serialize(node: node)) ?? ""
+                do { try field.set(&config, text) } catch {
+                    throw .invalidYAMLValue(path: key, value: "[…]", file: file, reason: error.reason)
+                }
+                return
+            }
             // Mimir's block_ranges_period is a list; Strata uses its first (smallest) entry.
             guard field.kind == .duration, let first = seq.first?.scalar?.string else {
                 throw .invalidYAMLValue(path: key, value: "[…]", file: file, reason: "a list is not allowed here")

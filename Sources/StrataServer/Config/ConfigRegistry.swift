@@ -9,7 +9,7 @@ import StrataObjstore
 enum ConfigRegistry {
     static let fields: [ConfigField] = [
         .string("target", ["target"], \.target,
-                "Comma-separated list of components to run: all, distributor, ingester, querier, store-gateway, compactor. The default runs every component in one process."),
+                "Comma-separated list of components to run: all, distributor, ingester, querier, query-frontend, store-gateway, compactor. The default runs every component in one process."),
         .bool("auth.multitenancy-enabled", ["multitenancy_enabled"], \.multitenancyEnabled,
               "When true, every request must carry the X-Scope-OrgID header naming its tenant; when false, every request belongs to -auth.no-auth-tenant."),
         .string("auth.no-auth-tenant", ["no_auth_tenant"], \.noAuthTenant,
@@ -116,7 +116,7 @@ enum ConfigRegistry {
     ] + ringFields(.ingester, flag: "ingester.ring", yaml: ["ingester", "ring"], members: "ingesters", withIngesterOptions: true)
       + ringFields(.storeGateway, flag: "store-gateway.sharding-ring", yaml: ["store_gateway", "sharding_ring"], members: "store-gateways")
       + ringFields(.distributor, flag: "distributor.ring", yaml: ["distributor", "ring"], members: "distributors")
-      + compactorFields
+      + compactorFields + frontendFields
       + ringFields(.compactor, flag: "compactor.ring", yaml: ["compactor", "sharding_ring"], members: "compactors") + [
         .duration("distributor.remote-timeout", ["distributor", "remote_timeout"], \.distributor.remoteTimeout,
                   "Timeout for downstream ingesters."),
@@ -256,9 +256,11 @@ extension ConfigField {
         case .int: key.isByteSize ? .bytes : .int
         case .duration: .duration
         case .bool: .bool
-        case .labelName: .string
+        case .labelName, .blockedQueries: .string
         }
-        return ConfigField(flag: key.flag, yamlPath: key.configPath, help: key.help, kind: kind,
+        var acceptsList = false
+        if case .blockedQueries = key.kind { acceptsList = true }
+        return ConfigField(flag: key.flag, yamlPath: key.configPath, help: key.help, kind: kind, acceptsYAMLList: acceptsList,
                            get: { key.format($0.limits) }) { (c: inout StrataConfig, v: String) throws(ConfigValueError) in
             do throws(LimitValueError) {
                 try key.set(v, in: &c.limits)

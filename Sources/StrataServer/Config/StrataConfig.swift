@@ -40,6 +40,10 @@ public struct StrataConfig: Sendable {
     public var compactor = CompactorConfig()
     /// `compactor.sharding_ring:` the compactors' ring (one owner per tenant).
     public var compactorRing = StrataConfig.defaultCompactorRing
+    /// `frontend:` the query-frontend (queue, splitting, sharding, results cache).
+    public var frontend = FrontendSettings()
+    /// `frontend_worker:` how a querier reaches query-frontends.
+    public var frontendWorker = FrontendWorkerSettings()
 
     /// Mimir's store-gateway ring defaults: 512 tokens per instance.
     static var defaultStoreGatewayRing: RingSettings {
@@ -91,6 +95,36 @@ public struct StrataConfig: Sendable {
         public var indexCacheBytes = 256 * 1024 * 1024
         public var chunksCacheBytes = 256 * 1024 * 1024
         public var indexHeaderIdleTimeout: Duration = .seconds(60 * 60)
+    }
+
+    /// `frontend:` block (Mimir's names).
+    public struct FrontendSettings: Sendable {
+        public var splitQueriesByInterval: Duration = .seconds(24 * 3600)
+        public var alignQueriesWithStep = false
+        public var cacheResults = false
+        public var parallelizeShardableQueries = false
+        public var resultsCacheBackend = "inmemory"
+        public var resultsCacheInMemoryBytes = 256 * 1024 * 1024
+        public var resultsCacheMemcached = MemcachedSettings()
+        public var maxOutstandingPerTenant = 100
+        public var maxRetries = 5
+        public var logQueriesLongerThan: Duration = .zero
+    }
+
+    /// One memcached client's settings (`*.memcached.*`).
+    public struct MemcachedSettings: Sendable {
+        public var addresses = ""
+        public var timeout: Duration = .milliseconds(200)
+        public var maxIdleConnections = 4
+        public var maxItemSize = 1024 * 1024
+        public var maxGetMultiBatchSize = 100
+    }
+
+    /// `frontend_worker:` block.
+    public struct FrontendWorkerSettings: Sendable {
+        public var frontendAddress = ""
+        public var maxConcurrent = 8
+        public var querierID = ""
     }
 
     /// `querier:` block.

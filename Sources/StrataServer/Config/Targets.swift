@@ -5,11 +5,12 @@ public struct Targets: Sendable, Equatable {
         case distributor, ingester, querier
         case storeGateway = "store-gateway"
         case compactor
+        case queryFrontend = "query-frontend"
     }
 
     /// Roles named by Mimir that this version of Strata cannot run yet, with why.
     static let unavailable: [String: String] = [
-        "query-frontend": "the query-frontend",
+        "query-scheduler": "a separate query-scheduler (the query-frontend holds the queue itself)",
     ]
 
     /// The roles to run.
@@ -26,7 +27,7 @@ public struct Targets: Sendable, Equatable {
             } else if let what = Self.unavailable[part] {
                 throw .invalid("-target=\(part): \(what) is not part of this Strata version; run -target=all")
             } else {
-                throw .invalid("-target=\(part): unknown target; valid targets are all, distributor, ingester, querier, store-gateway, compactor")
+                throw .invalid("-target=\(part): unknown target; valid targets are all, distributor, ingester, querier, query-frontend, store-gateway, compactor")
             }
         }
         guard !roles.isEmpty else { throw .invalid("-target is empty; use -target=all") }

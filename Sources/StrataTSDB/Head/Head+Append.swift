@@ -46,7 +46,8 @@ extension Head {
                 // A sender that broke the sorted-labels contract hashes differently from the
                 // sorted labels stored; find its series by the sorted labels rather than create a
                 // second series with the same labels.
-                let sortedHash = labels.stableHash & s.hashMask
+                let fullHash = labels.stableHash
+                let sortedHash = fullHash & s.hashMask
                 if sortedHash != hash, let series = s.series(hash: sortedHash, labels: labels)
                     ?? validator.pendingSeries(hash: sortedHash, labels: labels) {
                     validator.check(batch: batch, index: index, series: series, scratch: &s.scratch)
@@ -57,7 +58,7 @@ extension Head {
                                     refuseAcceptedAs: refusal, labels: labels)
                     continue
                 }
-                let series = MemSeries(ref: s.nextRef + UInt64(s.scratch.newSeries.count), labels: labels)
+                let series = MemSeries(ref: s.nextRef + UInt64(s.scratch.newSeries.count), labels: labels, shardHash: fullHash)
                 validator.addPending(series, hash: sortedHash)
                 s.scratch.newSeries.append(series)
                 s.scratch.newHashes.append(sortedHash)

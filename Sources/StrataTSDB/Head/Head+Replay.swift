@@ -143,12 +143,13 @@ struct Replayer {
 
     private mutating func createSeries(_ rs: RefSeries, in s: inout HeadState) {
         if s.series(ref: rs.ref) != nil { return }
-        let hash = rs.labels.stableHash & s.hashMask
+        let fullHash = rs.labels.stableHash
+        let hash = fullHash & s.hashMask
         if let existing = s.series(hash: hash, labels: rs.labels) {
             aliases[rs.ref] = existing.ref
             return
         }
-        s.register(MemSeries(ref: rs.ref, labels: s.symbols.intern(rs.labels)), hash: hash)
+        s.register(MemSeries(ref: rs.ref, labels: s.symbols.intern(rs.labels), shardHash: fullHash), hash: hash)
     }
 
     private mutating func restoreChunks(_ rc: RefChunks, in s: inout HeadState) throws(HeadError) {

@@ -33,7 +33,7 @@ extension HeadState {
     mutating func remove(_ series: [MemSeries]) {
         guard !series.isEmpty else { return }
         for s in series {
-            let hash = s.labels.stableHash & hashMask
+            let hash = s.shardHash & hashMask // the cached `labels.stableHash`
             if let first = byHash[hash], first === s {
                 if var more = collisions[hash], !more.isEmpty {
                     byHash[hash] = more.removeFirst()

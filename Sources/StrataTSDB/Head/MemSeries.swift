@@ -10,6 +10,11 @@ final class MemSeries {
     let ref: UInt64
     /// The labels, with interned strings.
     let labels: Labels
+    /// `labels.stableHash`, never masked (unlike the `byHash` key under `HeadOptions.hashMask`):
+    /// query sharding tests it for every selected series, and every store must agree on it.
+    /// Kept because the append path computes it anyway, so a shard query filters series with a
+    /// load and a modulo instead of rehashing every label (Prometheus's `memSeries.shardHash`).
+    let shardHash: UInt64
     /// Full chunks, oldest first.
     var closed: ContiguousArray<EncodedChunk> = []
     /// The chunk receiving samples; nil until the first sample.
@@ -29,9 +34,12 @@ final class MemSeries {
     var scratchTimestamp: Int64 = .min
     var scratchValueBits: UInt64 = 0
 
-    init(ref: UInt64, labels: Labels) {
+    /// Creates a series; `shardHash` must be `labels.stableHash` (passed in because every
+    /// caller has just computed it).
+    init(ref: UInt64, labels: Labels, shardHash: UInt64) {
         self.ref = ref
         self.labels = labels
+        self.shardHash = shardHash
     }
 
     /// Timestamp of the oldest sample, `.max` when there is none.

@@ -1,0 +1,106 @@
+import Glibc
+import Logging
+import ServiceLifecycle
+import StrataCache
+import StrataHTTP
+import StrataLimits
+import StrataModel
+import StrataQueryFrontend
+import StrataRPC
+
+extension ServerComponents {
+    /// The query-frontend of `-target=query-frontend` (or `all`), with its results cache:
+    /// in-process LRU or memcached.
+    static func makeQueryFrontend(config: StrataConfig, overrides: Overrides, logger: Logger) throws(ConfigError) -> (QueryFrontend, (any Cache)?) {
+        var fc = QueryFrontendConfig()
+        let f = config.frontend
+        fc.splitQueriesByInterval = f.splitQueriesByInterval
+        fc.alignQueriesWithStep = f.alignQueriesWithStep
+        fc.cacheResults = f.cacheResults
+        fc.parallelizeShardableQueries = f.parallelizeShardableQueries
+        fc.maxOutstandingPerTenant = f.maxOutstandingPerTenant
+        fc.maxRetries = f.maxRetries
+        fc.logQueriesLongerThan = f.logQueriesLongerThan
+        fc.timeout = config.querier.timeout
+        var cache: (any Cache)? = nil
+        if f.cacheResults {
+            cache = try makeCache(backend: f.resultsCacheBackend, inMemoryBytes: f.resultsCacheInMemoryBytes,
+                                  memcached: f.resultsCacheMemcached, name: "frontend-results", flag: "-query-frontend.results-cache.memcached",
+                                  logger: logger)
+        }
+        let frontend = QueryFrontend(config: fc, overrides: overrides, cache: cache, now: { WallClock.nowMilliseconds() },
+                                     logger: logger)
+        return (frontend, cache)
+    }
+
+    /// A cache of `backend`: `inmemory` bounded by `inMemoryBytes`, or memcached at the
+    /// configured addresses.
+    static func makeCache(backend: String, inMemoryBytes: Int, memcached: StrataConfig.MemcachedSettings, name: String, flag: String,
+                          logger: Logger) throws(ConfigError) -> any Cache {
+        if backend == "memcached" {
+            do {
+                return try MemcachedCache(config: memcachedConfig(memcached), name: name, logger: logger)
+            } catch {
+                throw .invalid("\(flag).*: \(error)")
+            }
+        }
+        return LRUByteCache(maxBytes: inMemoryBytes)
+    }
+
+    /// The memcached client settings of one `*.memcached.*` block.
+    static func memcachedConfig(_ m: StrataConfig.MemcachedSettings) -> MemcachedConfig {
+        var c = MemcachedConfig(addresses: m.addresses.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty })
+        c.timeout = m.timeout
+        c.maxIdleConnections = max(1, m.maxIdleConnections)
+        c.maxItemSize = m.maxItemSize
+        c.maxGetMultiBatchSize = max(1, m.maxGetMultiBatchSize)
+        return c
+    }
+
+    /// This querier's ID for the frontends: `-querier.id`, else the hostname.
+    static func querierID(_ config: StrataConfig) -> String {
+        if !config.frontendWorker.querierID.isEmpty { return config.frontendWorker.querierID }
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0 else { return "querier" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Runs queriers inside the frontend's process (`-target=all`): `-querier.max-concurrent`
+/// workers pulling from the queue until shutdown, when the queue stops and waiting queries fail
+/// as unavailable.
+struct LocalQueriersService: Service {
+    let queriers: LocalQueriers
+    let queue: RequestQueue
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await queriers.run()
+        }
+        queue.stop()
+    }
+}
+
+/// Runs a querier's worker: streams to every `-querier.frontend-address`, answering the
+/// queries it pulls until shutdown.
+struct FrontendWorkerService: Service {
+    let worker: FrontendWorker
+    let pool: RPCClientPool
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await worker.run()
+        }
+        await pool.shutdown()
+    }
+}
+
+/// Closes the results cache's connections at shutdown.
+struct CacheShutdownService: Service {
+    let cache: MemcachedCache
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await cache.shutdown()
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import StrataLimits
+import StrataModel
+import StrataPromQL
+import Synchronization
+import Testing
+@testable import StrataPromQLTestSupport
+@testable import StrataQueryFrontend
+
+/// The upstream promqltest corpus (float files) through the whole query-frontend chain, with
+/// splitting (1m intervals, so most ranges split) and sharding (3 shards) on, against the engine
+/// alone: every query must give the same value (same series, values within 1e-9 relative) or the
+/// same failure status. Warnings and infos are not compared (a sharded leg's positions refer to
+/// its own text, see docs/query-frontend.md).
+@Suite struct CorpusEquivalenceTests {
+    /// Runs loads into one store and every query both ways, recording differences.
+    struct ComparingBackend: ConformanceBackend {
+        let reference: ConformanceMemoryBackend
+        let frontend: QueryFrontend
+        let record: Recorder
+
+        func clear() async { await reference.clear() }
+        func load(_ load: ConformanceLoad) async { await reference.load(load) }
+
+        func instantQuery(_ query: String, at time: Int64) async -> ConformanceAnswer {
+            let ref = await reference.instantQuery(query, at: time)
+            await compare(ref, QueryRequest(kind: .instant, tenants: [.anonymous], query: query, start: time, end: time, step: 0))
+            return ref
+        }
+
+        func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) async -> ConformanceAnswer {
+            let ref = await reference.rangeQuery(query, start: start, end: end, step: step)
+            await compare(ref, QueryRequest(kind: .range, tenants: [.anonymous], query: query, start: start, end: end, step: step))
+            return ref
+        }
+
+        private func compare(_ ref: ConformanceAnswer, _ request: QueryRequest) async {
+            let got: Result<QueryResponse, QueryFailure>
+            do throws(QueryFailure) {
+                got = .success(try await frontend.run(request))
+            } catch {
+                got = .failure(error)
+            }
+            record.compared.withLock {
+                $0.queries += 1
+                if case .success(let r) = got, r.stats.shards > 0 { $0.sharded += 1 }
+            }
+            switch (ref, got) {
+            case (.value(let a, _, _), .success(let b)):
+                if let why = ValueComparison.difference(a, b.value) {
+                    record.mismatches.withLock { $0.append("\(request.kind) \(request.query) [\(request.start)…\(request.end)/\(request.step)]: \(why)") }
+                }
+            case (.error, .failure):
+                break
+            case (.value, .failure(let f)):
+                record.mismatches.withLock { $0.append("\(request.query): engine answered, frontend failed: \(f.message)") }
+            case (.error(let e), .success):
+                record.mismatches.withLock { $0.append("\(request.query): engine failed (\(e)), frontend answered") }
+            }
+        }
+    }
+
+    /// What the comparing backend found.
+    final class Recorder: Sendable {
+        let mismatches = Mutex<[String]>([])
+        let compared = Mutex<(queries: Int, sharded: Int)>((0, 0))
+    }
+
+    @Test func corpusAnswersEqualWithSplittingAndSharding() async throws {
+        let parser = try ConformanceScriptParser()
+        var scripts: [ConformanceScript] = []
+        for file in try ConformanceCorpus.files() where file != "native_histograms.test" {
+            guard let script = try? parser.parse(try ConformanceCorpus.text(of: file), file: file) else { continue }
+            scripts.append(script)
+        }
+        #expect(scripts.count >= 10, "the corpus in ../shared/testdata/promqltest was not found")
+        let runner = ConformanceRunner()
+        var totalQueries = 0, totalSharded = 0
+        var allMismatches: [String] = []
+        for script in scripts {
+            let reference = ConformanceMemoryBackend(engine: runner.engine)
+            var limits = Limits()
+            limits.queryShardingTotalShards = 3
+            var config = QueryFrontendConfig()
+            config.splitQueriesByInterval = .seconds(60)
+            config.parallelizeShardableQueries = true
+            let queue = RequestQueue()
+            let frontend = QueryFrontend(config: config, overrides: Overrides(defaults: limits), cache: nil, queue: queue,
+                                         now: { 0 }, logger: testLogger)
+            let engineRunner = EngineQueryRunner(options: runner.engine.options, storage: { [storage = reference.storage] _ in storage })
+            let queriers = LocalQueriers(queue: queue, runner: engineRunner, concurrency: 2)
+            let workers = Task { await queriers.run() }
+            var backend = ComparingBackend(reference: reference, frontend: frontend, record: Recorder())
+            _ = await runner.run(script, on: &backend)
+            workers.cancel()
+            queue.stop()
+            await workers.value
+            let counts = backend.record.compared.withLock { $0 }
+            totalQueries += counts.queries
+            totalSharded += counts.sharded
+            allMismatches += backend.record.mismatches.withLock { $0 }.map { "\(script.file): \($0)" }
+        }
+        print("corpus through the frontend: \(totalQueries) queries compared, \(totalSharded) sharded, \(allMismatches.count) differences")
+        for m in allMismatches.prefix(50) { print("  \(m)") }
+        #expect(totalQueries > 1000)
+        #expect(totalSharded > 100)
+        #expect(allMismatches.isEmpty)
+    }
+}
+
+/// Query values compared as the equivalence tests require: the same series (label sets) and
+/// values within 1e-9 relative (NaN equal to NaN), order ignored.
+enum ValueComparison {
+    static func close(_ a: Double, _ b: Double) -> Bool {
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN }
+        if a == b { return true }
+        return abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    }
+
+    /// Nil when equal, else what differs.
+    static func difference(_ a: QueryValue, _ b: QueryValue) -> String? {
+        switch (a, b) {
+        case (.scalar(let t1, let f1), .scalar(let t2, let f2)):
+            return t1 == t2 && close(f1, f2) ? nil : "scalar \(t1):\(f1) vs \(t2):\(f2)"
+        case (.string(let t1, let s1), .string(let t2, let s2)):
+            return t1 == t2 && s1 == s2 ? nil : "string differs"
+        case (.vector(let v1), .vector(let v2)):
+            let m1 = Dictionary(v1.map { ($0.metric, $0) }, uniquingKeysWith: { x, _ in x })
+            let m2 = Dictionary(v2.map { ($0.metric, $0) }, uniquingKeysWith: { x, _ in x })
+            guard Set(m1.keys) == Set(m2.keys), v1.count == v2.count else {
+                return "series \(v1.map(\.metric).sorted()) vs \(v2.map(\.metric).sorted())"
+            }
+            for (k, s) in m1 {
+                guard let o = m2[k], o.t == s.t, close(o.f, s.f) else { return "\(k): \(s.f) vs \(m2[k]?.f ?? .nan)" }
+            }
+            return nil
+        case (.matrix(let x1), .matrix(let x2)):
+            let m1 = Dictionary(x1.map { ($0.metric, $0.floats) }, uniquingKeysWith: { x, _ in x })
+            let m2 = Dictionary(x2.map { ($0.metric, $0.floats) }, uniquingKeysWith: { x, _ in x })
+            guard Set(m1.keys) == Set(m2.keys), x1.count == x2.count else {
+                return "series \(x1.map(\.metric).sorted()) vs \(x2.map(\.metric).sorted())"
+            }
+            for (k, p1) in m1 {
+                guard let p2 = m2[k], p1.count == p2.count else { return "\(k): \(p1.count) points vs \(m2[k]?.count ?? 0)" }
+                for (a, b) in zip(p1, p2) where a.t != b.t || !close(a.f, b.f) {
+                    return "\(k) at \(a.t): \(a.f) vs \(b.t):\(b.f)"
+                }
+            }
+            return nil
+        default:
+            return "value types differ"
+        }
+    }
+}
