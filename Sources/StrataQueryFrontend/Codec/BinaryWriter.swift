@@ -76,8 +76,13 @@ struct BinaryReader {
     /// so a hostile count cannot make the decoder reserve unbounded memory.
     mutating func count(minBytesEach: Int = 1) throws(QueryCodecError) -> Int {
         let v = try uvarint()
+        // minBytesEach 0: a plain number (a statistic, a status), bounded only by Int.
+        if minBytesEach == 0 {
+            guard v <= UInt64(Int.max) else { throw .malformed("number \(v) at \(offset) is too large") }
+            return Int(v)
+        }
         let left = UInt64(bytes.count - offset)
-        guard v <= left / UInt64(max(1, minBytesEach)) else {
+        guard v <= left / UInt64(minBytesEach) else {
             throw .malformed("count \(v) at \(offset) exceeds the \(left) bytes left")
         }
         return Int(v)
