@@ -278,6 +278,7 @@ let package = Package(
             name: "StrataStoreGatewayTests",
             dependencies: [
                 "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataStoreGateway", "StrataTestSupport",
+                "StrataCache",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

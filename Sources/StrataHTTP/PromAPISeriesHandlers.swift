@@ -23,7 +23,7 @@ extension PromAPIHandler {
                 all.reserveCapacity(all.count + selected.count)
                 for s in selected { all.append(s.labels) }
             } catch {
-                throw PromAPIError(.execution, "\(error)")
+                throw Self.storageError(error)
             }
         }
         // Several match[] may select the same series: merge as Prometheus's merged series set does.
@@ -64,7 +64,7 @@ extension PromAPIHandler {
                 names = set.sorted()
             }
         } catch {
-            throw PromAPIError(.execution, "\(error)")
+            throw Self.storageError(error)
         }
         return stringListResponse(names, limit: limit, request: request)
     }
@@ -92,7 +92,7 @@ extension PromAPIHandler {
                 values = set.sorted()
             }
         } catch {
-            throw PromAPIError(.execution, "\(error)")
+            throw Self.storageError(error)
         }
         return stringListResponse(values, limit: limit, request: request)
     }
@@ -221,5 +221,14 @@ extension PromAPIHandler {
             i = j + 1
         }
         return String(out)
+    }
+}
+
+extension PromAPIHandler {
+    /// A store's failure in a series or label lookup: a malformed `__query_shard__` matcher is
+    /// the client's (400); anything else is `execution` (422), as before.
+    static func storageError(_ error: any Error) -> PromAPIError {
+        if let shard = error as? QueryShardError { return .invalidParam("match[]", shard.description) }
+        return PromAPIError(.execution, "\(error)")
     }
 }

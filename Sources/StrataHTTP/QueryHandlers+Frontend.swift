@@ -27,7 +27,6 @@ extension PromAPIHandler {
         } catch {
             throw Self.apiError(error)
         }
-        try QueryShardCheck.validate(query)
         return QueryRequest(kind: kind, tenants: tenants, query: query, start: start, end: end, step: step,
                             timeoutMs: timeoutMs, lookbackDeltaMs: lookbackMs,
                             maxSourceResolution: params.value(Self.maxSourceResolutionParameter),

@@ -18,6 +18,7 @@ extension PromAPIHandler {
         let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
                                   sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
+        try QueryShardCheck.validate(queryText)
         if let frontend {
             let r = try frontendRequest(.instant, params: params, tenants: tenants, query: queryText, start: time, end: time, step: 0)
             return try await respond(frontend: frontend, r, limit: limit, request: request)
@@ -67,6 +68,7 @@ extension PromAPIHandler {
         let options = try options(timeout: params.value("timeout"), lookbackDelta: params.value("lookback_delta"),
                                   sourceResolution: params.value(Self.maxSourceResolutionParameter))
         let queryText = params.value("query")
+        try QueryShardCheck.validate(queryText)
         if let frontend {
             let r = try frontendRequest(.range, params: params, tenants: tenants, query: queryText, start: start, end: end,
                                         step: stepNanos / 1_000_000)

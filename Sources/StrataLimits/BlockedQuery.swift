@@ -35,6 +35,8 @@ public struct BlockedQuery: Sendable, Equatable {
 
     /// Reads a YAML list of `{pattern: ..., regex: true|false}` mappings.
     static func list(from node: Node) throws(LimitValueError) -> [BlockedQuery] {
+        // A scalar holds the list as YAML text, as a flag does: parsed the same way.
+        if let text = node.scalar?.string { return try list(text: text) }
         guard let sequence = node.sequence else {
             throw LimitValueError(expected: "a list of {pattern, regex} mappings", got: Limits.describe(node))
         }
@@ -64,6 +66,22 @@ public struct BlockedQuery: Sendable, Equatable {
             out.append(try BlockedQuery(pattern: pattern, regex: regex))
         }
         return out
+    }
+
+    /// Reads the list from YAML text (a flag's value): empty is the empty list.
+    static func list(text: String) throws(LimitValueError) -> [BlockedQuery] {
+        let value = String(trimmed(text))
+        if value.isEmpty { return [] }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: value)
+        } catch {
+            throw LimitValueError(expected: "a list of {pattern, regex} mappings", got: quoteLabelValue(value))
+        }
+        guard let node, node.scalar == nil else {
+            throw LimitValueError(expected: "a list of {pattern, regex} mappings", got: quoteLabelValue(value))
+        }
+        return try list(from: node)
     }
 
     /// The list in YAML flow style, as `-print.config` shows it.

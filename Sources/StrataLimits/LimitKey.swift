@@ -1,5 +1,4 @@
 import StrataModel
-import Yams
 
 /// One configurable limit: its YAML key, its flag, its help text, the kind of value it takes and
 /// the one parser that reads it.
@@ -216,13 +215,7 @@ extension LimitKey {
             guard Limits.isLabelName(value) else { throw LimitValueError(expected: expectation, got: got) }
             limits[keyPath: field] = value
         case .blockedQueries(let field):
-            let node: Node?
-            do {
-                node = try Yams.compose(yaml: value.isEmpty ? "[]" : value)
-            } catch {
-                throw LimitValueError(expected: expectation, got: got)
-            }
-            limits[keyPath: field] = try node.map { (n: Node) throws(LimitValueError) in try BlockedQuery.list(from: n) } ?? []
+            limits[keyPath: field] = try BlockedQuery.list(text: value)
         }
     }
 

@@ -78,9 +78,14 @@ public struct QueryFrontend: Sendable {
         do {
             try limits.checkBlocked(request.query, tenantKey: request.tenantKey)
             let permits = QueryParallelism(permits: limits.maxQueryParallelism)
+            var budget = config.timeout
+            if request.timeoutMs > 0, .milliseconds(request.timeoutMs) < budget { budget = .milliseconds(request.timeoutMs) }
+            let deadline = started + budget
             let r = request
             let first: any QueryRunner = r.kind == .instant || r.kind == .range ? pipeline : queueStage
-            response = try await QueryParallelism.$current.withValue(permits) { try await first.run(r) }
+            response = try await QueryParallelism.$current.withValue(permits) {
+                try await QueryDeadline.$current.withValue(deadline) { try await first.run(r) }
+            }
         } catch let error as QueryFailure {
             failure = error
         } catch {

@@ -7,6 +7,7 @@ import StrataLimits
 import StrataModel
 import StrataQueryFrontend
 import StrataRPC
+import Synchronization
 
 extension ServerComponents {
     /// The query-frontend of `-target=query-frontend` (or `all`), with its results cache:
@@ -66,18 +67,36 @@ extension ServerComponents {
     }
 }
 
-/// Runs queriers inside the frontend's process (`-target=all`): `-querier.max-concurrent`
-/// workers pulling from the queue until shutdown, when the queue stops and waiting queries fail
-/// as unavailable.
+/// Where a process keeps its in-process queriers once started (at most one set).
+public final class LocalQueriersSlot: Sendable {
+    private let value = Mutex<LocalQueriers?>(nil)
+
+    /// An empty slot.
+    public init() {}
+
+    /// The queriers, once started.
+    public var current: LocalQueriers? { value.withLock { $0 } }
+
+    /// Creates and starts the queriers the first time; later calls do nothing.
+    func startOnce(_ make: () -> LocalQueriers) {
+        let started: LocalQueriers? = value.withLock { held in
+            guard held == nil else { return nil }
+            let q = make()
+            held = q
+            return q
+        }
+        started?.start()
+    }
+}
+
+/// Stops the in-process queriers of `-target=all` at shutdown (they start with the HTTP API,
+/// `ServerComponents.api()`): the queue stops and waiting queries fail as unavailable.
 struct LocalQueriersService: Service {
     let queriers: LocalQueriers
-    let queue: RequestQueue
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await queriers.run()
-        }
-        queue.stop()
+        try? await gracefulShutdown()
+        await queriers.stop()
     }
 }
 

@@ -65,6 +65,10 @@ public struct ServerComponents: Sendable {
     public let frontend: QueryFrontend?
     /// The frontend's results cache (nil when caching is off).
     public let resultsCache: (any Cache)?
+    /// The queriers of this process pulling from its frontend (`-target=all`), once the API is built.
+    public let localQueriers = LocalQueriersSlot()
+    /// The store-gateway's memcached caches, when configured.
+    public let storeGatewayRemoteCaches: RemoteCaches
     /// The HA tracker, when a distributor runs with `-distributor.ha-tracker.enable`.
     public let haTracker: HATracker?
     /// The ingester runs here and its ring lives only in this process's memory (`-target=all`'s
@@ -154,12 +158,22 @@ public struct ServerComponents: Sendable {
                 ownsBlock = Self.blockOwnership(ring: ring, instanceID: lifecycler.config.instanceID)
             }
             let limits = overrides
+            let bs = config.bucketStore
+            let remote = RemoteCaches(
+                index: bs.indexCacheBackend == "memcached"
+                    ? try Self.makeCache(backend: "memcached", inMemoryBytes: 0, memcached: bs.indexCacheMemcached, name: "index-cache",
+                                         flag: "-blocks-storage.bucket-store.index-cache.memcached", logger: logger) : nil,
+                chunks: bs.chunksCacheBackend == "memcached"
+                    ? try Self.makeCache(backend: "memcached", inMemoryBytes: 0, memcached: bs.chunksCacheMemcached, name: "chunks-cache",
+                                         flag: "-blocks-storage.bucket-store.chunks-cache.memcached", logger: logger) : nil)
+            storeGatewayRemoteCaches = remote
             storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock,
                                         retention: { tenant, resolution in
                                             Self.compactorSettings(limits.limits(for: tenant)).retention(resolution: resolution)
-                                        })
+                                        }, remoteCaches: remote)
         } else {
             storeGateway = nil
+            storeGatewayRemoteCaches = .none
         }
         if targets.runs(.ingester) {
             var head = HeadOptions()
@@ -356,6 +370,12 @@ public struct ServerComponents: Sendable {
                              experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
         api.buildInfo = PromBuildInfo(version: strataVersion)
         api.frontend = frontend
+        if let frontend, targets.runs(.querier), let runner = api.querierRunner() {
+            // The queriers of this process pull from the frontend's queue as soon as the API exists.
+            localQueriers.startOnce {
+                LocalQueriers(queue: frontend.queue, runner: runner, concurrency: config.frontendWorker.maxConcurrent)
+            }
+        }
         if let ingester, bucket != nil {
             api.flush = { tenants in try await ingester.flush(tenants: tenants).failures }
         }

@@ -91,9 +91,8 @@ public enum StrataServer {
         if let lifecycler = components.distributorLifecycler {
             services.append(.init(service: RingMembershipService(lifecycler: lifecycler, logger: logger)))
         }
-        if let frontend = components.frontend, components.targets.runs(.querier), let runner = api.querierRunner() {
-            let queriers = LocalQueriers(queue: frontend.queue, runner: runner, concurrency: config.frontendWorker.maxConcurrent)
-            services.append(.init(service: LocalQueriersService(queriers: queriers, queue: frontend.queue)))
+        if let queriers = components.localQueriers.current {
+            services.append(.init(service: LocalQueriersService(queriers: queriers)))
         }
         let frontendAddresses = config.frontendWorker.frontendAddress.split(separator: ",")
             .map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
@@ -103,8 +102,10 @@ public enum StrataServer {
                                         concurrency: config.frontendWorker.maxConcurrent, runner: runner, pool: pool, logger: logger)
             services.append(.init(service: FrontendWorkerService(worker: worker, pool: pool)))
         }
-        if let memcached = components.resultsCache as? MemcachedCache {
-            services.append(.init(service: CacheShutdownService(cache: memcached)))
+        for cache in [components.resultsCache, components.storeGatewayRemoteCaches.index, components.storeGatewayRemoteCaches.chunks] {
+            if let memcached = cache as? MemcachedCache {
+                services.append(.init(service: CacheShutdownService(cache: memcached)))
+            }
         }
         if components.servesRPC {
             services.append(.init(service: try RPCServerService(components: components, logger: logger)))

@@ -111,11 +111,29 @@ struct BlockQuery: Sendable {
                 missing.append(range)
             }
         }
+        if let remote = caches.remote.index, !missing.isEmpty {
+            let keys = missing.map { RemoteCaches.postingsKey(opened.keys, $0) }
+            let found = await remote.fetch(keys)
+            var still: [Range<Int>] = []
+            for (range, key) in zip(missing, keys) {
+                if let bytes = found[key], bytes.count == range.count {
+                    indexSource.add(bytes, at: range.lowerBound)
+                    caches.index.put(.postings(block: cacheID, offset: range.lowerBound), .postings(bytes), cost: bytes.count,
+                                     kind: QueryCaches.postingsKind)
+                } else {
+                    still.append(range)
+                }
+            }
+            missing = still
+        }
         try await fetcher.fill(indexSource, key: indexSource.name, ranges: missing)
+        var toRemote: [(key: String, value: [UInt8])] = []
         for range in missing {
             guard let bytes = try? indexSource.read(range) else { continue }
             caches.index.put(.postings(block: cacheID, offset: range.lowerBound), .postings(bytes), cost: bytes.count, kind: QueryCaches.postingsKind)
+            if caches.remote.index != nil { toRemote.append((RemoteCaches.postingsKey(opened.keys, range), bytes)) }
         }
+        if let remote = caches.remote.index { RemoteCaches.storeInBackground(remote, toRemote, ttl: caches.remote.ttl) }
         let index = self.index
         return try await decoder.decode(sources) { () throws(BlockError) in try index.postings(matching: matchers) }
     }
@@ -163,6 +181,21 @@ struct BlockQuery: Sendable {
                 missing.append(i)
             }
         }
+        if let remote = caches.remote.chunks, !missing.isEmpty {
+            let keys = missing.map { RemoteCaches.chunkKey(opened.keys, metas[$0].ref.rawValue) }
+            let found = await remote.fetch(keys)
+            var still: [Int] = []
+            for (i, key) in zip(missing, keys) {
+                if let bytes = found[key], let chunk = RemoteCaches.decodeChunk(bytes) {
+                    result[i] = chunk
+                    caches.chunks.put(ChunkCacheKey(block: cacheID, ref: metas[i].ref.rawValue), chunk,
+                                      cost: chunk.data.count + QueryCaches.chunkOverhead, kind: QueryCaches.chunkKind)
+                } else {
+                    still.append(i)
+                }
+            }
+            missing = still
+        }
         if !missing.isEmpty {
             var perSegment: [Int: [Range<Int>]] = [:]
             for i in missing {
@@ -180,11 +213,14 @@ struct BlockQuery: Sendable {
             let decoded = try await decoder.decodeEach(missing.map { metas[$0] }, sources) { (meta: ChunkMeta) throws(BlockError) in
                 try reader.chunk(meta)
             }
+            var toRemote: [(key: String, value: [UInt8])] = []
             for (i, chunk) in zip(missing, decoded) {
                 result[i] = chunk
                 caches.chunks.put(ChunkCacheKey(block: cacheID, ref: metas[i].ref.rawValue), chunk,
                                   cost: chunk.data.count + QueryCaches.chunkOverhead, kind: QueryCaches.chunkKind)
+                if caches.remote.chunks != nil { toRemote.append((RemoteCaches.chunkKey(opened.keys, metas[i].ref.rawValue), RemoteCaches.encode(chunk))) }
             }
+            if let remote = caches.remote.chunks { RemoteCaches.storeInBackground(remote, toRemote, ttl: caches.remote.ttl) }
         }
         return result.compactMap { $0 }
     }

@@ -37,10 +37,13 @@ struct QueryCaches: Sendable {
 
     let index: LRUCache<IndexCacheKey, IndexCacheValue>
     let chunks: LRUCache<ChunkCacheKey, EncodedChunk>
+    /// The shared caches behind these, when configured.
+    let remote: RemoteCaches
 
-    init(indexBytes: Int, chunkBytes: Int) {
+    init(indexBytes: Int, chunkBytes: Int, remote: RemoteCaches = .none) {
         index = LRUCache(capacity: indexBytes, kinds: 2)
         chunks = LRUCache(capacity: chunkBytes, kinds: 1)
+        self.remote = remote
     }
 
     /// What a decoded series entry costs in the cache.

@@ -64,8 +64,10 @@ public final class StoreGateway: Queryable, Sendable {
     public typealias BlockOwnership = @Sendable (_ tenant: TenantID, _ id: String) -> Bool
 
     /// A store-gateway over `bucket`; call `sync()` (or `run()`) before querying. With
-    /// `ownsBlock`, each sync loads only the blocks it accepts and drops those it no longer does.
-    public init(bucket: any Bucket, config: Config, logger: Logger, ownsBlock: BlockOwnership? = nil, retention: Retention? = nil) {
+    /// `ownsBlock`, each sync loads only the blocks it accepts and drops those it no longer does;
+    /// with `remoteCaches`, postings and chunks missing from memory are looked up there first.
+    public init(bucket: any Bucket, config: Config, logger: Logger, ownsBlock: BlockOwnership? = nil, retention: Retention? = nil,
+                remoteCaches: RemoteCaches = .none) {
         self.ownsBlock = ownsBlock
         self.retention = retention
         let counters = Counters()
@@ -76,7 +78,7 @@ public final class StoreGateway: Queryable, Sendable {
         self.counters = counters
         fetcher = RangeFetcher(bucket: instrumented, concurrency: max(1, config.rangeReadConcurrency),
                                maxGap: max(0, config.partitionerMaxGapBytes))
-        caches = QueryCaches(indexBytes: config.indexCacheBytes, chunkBytes: config.chunksCacheBytes)
+        caches = QueryCaches(indexBytes: config.indexCacheBytes, chunkBytes: config.chunksCacheBytes, remote: remoteCaches)
     }
 
     /// Syncs every `syncInterval` until the calling task is cancelled, and unloads idle

@@ -64,7 +64,7 @@ struct QueryFrontendCacheTests {
     /// The JSON `data.result` of two answers, compared as parsed values.
     static func sameResult(_ a: QFAnswer, _ b: QFAnswer) -> Bool {
         guard let x = a.result, let y = b.result else { return false }
-        return (x as AnyObject).isEqual(y)
+        return (x as? NSObject)?.isEqual(y) ?? false
     }
 
     /// Two answers with the same series and times whose values agree to 1e-9 (relative).

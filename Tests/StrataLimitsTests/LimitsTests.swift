@@ -139,6 +139,8 @@ import Yams
             "max_partial_query_length", "max_total_query_length",
             "compactor_blocks_retention_period", "compactor_blocks_retention_period_5m", "compactor_blocks_retention_period_1h",
             "compactor_split_and_merge_shards",
+            "max_query_parallelism", "max_queriers_per_tenant", "query_sharding_total_shards", "query_sharding_max_sharded_queries",
+            "results_cache_ttl", "max_cache_freshness", "blocked_queries",
         ])
         let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         #expect(values["ingestion_rate"] == "1e+06")
@@ -162,8 +164,9 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        // 14 write-path limits, 5 query limits and 4 compactor limits, each key and flag once.
-        #expect(LimitKey.all.count == 23)
+        // 14 write-path limits, 5 query limits, 4 compactor limits and 7 query-frontend limits,
+        // each key and flag once.
+        #expect(LimitKey.all.count == 30)
         #expect(Set(LimitKey.all.map(\.yamlKey)).count == LimitKey.all.count)
         #expect(Set(LimitKey.all.map(\.flag)).count == LimitKey.all.count)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")

@@ -39,7 +39,12 @@ func points(_ r: QueryResponse) -> [FPoint] {
     return s.floats
 }
 
-let testLogger = Logger(label: "strata.test.frontend")
+/// Warnings and errors only: the frontend logs one line per query at info level.
+let testLogger: Logger = {
+    var l = Logger(label: "strata.test.frontend")
+    l.logLevel = .warning
+    return l
+}()
 
 func rangeRequest(_ query: String = "up", tenant: String = "t1", start: Int64, end: Int64, step: Int64) -> QueryRequest {
     let t = (try? TenantID(validating: tenant)) ?? .anonymous

@@ -137,7 +137,11 @@ import Testing
             "sum(sort(x))", "sum(histogram_quantile(0.9, x))", "sum(scalar(y) * x)", "topk(scalar(y), x)",
             "sum(vector(1))", "sum(x * on () group_left y)", "1 + 2", "\"text\"", "time()",
             "sum(day_of_month())", "sum(max_over_time(sum(x)[5m:1m]))",
-            "avg by (__name__) (x)", "stddev by (job, __name__) (x)",
+            "avg by (__name__) (x)", "stddev by (job, __name__) (x)", "sum by (__name__) (x)",
+            "label_replace(sum by (__name__) (rate(x[5m])), \"__name__\", \"$1\", \"__name__\", \"(.+)\")",
+            "label_replace(topk(2, rate(x[5m])), \"__name__\", \"$1\", \"__name__\", \"(.+)\")",
+            "label_join(-sum(x) or -y, \"a\", \",\", \"__name__\")",
+            "sum(x) + on (__name__) y",
         ] {
             #expect(try plan(query) == nil, "\(query) should not shard")
         }
@@ -147,6 +151,16 @@ import Testing
         // Too few shards.
         #expect(try plan("sum(x)", shards: 1) == nil)
         #expect(try plan("sum(x)", shards: QueryShard.maxShards + 1) == nil)
+    }
+
+    /// A leg's result has lost the metric names the engine would otherwise drop only at the end,
+    /// so nodes reading `__name__` stay inside a leg.
+    @Test func nodesReadingTheMetricNameStayInsideALeg() throws {
+        let p = try #require(try plan("sum by (job) (x) + ignoring (x) group_left label_replace(-y, \"a\", \"$1\", \"__name__\", \"(.*)\")"))
+        #expect(p.legs[1].queries == ["label_replace(-y, \"a\", \"$1\", \"__name__\", \"(.*)\")"])
+        let other = try #require(try plan("label_replace(sum by (job) (x), \"svc\", \"$1\", \"job\", \"(.*)\")"))
+        #expect(other.legs.count == 1)
+        #expect(other.legs[0].isSharded)
     }
 
     @Test func rewrittenExpressionPrintsAndParsesBack() throws {

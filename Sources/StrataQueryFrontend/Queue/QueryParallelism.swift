@@ -49,3 +49,12 @@ public final class QueryParallelism: Sendable {
         next?.resume()
     }
 }
+
+/// The instant by which the client query the current task works for must be answered, set by
+/// the frontend from the request's `timeout` (or `-querier.timeout`): every queued part waits at
+/// most until then and is sent to its querier with only the time left, so splitting and queueing
+/// never stretch a query past its timeout.
+public enum QueryDeadline {
+    /// The deadline of the current client query, if the frontend set one.
+    @TaskLocal public static var current: ContinuousClock.Instant?
+}

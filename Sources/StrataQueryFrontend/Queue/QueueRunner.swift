@@ -1,4 +1,6 @@
 import Logging
+import StrataModel
+import Synchronization
 
 /// The last stage of the frontend: puts each request in its tenant's queue, waits for the
 /// querier that pulls it, and retries on another querier when one disappears mid-query.
@@ -43,17 +45,27 @@ public struct QueueRunner: QueryRunner {
         return try await permits.withPermit { () async throws(QueryFailure) -> QueryResponse in try await runQueued(request) }
     }
 
+    /// How much longer than the query's time the frontend waits, so that the querier's own
+    /// timeout error (with its detail) is normally what the client sees.
+    static let timeoutGrace: Duration = .milliseconds(250)
+
     private func runQueued(_ request: QueryRequest) async throws(QueryFailure) -> QueryResponse {
         let l = limits(request)
-        var wait = timeout
-        if request.timeoutMs > 0, .milliseconds(request.timeoutMs) < wait { wait = .milliseconds(request.timeoutMs) }
-        // The querier enforces the timeout itself; the frontend waits a little longer so the
-        // querier's own timeout error (with its detail) is what the client sees.
-        wait += .seconds(5)
+        var budget = timeout
+        if request.timeoutMs > 0, .milliseconds(request.timeoutMs) < budget { budget = .milliseconds(request.timeoutMs) }
+        let deadline = QueryDeadline.current ?? (ContinuousClock.now + budget)
         var attempt = 0
         while true {
             attempt += 1
-            let item = QueuedQuery(request: request, tenantKey: request.tenantKey)
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                throw .timeout("query timed out in the query-frontend before a querier could run it (\(ErrorID.queryTimeout.id))")
+            }
+            var sent = request
+            // The querier gets only the time left (whole ms, at least 1).
+            sent.timeoutMs = max(1, left.inMilliseconds)
+            let wait = left + Self.timeoutGrace
+            let item = QueuedQuery(request: sent, tenantKey: request.tenantKey)
             try queue.enqueue(item, maxOutstanding: l.maxOutstanding, maxQueriers: l.maxQueriers)
             switch await item.wait(timeout: wait) {
             case .success(var response):
@@ -79,6 +91,7 @@ public final class LocalQueriers: Sendable {
     private let runner: any QueryRunner
     private let concurrency: Int
     private let idPrefix: String
+    private let started = Mutex<Task<Void, Never>?>(nil)
 
     /// Creates `concurrency` workers (started by `run()`).
     public init(queue: RequestQueue, runner: any QueryRunner, concurrency: Int, idPrefix: String = "local") {
@@ -86,6 +99,23 @@ public final class LocalQueriers: Sendable {
         self.runner = runner
         self.concurrency = max(1, concurrency)
         self.idPrefix = idPrefix
+    }
+
+    /// Starts the workers in the background once (later calls do nothing); they run until
+    /// `stop()` or until the queue stops.
+    public func start() {
+        started.withLock { task in
+            guard task == nil else { return }
+            task = Task { await self.run() }
+        }
+    }
+
+    /// Stops the queue (waiting requests fail as unavailable) and the background workers.
+    public func stop() async {
+        queue.stop()
+        let task = started.withLock { $0 }
+        task?.cancel()
+        await task?.value
     }
 
     /// Runs the workers until the task is cancelled or the queue stops.

@@ -1,3 +1,4 @@
+import Dispatch
 import StrataModel
 import Synchronization
 
@@ -65,11 +66,13 @@ public final class QueuedQuery: Sendable {
     /// Waits for the outcome, at most `timeout`; the task's cancellation completes the item as
     /// canceled.
     func wait(timeout: Duration) async -> Outcome {
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            guard !Task.isCancelled else { return }
+        // A Dispatch timer, not a task: it fires on time even when the cooperative pool is busy
+        // with the very queries that are late, so the client gets its answer at the deadline.
+        let timer = DispatchWorkItem { [weak self] in
             self?.complete(.failure(.timeout("query timed out in the query-frontend's queue or while a querier ran it (\(ErrorID.queryTimeout.id))")))
         }
+        let nanos = max(0, timeout.inMilliseconds) &* 1_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanos)), execute: timer)
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Outcome, Never>) in

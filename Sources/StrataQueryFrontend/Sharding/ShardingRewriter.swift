@@ -26,8 +26,11 @@ import StrataPromQL
 ///   results), aggregations whose k or other parameter is not a number literal, and
 ///   aggregations over anything that combines series (vector-vector operators, other
 ///   aggregations, `absent`, `scalar()`, `vector()`, sorting, `histogram_quantile`, …);
-/// - `avg`, `stddev`, `stdvar` grouped `by` a list holding `__name__`: their merge joins
-///   per-shard vectors, and vector matching ignores `__name__`.
+/// - any node that reads `__name__` (an aggregation `by` a list holding it, `label_replace` or
+///   `label_join` naming it, vector matching `on` it or copying it with `group_left`/`right`):
+///   the engine removes a dropped metric name only when the query's result leaves it
+///   (Prometheus 3's delayed name removal), so such a node can still see a name that a leg's
+///   result, being a finished query's, no longer has. Such a node stays inside one leg.
 ///
 /// Every maximal instant-vector part that reads storage but holds nothing shardable becomes a
 /// leg of one query, so the frontend's engine only ever reads legs.
@@ -110,6 +113,24 @@ public enum ShardingRewriter {
         }
     }
 
+    /// Whether the node itself reads the metric name of its input series (see the type's notes).
+    static func observesMetricName(_ expr: Expr) -> Bool {
+        switch expr {
+        case .aggregate(let a):
+            return !a.without && a.grouping.contains(metricNameLabel)
+        case .call(let c) where c.function.name == "label_replace" || c.function.name == "label_join":
+            return c.args.contains {
+                if case .string(let s) = ExprWalk.unwrapped($0) { return s.value == metricNameLabel }
+                return false
+            }
+        case .binary(let b):
+            guard let m = b.matching else { return false }
+            return (m.on && m.matchingLabels.contains(metricNameLabel)) || m.include.contains(metricNameLabel)
+        default:
+            return false
+        }
+    }
+
     /// A range-vector argument of a series-local function: a range selector, or a subquery of
     /// a series-local expression (its steps are multiples of its own step, independent of the
     /// outer query's start, so each shard computes it exactly as the whole query would).
@@ -139,6 +160,7 @@ struct RewriteState {
     /// aggregations replaced by merges of legs, or nil when nothing in it was sharded. A nil
     /// result has added no legs.
     mutating func process(_ expr: Expr) -> Expr? {
+        if ShardingRewriter.observesMetricName(expr) { return nil }
         switch expr {
         case .number, .string, .vectorSelector, .matrixSelector, .subquery:
             // Nothing to shard at this level, and nothing below a subquery is sharded.
@@ -242,8 +264,6 @@ struct RewriteState {
     /// The merge of the shards of `a`, or nil when `a` is not shardable.
     mutating func shard(_ a: AggregateExpr) -> Expr? {
         guard ShardingRewriter.shardableAggregations.contains(a.op), ShardingRewriter.isSeriesLocal(a.expr) else { return nil }
-        let joinsVectors = a.op == .avg || a.op == .stddev || a.op == .stdvar
-        if joinsVectors && !a.without && a.grouping.contains(metricNameLabel) { return nil }
         if a.op == .topk || a.op == .bottomk {
             guard let p = a.param, case .number = ExprWalk.unwrapped(p) else { return nil }
         }
@@ -307,8 +327,10 @@ struct RewriteState {
             // Chan et al.: M2 = Σ nᵢ·varᵢ + Σ nᵢ·(meanᵢ − mean)². The mean is taken as an offset
             // from the smallest shard mean, so equal shard means give exactly zero deviations.
             let lowest = "min(\(m))"
-            let mean = "(\(lowest) + sum(\(c) * (\(m) - ignoring (\(s)) group_left \(lowest))) / \(n))"
-            let m2 = "(sum(\(c) * \(v)) + sum(\(c) * (\(m) - ignoring (\(s)) group_left \(mean)) ^ 2))"
+            // `group_left ()` spelled out: `group_left (` would read the parenthesised operand
+            // as its label list.
+            let mean = "(\(lowest) + sum(\(c) * (\(m) - ignoring (\(s)) group_left () \(lowest))) / \(n))"
+            let m2 = "(sum(\(c) * \(v)) + sum(\(c) * (\(m) - ignoring (\(s)) group_left () \(mean)) ^ 2))"
             text = a.op == .stdvar ? "(\(m2) / \(n))" : "sqrt(\(m2) / \(n))"
         default:
             return nil

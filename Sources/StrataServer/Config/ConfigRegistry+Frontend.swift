@@ -34,6 +34,21 @@ extension ConfigRegistry {
                 "Querier ID, sent to the query-frontend to identify requests from the same querier (shuffle sharding). Defaults to the hostname."),
     ]
 
+    /// The store-gateway's shared caches (Mimir's `blocks_storage.bucket_store.{index,chunks}_cache`).
+    static let bucketStoreCacheFields: [ConfigField] = [
+        .string("blocks-storage.bucket-store.index-cache.backend", ["blocks_storage", "bucket_store", "index_cache", "backend"],
+                \.bucketStore.indexCacheBackend,
+                "The index cache backend: inmemory, or memcached (shared by every store-gateway, behind the in-memory cache).",
+                allowed: ["inmemory", "memcached"]),
+    ] + memcachedFields(flag: "blocks-storage.bucket-store.index-cache.memcached", yaml: ["blocks_storage", "bucket_store", "index_cache", "memcached"],
+                        \.bucketStore.indexCacheMemcached, what: "store-gateway index cache") + [
+        .string("blocks-storage.bucket-store.chunks-cache.backend", ["blocks_storage", "bucket_store", "chunks_cache", "backend"],
+                \.bucketStore.chunksCacheBackend,
+                "The chunks cache backend: inmemory, or memcached (shared by every store-gateway, behind the in-memory cache).",
+                allowed: ["inmemory", "memcached"]),
+    ] + memcachedFields(flag: "blocks-storage.bucket-store.chunks-cache.memcached", yaml: ["blocks_storage", "bucket_store", "chunks_cache", "memcached"],
+                        \.bucketStore.chunksCacheMemcached, what: "store-gateway chunks cache")
+
     /// The fields of one memcached client under `flag` / `yaml` (Mimir's `memcached` block).
     static func memcachedFields(flag: String, yaml: [String], _ kp: any WritableKeyPath<StrataConfig, StrataConfig.MemcachedSettings> & Sendable,
                                 what: String) -> [ConfigField] {

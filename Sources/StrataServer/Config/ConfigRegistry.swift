@@ -116,7 +116,7 @@ enum ConfigRegistry {
     ] + ringFields(.ingester, flag: "ingester.ring", yaml: ["ingester", "ring"], members: "ingesters", withIngesterOptions: true)
       + ringFields(.storeGateway, flag: "store-gateway.sharding-ring", yaml: ["store_gateway", "sharding_ring"], members: "store-gateways")
       + ringFields(.distributor, flag: "distributor.ring", yaml: ["distributor", "ring"], members: "distributors")
-      + compactorFields + frontendFields
+      + compactorFields + frontendFields + bucketStoreCacheFields
       + ringFields(.compactor, flag: "compactor.ring", yaml: ["compactor", "sharding_ring"], members: "compactors") + [
         .duration("distributor.remote-timeout", ["distributor", "remote_timeout"], \.distributor.remoteTimeout,
                   "Timeout for downstream ingesters."),

@@ -95,6 +95,10 @@ public struct StrataConfig: Sendable {
         public var indexCacheBytes = 256 * 1024 * 1024
         public var chunksCacheBytes = 256 * 1024 * 1024
         public var indexHeaderIdleTimeout: Duration = .seconds(60 * 60)
+        public var indexCacheBackend = "inmemory"
+        public var indexCacheMemcached = MemcachedSettings()
+        public var chunksCacheBackend = "inmemory"
+        public var chunksCacheMemcached = MemcachedSettings()
     }
 
     /// `frontend:` block (Mimir's names).

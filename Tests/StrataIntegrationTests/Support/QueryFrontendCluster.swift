@@ -115,6 +115,15 @@ final class QueryFrontendCluster: @unchecked Sendable {
         try await process.waitUntilReady(client: .shared, timeout: .seconds(120))
     }
 
+    /// Runs `body`; an error it throws comes back with every node's log.
+    func withLogs<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw HarnessError("\(error)\n\(logs())")
+        }
+    }
+
     /// The last lines of every node's log, for a failing test's message.
     func logs() -> String {
         lock.withLock { nodes.values.sorted { $0.name < $1.name } }.map { node in

@@ -38,8 +38,14 @@ func qfGet(_ baseURL: String, _ path: String, _ params: [(String, String)], tena
     components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
     var request = HTTPClientRequest(url: components.url!.absoluteString)
     if let tenant { request.headers.add(name: "X-Scope-OrgID", value: tenant) }
-    let response = try await HTTPClient.plainQueries.execute(request, timeout: .seconds(timeout.components.seconds))
-    let buffer = try await response.body.collect(upTo: 1 << 28)
+    let response: HTTPClientResponse
+    let buffer: ByteBuffer
+    do {
+        response = try await HTTPClient.plainQueries.execute(request, timeout: .seconds(timeout.components.seconds))
+        buffer = try await response.body.collect(upTo: 1 << 28)
+    } catch {
+        throw HarnessError("GET \(components.url!.absoluteString) (tenant \(tenant ?? "-")): \(error)")
+    }
     let bytes = Data(buffer.readableBytesView)
     let json = (try? JSONSerialization.jsonObject(with: bytes)) as? [String: Any]
     return QFAnswer(status: Int(response.status.code), body: String(decoding: bytes, as: UTF8.self), json: json)

@@ -96,11 +96,12 @@ private func averageLabels(_ fleet: Fleet) -> Double {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-// `query-bench` (QueryBench.swift), `make-blocks` (MakeBlocks.swift) and `reencode-blocks`
-// (ReencodeBlocks.swift) are subcommands; everything else is the load generator.
+// `query-bench` (QueryBench.swift), `query-load` (QueryLoad.swift), `make-blocks` (MakeBlocks.swift)
+// and `reencode-blocks` (ReencodeBlocks.swift) are subcommands; everything else is the load generator.
 let code: Int32
 switch arguments.first {
 case "query-bench": code = await runQueryBench(arguments: Array(arguments.dropFirst()))
+case "query-load": code = await runQueryLoad(arguments: Array(arguments.dropFirst()))
 case "make-blocks": code = await runMakeBlocks(arguments: Array(arguments.dropFirst()))
 case "reencode-blocks": code = await runReencodeBlocks(arguments: Array(arguments.dropFirst()))
 default: code = await runLoadGen(arguments: arguments)

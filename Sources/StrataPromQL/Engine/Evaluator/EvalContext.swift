@@ -115,6 +115,9 @@ final class EvalContext {
             throw e
         } catch is CancellationError {
             throw .canceled("expression evaluation")
+        } catch let e as QueryShardError {
+            // A malformed `__query_shard__` matcher is the query's fault, not the store's.
+            throw .badData(e.description)
         } catch {
             throw .storage(String(describing: error))
         }
