@@ -57,22 +57,7 @@ extension PromAPIHandler {
 enum QueryShardCheck {
     static func validate(_ query: String) throws(PromAPIError) {
         guard query.contains(QueryShard.labelName), let expr = try? PromQL.parse(query) else { return }
-        var stack: [Expr] = [expr]
-        while let e = stack.popLast() {
-            switch e {
-            case .number, .string: break
-            case .vectorSelector(let v): try check(v)
-            case .matrixSelector(let m): try check(m.vectorSelector)
-            case .subquery(let s): stack.append(s.expr)
-            case .paren(let p): stack.append(p.expr)
-            case .unary(let u): stack.append(u.expr)
-            case .binary(let b): stack.append(contentsOf: [b.lhs, b.rhs])
-            case .aggregate(let a):
-                stack.append(a.expr)
-                if let p = a.param { stack.append(p) }
-            case .call(let c): stack.append(contentsOf: c.args)
-            }
-        }
+        for v in QueryInspection.selectors(in: expr) { try check(v) }
     }
 
     private static func check(_ v: VectorSelector) throws(PromAPIError) {

@@ -105,6 +105,8 @@ public struct QueryFrontend: Sendable {
 
     private static func alignDown(_ t: Int64, _ step: Int64) -> Int64 {
         let r = t % step
-        return r >= 0 ? t - r : t - r - step
+        if r >= 0 { return t - r }
+        let (v, o) = (t - r).subtractingReportingOverflow(step)
+        return o ? t - r : v
     }
 }

@@ -60,6 +60,15 @@ import Testing
         }
     }
 
+    /// Differences that sharding makes on purpose, each explained in docs/query-frontend.md
+    /// ("Known differences"): the engine sums with Kahan compensation, and a shard's partial
+    /// sum is rounded before the merge, so a sum of terms 2^53 apart (1e100 + 10 - 1e100) comes
+    /// out differently.
+    static let knownDifferences: [(file: String, query: String)] = [
+        ("aggregators.test", "sum(data{test=\"ten\"})"),
+        ("aggregators.test", "avg(data{test=\"ten\"})"),
+    ]
+
     /// What the comparing backend found.
     final class Recorder: Sendable {
         let mismatches = Mutex<[String]>([])
@@ -100,11 +109,13 @@ import Testing
             totalSharded += counts.sharded
             allMismatches += backend.record.mismatches.withLock { $0 }.map { "\(script.file): \($0)" }
         }
-        print("corpus through the frontend: \(totalQueries) queries compared, \(totalSharded) sharded, \(allMismatches.count) differences")
+        let known = allMismatches.filter { m in Self.knownDifferences.contains { m.hasPrefix($0.file + ": ") && m.contains($0.query) } }
+        let unexpected = allMismatches.filter { !known.contains($0) }
+        print("corpus through the frontend: \(totalQueries) queries compared, \(totalSharded) sharded, \(allMismatches.count) differences (\(known.count) known)")
         for m in allMismatches.prefix(50) { print("  \(m)") }
         #expect(totalQueries > 1000)
         #expect(totalSharded > 100)
-        #expect(allMismatches.isEmpty)
+        #expect(unexpected.isEmpty)
     }
 }
 

@@ -1,4 +1,5 @@
 import Logging
+import StrataChunks
 import StrataModel
 import StrataPromQL
 import StrataPromQLTestSupport
@@ -162,30 +163,43 @@ enum ResultComparison {
 }
 
 /// `MemoryQueryable` with the shard filter applied on top (`QueryShard.extract` +
-/// `contains`), and its answers cached per matchers and range: the shard queries of one query
-/// all select the same series, so the store decodes and encodes them once instead of once per
-/// shard, which keeps the test fast in a debug build.
+/// `contains`), its answers cached per matchers: every query and shard query of a selector
+/// reads the same series, so the store scans and encodes them once instead of once per query
+/// and shard. The cached series are cut into chunks of 10 samples and a select returns only
+/// the chunks that overlap its range, so the engine decodes little more than the range it
+/// reads; both keep the test fast in a debug build.
 final class ShardFilteringStore: Queryable {
+    private struct Stored: Sendable {
+        var labels: Labels
+        var hash: UInt64
+        var chunks: [EncodedChunk]
+    }
+
     private let inner: MemoryQueryable
-    private let cache = Mutex<[String: [(series: QuerySeries, hash: UInt64)]]>([:])
+    private let cache = Mutex<[String: [Stored]]>([:])
 
     init(inner: MemoryQueryable) { self.inner = inner }
 
     func select(_ request: SelectRequest) async throws -> [QuerySeries] {
         let (shard, rest) = try QueryShard.extract(from: request.matchers)
-        let key = rest.map(\.description).joined(separator: ",") + "|\(request.minTime)|\(request.maxTime)|\(request.maxResolution)"
-        let all: [(series: QuerySeries, hash: UInt64)]
+        let key = rest.map(\.description).joined(separator: ",")
+        let all: [Stored]
         if let cached = cache.withLock({ $0[key] }) {
             all = cached
         } else {
-            let selected = try await inner.select(SelectRequest(tenant: request.tenant, minTime: request.minTime,
-                                                                maxTime: request.maxTime, matchers: rest,
-                                                                maxResolution: request.maxResolution))
-            all = selected.map { ($0, $0.labels.stableHash) }
+            let selected = try await inner.select(SelectRequest(tenant: request.tenant, minTime: .min, maxTime: .max, matchers: rest))
+            all = try selected.map {
+                Stored(labels: $0.labels, hash: $0.labels.stableHash,
+                       chunks: try Rechunker.rechunk($0.chunks, samplesPerChunk: 10, keepingLoneChunk: false))
+            }
             cache.withLock { $0[key] = all }
         }
-        guard let shard else { return all.map(\.series) }
-        return all.filter { shard.contains(hash: $0.hash) }.map(\.series)
+        var out: [QuerySeries] = []
+        for s in all where shard?.contains(hash: s.hash) ?? true {
+            let chunks = s.chunks.filter { $0.maxTime >= request.minTime && $0.minTime <= request.maxTime }
+            if !chunks.isEmpty { out.append(QuerySeries(labels: s.labels, chunks: chunks)) }
+        }
+        return out
     }
 
     func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {

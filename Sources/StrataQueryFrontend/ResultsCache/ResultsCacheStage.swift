@@ -79,10 +79,10 @@ public struct ResultsCacheStage: QueryRunner {
         var cursor = request.start
         for e in extents where e.end >= cursor && e.start <= request.end {
             if e.start > cursor {
-                missing.append((cursor, min(request.end, e.start - request.step)))
+                missing.append((cursor, min(request.end, Self.saturating(e.start, -request.step))))
             }
             used.append(e)
-            cursor = max(cursor, e.end + request.step)
+            cursor = max(cursor, Self.saturating(e.end, request.step))
             if cursor > request.end { break }
         }
         if cursor <= request.end { missing.append((cursor, request.end)) }
@@ -117,7 +117,7 @@ public struct ResultsCacheStage: QueryRunner {
     static func coalesce(_ extents: [CachedExtents.Extent], step: Int64) -> [CachedExtents.Extent] {
         var out: [CachedExtents.Extent] = []
         for e in extents.sorted(by: { $0.start < $1.start }) {
-            if var last = out.last, e.start <= last.end + step {
+            if var last = out.last, e.start <= saturating(last.end, step) {
                 let end = max(last.end, e.end)
                 last.response.value = MatrixMerge.merge([last.response.value, e.response.value], start: last.start, end: end)
                 for w in e.response.warnings where !last.response.warnings.contains(w) { last.response.warnings.append(w) }
@@ -129,5 +129,11 @@ public struct ResultsCacheStage: QueryRunner {
             }
         }
         return out
+    }
+
+    /// `a + b`, clamped to the Int64 range (times near the ends of the axis must not trap).
+    static func saturating(_ a: Int64, _ b: Int64) -> Int64 {
+        let (r, o) = a.addingReportingOverflow(b)
+        return o ? (b > 0 ? .max : .min) : r
     }
 }

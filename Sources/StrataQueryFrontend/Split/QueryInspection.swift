@@ -1,7 +1,7 @@
 import StrataPromQL
 
-/// What the frontend needs to know about a query before splitting or caching it.
-enum QueryInspection {
+/// What the frontend needs to know about a query before splitting, caching or logging it.
+public enum QueryInspection {
     /// Whether the query uses an `@` modifier: with `@ start()` / `@ end()` its answer depends
     /// on the whole range, so splitting and caching by interval are skipped for every `@` form.
     /// A query that does not parse is treated as using one (it is left to the querier to reject).
@@ -12,26 +12,28 @@ enum QueryInspection {
 
     /// Whether `expr` or any part of it has an `@` modifier.
     static func usesAtModifier(_ expr: Expr) -> Bool {
-        var found = false
-        var stack: [Expr] = [expr]
-        // An explicit stack: the parser bounds depth, but walking without recursion costs nothing.
-        while let e = stack.popLast(), !found {
-            switch e {
-            case .number, .string: break
-            case .vectorSelector(let v): found = v.at != nil
-            case .matrixSelector(let m): found = m.vectorSelector.at != nil
-            case .subquery(let s):
-                found = s.at != nil
-                stack.append(s.expr)
-            case .paren(let p): stack.append(p.expr)
-            case .unary(let u): stack.append(u.expr)
-            case .binary(let b): stack.append(contentsOf: [b.lhs, b.rhs])
-            case .aggregate(let a):
-                stack.append(a.expr)
-                if let p = a.param { stack.append(p) }
-            case .call(let c): stack.append(contentsOf: c.args)
+        ExprWalk.contains(expr) {
+            switch $0 {
+            case .vectorSelector(let v): return v.at != nil
+            case .matrixSelector(let m): return m.vectorSelector.at != nil
+            case .subquery(let s): return s.at != nil
+            default: return false
             }
         }
-        return found
+    }
+
+    /// Every instant and range selector of `expr` (a range selector as its instant part), in
+    /// no particular order.
+    public static func selectors(in expr: Expr) -> [VectorSelector] {
+        var out: [VectorSelector] = []
+        var stack = [expr]
+        while let e = stack.popLast() {
+            switch e {
+            case .vectorSelector(let v): out.append(v)
+            case .matrixSelector(let m): out.append(m.vectorSelector)
+            default: stack.append(contentsOf: ExprWalk.children(e))
+            }
+        }
+        return out
     }
 }

@@ -12,11 +12,12 @@ public enum QueryLogLine {
         var m: Logger.Metadata = [
             "tenant": "\(request.tenantKey)",
             "query": "\(request.query)",
-            "kind": "\(request.kind == .range ? "range" : "instant")",
+            "kind": "\(kindName(request.kind))",
             "start_ms": "\(request.start)",
             "end_ms": "\(request.end)",
             "step_ms": "\(request.step)",
-            "length_s": "\((request.end - request.start) / 1000)",
+            // Series and label lookups without start/end span the whole time axis: no overflow.
+            "length_s": "\(request.end.subtractingReportingOverflow(request.start).overflow ? Int64.max / 1000 : (request.end - request.start) / 1000)",
             "metric_names": "\(metricNames(request.query).joined(separator: ","))",
             "wall_time_s": "\(formatSeconds(wallSeconds))",
         ]
@@ -44,26 +45,22 @@ public enum QueryLogLine {
         return m
     }
 
+    /// The request kind as logged.
+    static func kindName(_ kind: QueryRequest.Kind) -> String {
+        switch kind {
+        case .instant: return "instant"
+        case .range: return "range"
+        case .series: return "series"
+        case .labelNames: return "label_names"
+        case .labelValues: return "label_values"
+        }
+    }
+
     /// The metric names selected by `query` (`__name__="x"` or a bare name), sorted, unique.
     public static func metricNames(_ query: String) -> [String] {
         guard let expr = try? PromQL.parse(query) else { return [] }
         var names = Set<String>()
-        var stack: [Expr] = [expr]
-        while let e = stack.popLast() {
-            switch e {
-            case .number, .string: break
-            case .vectorSelector(let v): add(v, to: &names)
-            case .matrixSelector(let m): add(m.vectorSelector, to: &names)
-            case .subquery(let s): stack.append(s.expr)
-            case .paren(let p): stack.append(p.expr)
-            case .unary(let u): stack.append(u.expr)
-            case .binary(let b): stack.append(contentsOf: [b.lhs, b.rhs])
-            case .aggregate(let a):
-                stack.append(a.expr)
-                if let p = a.param { stack.append(p) }
-            case .call(let c): stack.append(contentsOf: c.args)
-            }
-        }
+        for v in QueryInspection.selectors(in: expr) { add(v, to: &names) }
         return names.sorted()
     }
 
