@@ -222,7 +222,8 @@ if [ "${ONLY:-sharding}" = sharding ]; then
         for _ in $(seq 1 60); do
             curl -s -H 'X-Scope-OrgID: bench' --data-urlencode "query=$Q" -d "start=$((D - 86400))" -d "end=$((D - 60))" \
                 -d step=60 "$URL/prometheus/api/v1/query_range" >"$WORK/answer-$CFG.json" || true
-            [ "$(jq '.data.result | length' "$WORK/answer-$CFG.json" 2>/dev/null || echo 0)" -gt 0 ] && break
+            n=$(jq '.data.result | length' "$WORK/answer-$CFG.json" 2>/dev/null || true)
+            [ "${n:-0}" -gt 0 ] && break
             kill -0 "$STRATA_PID" 2>/dev/null || break
             sleep 1
         done
@@ -242,7 +243,7 @@ if [ "${ONLY:-sharding}" = sharding ]; then
             echo "$NAME sharding: $Q, $SHARD_SERIES series: unsharded ${MEDIAN[off]:-failed} ms, $CFG shards: ${MEDIAN[$CFG]:-failed} (see above)"
             continue
         fi
-        SAME=$(python3 - "$WORK/answer-off.json" "$WORK/answer-$CFG.json" <<'EOF'
+        SAME=$(python3 - "$WORK/answer-off.json" "$WORK/answer-$CFG.json" 2>/dev/null <<'EOF'
 import json, sys
 def load(p):
     r = json.load(open(p))["data"]["result"]
@@ -303,15 +304,16 @@ if [ "${ONLY:-dashboard}" = dashboard ]; then
     # The store-gateway's first sync: a cheap query answers once the blocks are visible.
     for _ in $(seq 1 60); do
         n=$(curl -s -H 'X-Scope-OrgID: dash' --data-urlencode 'query=up' -d "time=$((END - 86400))" \
-            "$URL/prometheus/api/v1/query" | jq '.data.result | length' 2>/dev/null || echo 0)
-        [ "$n" -gt 0 ] && break
+            "$URL/prometheus/api/v1/query" | jq '.data.result | length' 2>/dev/null || true)
+        [ "${n:-0}" -gt 0 ] && break
         sleep 1
     done
     echo "$NAME dashboard: load 1 (cold results cache), load average $(load_average): strata-loadgen query-load -strata $URL -end $END -stats <8 × -load '…,count=1'>"
     query_load "$WORK/cold" -end "$END" -stats "${LOADS[@]}"
     echo "$NAME dashboard: load 2 (right after), load average $(load_average):"
     query_load "$WORK/warm" -end "$END" -stats "${LOADS[@]}"
-    strata_alive "the dashboard loads" || true
+    ALIVE=1
+    strata_alive "the dashboard loads" || ALIVE=0
     COLD=$(jq .wall_seconds "$WORK/cold.json")
     WARM=$(jq .wall_seconds "$WORK/warm.json")
     HITS=$(jq '[.loops[].strata_stats.results_cache_hits] | add' "$WORK/warm.json")
@@ -320,11 +322,16 @@ if [ "${ONLY:-dashboard}" = dashboard ]; then
     COLD_MISSES=$(jq '[.loops[].strata_stats.results_cache_misses] | add' "$WORK/cold.json")
     ERRORS=$(jq '[.loops[] | .requests - .ok] | add' "$WORK/cold.json" "$WORK/warm.json" | paste -sd+ | bc)
     EMPTY=$(jq -r '[.loops[] | select((.first_answer_series // 0) == 0) | .name] | join(" ")' "$WORK/cold.json")
+    if [ "$ERRORS" != 0 ]; then
+        echo "$NAME dashboard: $ERRORS of the 16 panel requests failed (see above): no wall-time ratio"
+    else
     echo "$NAME dashboard: $DASH_SERIES series × $DASH_DAYS days at $DASH_INTERVAL, 8 panels at step 1h: cold load $COLD s," \
         "warm load $WARM s: ×$(ratio "$COLD" "$WARM" 1) (target ≥ 10); results cache hits/misses: cold $COLD_HITS/$COLD_MISSES," \
-        "warm $HITS/$MISSES (hit ratio $(ratio "$HITS" "$((HITS + MISSES))" 3)); failed requests $ERRORS; panels without series: ${EMPTY:-none}"
+        "warm $HITS/$MISSES (hit ratio $(ratio "$HITS" "$((HITS + MISSES))" 3)); panels without series: ${EMPTY:-none}"
+    fi
 
     # The cached answers against fresh ones from a restart without the results cache.
+    [ "$ALIVE" = 1 ] || { stop_strata; exit 0; }
     for i in "${!PANELS[@]}"; do
         q=${PANELS[$i]#*query=}
         curl -s -H 'X-Scope-OrgID: dash' --data-urlencode "query=$q" -d "start=$((END - DASH_DAYS * 86400))" -d "end=$END" \
@@ -337,7 +344,7 @@ if [ "${ONLY:-dashboard}" = dashboard ]; then
         q=${PANELS[$i]#*query=}
         curl -s -H 'X-Scope-OrgID: dash' --data-urlencode "query=$q" -d "start=$((END - DASH_DAYS * 86400))" -d "end=$END" \
             -d step=3600 "$URL/prometheus/api/v1/query_range" >"$WORK/fresh-$i.json" || true
-        same=$(python3 - "$WORK/cached-$i.json" "$WORK/fresh-$i.json" <<'EOF'
+        same=$(python3 - "$WORK/cached-$i.json" "$WORK/fresh-$i.json" 2>/dev/null <<'EOF'
 import json, sys
 def load(p):
     r = json.load(open(p))["data"]["result"]
