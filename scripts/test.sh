@@ -9,5 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build --build-tests
-swift test --skip-build --skip StrataIntegrationTests
-swift test --skip-build --filter StrataIntegrationTests
+# The frontend equivalence suites are CPU-bound for minutes; run beside the other unit tests they
+# would starve the tests that wait on real servers, so they get a run of their own.
+heavy="CorpusEquivalenceTests|GeneratedEquivalenceTests|ShardingEquivalenceTests"
+# The memcached client tests bound every operation by a wall-clock timeout, so they run with the
+# integration tests (which mostly wait on child processes) rather than beside CPU-bound suites.
+swift test --skip-build --skip StrataIntegrationTests --skip StrataCacheTests --skip "$heavy"
+swift test --skip-build --filter "$heavy"
+swift test --skip-build --filter "StrataIntegrationTests|StrataCacheTests"
+

@@ -192,7 +192,7 @@ struct MemcachedCacheTests {
             let started = ContinuousClock.now
             #expect(await cache.fetch(["k", "other"]).isEmpty)
             // Not a timing test: only that a dead server cannot hold a lookup for long.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(60))
             await cache.store([("k", [4, 5, 6])], ttl: .zero)
             #expect(await cache.fetch(["k"]).isEmpty)
             let versions = await cache.client.versions()
@@ -228,7 +228,9 @@ struct MemcachedMisbehavingServerTests {
         let reply = try #require(Self.badReplies.first { $0.name == name }).reply
         let server = try ScriptedServer(replies: [reply])
         defer { server.stop() }
-        let client = try MemcachedClient(config: config([server.address], timeout: .seconds(2), maxIdleConnections: 1))
+        // Generous: a request that misses its deadline before it is sent keeps its connection,
+        // and the count below would be off on a busy machine.
+        let client = try MemcachedClient(config: config([server.address], timeout: .seconds(15), maxIdleConnections: 1))
         #expect(await client.get(["KEY"]).isEmpty)
         #expect(await client.get(["KEY"]).isEmpty)
         // A set may even succeed (STORED is its proper reply); what matters is that it dials.
@@ -248,10 +250,11 @@ struct MemcachedMisbehavingServerTests {
         let started = ContinuousClock.now
         #expect(await client.get(["KEY"]).isEmpty)
         await #expect(throws: MemcachedError.timeout) { try await client.set("KEY", [1], ttl: .zero) }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Not a timing test: only that a silent server cannot hold requests indefinitely.
+        #expect(ContinuousClock.now - started < .seconds(90))
         await client.shutdown()
         // The server never replies, so its accept thread may lag behind on a busy machine.
-        try await eventually("the timed-out connection is replaced by a second one", timeout: .seconds(10)) {
+        try await eventually("the timed-out connection is replaced by a second one", timeout: .seconds(60)) {
             server.accepted == 2
         }
     }

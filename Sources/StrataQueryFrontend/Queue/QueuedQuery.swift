@@ -63,6 +63,11 @@ public final class QueuedQuery: Sendable {
         waiter?.resume(returning: outcome)
     }
 
+    /// Where deadline timers fire: a private serial queue, which Dispatch serves from its
+    /// overcommit pool, so a timer gets a thread even while every thread of the global queues
+    /// (the cooperative pool's included) is busy.
+    private static let timerQueue = DispatchQueue(label: "strata.query-frontend.deadlines")
+
     /// Waits for the outcome, at most `timeout`; the task's cancellation completes the item as
     /// canceled.
     func wait(timeout: Duration) async -> Outcome {
@@ -72,7 +77,7 @@ public final class QueuedQuery: Sendable {
             self?.complete(.failure(.timeout("query timed out in the query-frontend's queue or while a querier ran it (\(ErrorID.queryTimeout.id))")))
         }
         let nanos = max(0, timeout.inMilliseconds) &* 1_000_000
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanos)), execute: timer)
+        QueuedQuery.timerQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: nanos)), execute: timer)
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Outcome, Never>) in
