@@ -42,36 +42,6 @@ print(total)
 EOF
 }
 
-# run_compactor BUCKET PORT LOG [flags…]: runs `strata -target=compactor` under /usr/bin/time until
-# its first run has completed (its /metrics says so), then stops it; prints seconds and peak RSS.
-run_compactor() {
-    local bucket=$1 port=$2 log=$3; shift 3
-    local start end
-    start=$(date +%s.%N)
-    /usr/bin/time -v -o "$log.time" "$BIN/strata" -target=compactor -server.http-listen-address=127.0.0.1 \
-        -server.http-listen-port="$port" -blocks-storage.backend=filesystem -blocks-storage.filesystem.dir="$bucket" \
-        -compactor.data-dir="$WORK/compactor" -compactor.compaction-interval=1000h \
-        -compactor.first-level-compaction-wait-period=0s -log.level=warn "$@" >"$log" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    local metrics=""
-    # Not `curl | grep -q`: grep's early exit fails curl, and with pipefail the loop never ends.
-    until grep -Eq '^strata_compactor_runs_(completed|failed)_total [1-9]' <<<"$metrics"; do
-        if ! kill -0 "$pid" 2>/dev/null; then echo "$NAME: the compactor exited" >&2; cat "$log" >&2; exit 1; fi
-        sleep 1
-        metrics=$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
-    done
-    end=$(date +%s.%N)
-    if grep -Eq '^strata_compactor_runs_failed_total [1-9]' <<<"$metrics"; then
-        echo "$NAME: the compaction run failed" >&2; cat "$log" >&2; exit 1
-    fi
-    # GNU time ignores SIGINT while it waits: stop its child, the compactor.
-    pkill -INT -P "$pid" strata || true
-    wait "$pid" 2>/dev/null || true
-    local rss
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log.time")
-    echo "$(echo "$end - $start" | bc) $rss"
-}
 
 if [ "${ONLY:-compaction}" = compaction ]; then
     B="$WORK/bucket-2d"

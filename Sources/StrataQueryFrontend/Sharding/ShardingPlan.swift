@@ -84,28 +84,6 @@ public struct ShardingPlan: Sendable {
 
     /// `strings` as a JSON array of strings.
     static func jsonArray(_ strings: [String]) -> String {
-        var out = "["
-        for (i, s) in strings.enumerated() {
-            if i > 0 { out += "," }
-            out += "\""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if scalar.value < 0x20 {
-                        let hex = String(scalar.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-            out += "\""
-        }
-        return out + "]"
+        "[" + strings.map(jsonQuote).joined(separator: ",") + "]"
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import StrataModel
 import Synchronization
 
 /// A swift-log handler that writes one structured line per event to stderr, in logfmt
@@ -87,26 +88,7 @@ public struct StructuredLogHandler: LogHandler {
         "{" + fields.map { quoted($0.0) + ":" + quoted($0.1) }.joined(separator: ",") + "}"
     }
 
-    private static func quoted(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 {
-                    let hex = String(ch.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return out + "\""
-    }
+    private static func quoted(_ s: String) -> String { jsonQuote(s) }
 
     /// RFC 3339 UTC with milliseconds, from the wall clock.
     static func timestamp() -> String {
