@@ -42,15 +42,13 @@ public struct EngineQueryRunner: QueryRunner {
         let engine = Engine(options: options)
         let result: QueryResult
         do throws(QueryError) {
-            switch request.kind {
-            case .instant:
-                result = try await engine.instantQuery(request.query, at: request.start, tenant: tenant, storage: counting)
-            case .range:
-                result = try await engine.rangeQuery(request.query, start: request.start, end: request.end, step: request.step,
-                                                     tenant: tenant, storage: counting)
-            case .series, .labelNames, .labelValues:
-                // Handled below; not a PromQL evaluation.
-                result = QueryResult(value: .vector([]))
+            // On the evaluation threads, child tasks included (see `EvaluationThreads`).
+            result = try await withTaskExecutorPreference(EvaluationThreads.shared) { () async throws(QueryError) -> QueryResult in
+                if request.kind == .instant {
+                    return try await engine.instantQuery(request.query, at: request.start, tenant: tenant, storage: counting)
+                }
+                return try await engine.rangeQuery(request.query, start: request.start, end: request.end, step: request.step,
+                                                   tenant: tenant, storage: counting)
             }
         } catch {
             throw Self.failure(error)

@@ -11,7 +11,11 @@ public struct QueryFrontendConfig: Sendable {
     /// the shard count is the tenant's `query_sharding_total_shards`.
     public var parallelizeShardableQueries = false
     /// Queries queued per tenant before 429 (`-query-frontend.max-outstanding-requests-per-tenant`).
-    public var maxOutstandingPerTenant = 100
+    ///
+    /// 1000, not Mimir's 100: the queue holds split and shard parts, up to `max_query_parallelism`
+    /// (14) per client query, so with 100 a Grafana dashboard of 8 long-range panels already
+    /// overflows it.
+    public var maxOutstandingPerTenant = 1000
     /// Attempts per queued request when a querier fails or disappears (`-query-frontend.max-retries-per-request`).
     public var maxRetries = 5
     /// Queries slower than this are logged at warning level as slow queries; zero disables

@@ -124,61 +124,15 @@ public struct ShardingRunner: QueryRunner {
     /// Runs every query of every leg through `downstream`, at most `maxParallelism` at once;
     /// the responses by leg and query. The first failure cancels the rest and is thrown.
     func runLegs(_ plan: ShardingPlan, request: QueryRequest) async throws(QueryFailure) -> [[QueryResponse]] {
-        var jobs: [(leg: Int, query: Int, text: String)] = []
-        for (k, leg) in plan.legs.enumerated() {
-            for (i, text) in leg.queries.enumerated() { jobs.append((k, i, text)) }
+        let requests = plan.legs.flatMap { leg in leg.queries.map { request.with(query: $0) } }
+        let responses = try await RunAll.run(requests, parallelism: maxParallelism(request.tenantKey), on: downstream)
+        var out: [[QueryResponse]] = []
+        out.reserveCapacity(plan.legs.count)
+        var first = 0
+        for leg in plan.legs {
+            out.append(Array(responses[first..<first + leg.queries.count]))
+            first += leg.queries.count
         }
-        let parallelism = max(1, maxParallelism(request.tenantKey))
-        let downstream = self.downstream
-        let outcome: Result<[[QueryResponse?]], QueryFailure> = await withTaskGroup(
-            of: (Int, Int, Result<QueryResponse, QueryFailure>).self
-        ) { group in
-            var responses: [[QueryResponse?]] = plan.legs.map { [QueryResponse?](repeating: nil, count: $0.queries.count) }
-            var next = 0
-            func startNext() {
-                let job = jobs[next]
-                next += 1
-                let leg = request.with(query: job.text)
-                group.addTask {
-                    do throws(QueryFailure) {
-                        return (job.leg, job.query, .success(try await downstream.run(leg)))
-                    } catch {
-                        return (job.leg, job.query, .failure(error))
-                    }
-                }
-            }
-            while next < jobs.count && next < parallelism { startNext() }
-            while let (k, i, result) = await group.next() {
-                switch result {
-                case .success(let response):
-                    responses[k][i] = response
-                    if next < jobs.count { startNext() }
-                case .failure(let failure):
-                    group.cancelAll()
-                    return .failure(failure)
-                }
-            }
-            return .success(responses)
-        }
-        switch outcome {
-        case .failure(let failure):
-            throw failure
-        case .success(let responses):
-            var out: [[QueryResponse]] = []
-            out.reserveCapacity(responses.count)
-            for leg in responses {
-                var answered: [QueryResponse] = []
-                answered.reserveCapacity(leg.count)
-                for r in leg {
-                    guard let r else {
-                        // Only reachable if the task group were canceled under us.
-                        throw Task.isCancelled ? .canceled("query sharding") : .internal("query sharding: a leg query did not finish")
-                    }
-                    answered.append(r)
-                }
-                out.append(answered)
-            }
-            return out
-        }
+        return out
     }
 }

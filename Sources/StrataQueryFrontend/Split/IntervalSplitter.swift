@@ -67,36 +67,3 @@ public struct IntervalSplitter: QueryRunner {
         return merged
     }
 }
-
-/// Runs several requests on one runner with at most `parallelism` in flight; results come back
-/// in request order. The first failure cancels the rest and is thrown.
-enum RunAll {
-    static func run(_ requests: [QueryRequest], parallelism: Int, on runner: any QueryRunner) async throws(QueryFailure) -> [QueryResponse] {
-        var results = [QueryResponse?](repeating: nil, count: requests.count)
-        let outcome: QueryFailure? = await withTaskGroup(of: (Int, Result<QueryResponse, QueryFailure>).self) { group in
-            var nextIndex = 0
-            func launch() {
-                let i = nextIndex
-                nextIndex += 1
-                let r = requests[i]
-                group.addTask {
-                    do throws(QueryFailure) { return (i, .success(try await runner.run(r))) } catch { return (i, .failure(error)) }
-                }
-            }
-            while nextIndex < min(parallelism, requests.count) { launch() }
-            while let (i, result) = await group.next() {
-                switch result {
-                case .success(let r):
-                    results[i] = r
-                    if nextIndex < requests.count { launch() }
-                case .failure(let f):
-                    group.cancelAll()
-                    return f
-                }
-            }
-            return nil
-        }
-        if let outcome { throw outcome }
-        return results.compactMap { $0 }
-    }
-}

@@ -2,6 +2,7 @@ import StrataCompactor
 import StrataTSDB
 import StrataLimits
 import StrataObjstore
+import StrataQueryFrontend
 
 /// The whole effective configuration of one Strata process.
 ///
@@ -103,16 +104,18 @@ public struct StrataConfig: Sendable {
 
     /// `frontend:` block (Mimir's names).
     public struct FrontendSettings: Sendable {
-        public var splitQueriesByInterval: Duration = .seconds(24 * 3600)
-        public var alignQueriesWithStep = false
-        public var cacheResults = false
-        public var parallelizeShardableQueries = false
+        // The frontend's own defaults, so that they are stated once.
+        private static let defaults = QueryFrontendConfig()
+        public var splitQueriesByInterval = defaults.splitQueriesByInterval
+        public var alignQueriesWithStep = defaults.alignQueriesWithStep
+        public var cacheResults = defaults.cacheResults
+        public var parallelizeShardableQueries = defaults.parallelizeShardableQueries
         public var resultsCacheBackend = "inmemory"
         public var resultsCacheInMemoryBytes = 256 * 1024 * 1024
         public var resultsCacheMemcached = MemcachedSettings()
-        public var maxOutstandingPerTenant = 100
-        public var maxRetries = 5
-        public var logQueriesLongerThan: Duration = .zero
+        public var maxOutstandingPerTenant = defaults.maxOutstandingPerTenant
+        public var maxRetries = defaults.maxRetries
+        public var logQueriesLongerThan = defaults.logQueriesLongerThan
     }
 
     /// One memcached client's settings (`*.memcached.*`).
