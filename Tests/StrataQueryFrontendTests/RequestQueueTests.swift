@@ -55,10 +55,12 @@ import Testing
         #expect(served.count == 1)
     }
 
+    // The queue timeouts below are long on purpose: other suites can hold the cooperative pool
+    // for tens of seconds, and these tests are about retries and stopping, not deadlines.
     @Test func queueRunnerRetriesOnAnotherQuerierAfterAFailure() async throws {
         let q = RequestQueue()
         let runner = QueueRunner(queue: q, limits: { _ in .init(maxOutstanding: 10, maxQueriers: 0) }, maxAttempts: 3,
-                                 timeout: .seconds(30), logger: testLogger)
+                                 timeout: .seconds(600), logger: testLogger)
         let worker = Task {
             q.registerQuerier("w")
             // The first attempt "loses its querier"; the retry is answered.
@@ -75,7 +77,7 @@ import Testing
     @Test func waitingRequestsFailWhenTheQueueStops() async throws {
         let q = RequestQueue()
         let runner = QueueRunner(queue: q, limits: { _ in .init(maxOutstanding: 10, maxQueriers: 0) }, maxAttempts: 1,
-                                 timeout: .seconds(30), logger: testLogger)
+                                 timeout: .seconds(600), logger: testLogger)
         let pending = Task { () -> Int? in
             do throws(QueryFailure) {
                 _ = try await runner.run(rangeRequest(start: 0, end: 0, step: 1))
