@@ -10,9 +10,9 @@ enum RunAll {
     static func run(_ requests: [QueryRequest], parallelism: Int, on runner: any QueryRunner) async throws(QueryFailure) -> [QueryResponse] {
         let slots = Slots(count: requests.count)
         let limit = max(1, parallelism)
-        // The part that failed first: the others are canceled because of it, so its failure is
-        // the one to report.
-        let firstFailed: Int? = await withTaskGroup(of: Int.self) { group in
+        // The failure of the part that failed first: the others are canceled because of it,
+        // so it is the one to report.
+        let failure: QueryFailure? = await withTaskGroup(of: Int.self) { group in
             var next = 0
             var running = 0
             while true {
@@ -28,13 +28,13 @@ enum RunAll {
                 }
                 guard let i = await group.next() else { return nil }
                 running -= 1
-                if slots.failed(i) {
+                if case .failure(let failure)? = slots.outcome(i) {
                     group.cancelAll()
-                    return i
+                    return failure
                 }
             }
         }
-        if let firstFailed, case .failure(let failure) = slots.outcome(firstFailed) { throw failure }
+        if let failure { throw failure }
         return try slots.responses()
     }
 
@@ -63,19 +63,12 @@ enum RunAll {
             outcomes.withLock { $0[i] }
         }
 
-        func failed(_ i: Int) -> Bool {
-            outcomes.withLock { if case .failure = $0[i] { return true } else { return false } }
-        }
-
-        /// Every answer in order, or the first failure; a request that never ran (the group
-        /// was canceled under us) is a cancellation.
+        /// Every answer in order, once every part has succeeded; a part without an answer (the
+        /// group was canceled under us) makes the whole a cancellation.
         func responses() throws(QueryFailure) -> [QueryResponse] {
             let all = outcomes.withLock { $0 }
             var out: [QueryResponse] = []
             out.reserveCapacity(all.count)
-            for outcome in all {
-                if case .failure(let failure) = outcome { throw failure }
-            }
             for outcome in all {
                 guard case .success(let response) = outcome else {
                     throw .canceled("the query was canceled before all its parts ran")

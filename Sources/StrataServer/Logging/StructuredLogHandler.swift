@@ -80,15 +80,13 @@ public struct StructuredLogHandler: LogHandler {
     private static func logfmt(_ fields: [(String, String)]) -> String {
         fields.map { key, value in
             let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
-            return key + "=" + (needsQuotes ? quoted(value) : value)
+            return key + "=" + (needsQuotes ? jsonQuote(value) : value)
         }.joined(separator: " ")
     }
 
     private static func json(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { quoted($0.0) + ":" + quoted($0.1) }.joined(separator: ",") + "}"
+        "{" + fields.map { jsonQuote($0.0) + ":" + jsonQuote($0.1) }.joined(separator: ",") + "}"
     }
-
-    private static func quoted(_ s: String) -> String { jsonQuote(s) }
 
     /// RFC 3339 UTC with milliseconds, from the wall clock.
     static func timestamp() -> String {
