@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // `strata admin`: subcommands, options, help.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // libsnappy (Debian libsnappy-dev): remote-write bodies are snappy block format.
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "StrataIngester",
             dependencies: [
-                "StrataModel", "StrataWire", "StrataTSDB", "StrataLimits", "StrataBlocks", "StrataObjstore", "StrataBucketIndex",
+                "StrataModel", "StrataWire", "StrataTSDB", "StrataLimits", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataDeletes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -92,7 +94,7 @@ let package = Package(
             name: "StrataHTTP",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataChunks", "StrataLimits", "StrataDistributor", "StrataIngester", "StrataPromQL", "CZlib",
-                "StrataQueryFrontend",
+                "StrataQueryFrontend", "StrataDeletes", "StrataCardinality",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +109,7 @@ let package = Package(
             dependencies: [
                 "StrataModel", "StrataLimits", "StrataTSDB", "StrataIngester", "StrataDistributor", "StrataHTTP", "StrataPromQL",
                 "StrataObjstore", "StrataBlocks", "StrataQuerier", "StrataStoreGateway", "StrataRing", "StrataHATracker", "StrataRPC",
-                "StrataCompactor", "StrataBucketIndex", "StrataQueryFrontend", "StrataCache",
+                "StrataCompactor", "StrataBucketIndex", "StrataQueryFrontend", "StrataCache", "StrataDeletes", "StrataCardinality",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,11 +148,24 @@ let package = Package(
             dependencies: ["StrataModel", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataCache", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Cardinality over days: the query log of metric names (query-stats files) and the bucket
+        // index's per-day series history joined with the in-memory series.
+        .target(
+            name: "StrataCardinality",
+            dependencies: ["StrataModel", "StrataObjstore", "StrataBucketIndex", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Delete requests and label redactions: stored in the bucket, applied on read, audited.
+        .target(
+            name: "StrataDeletes",
+            dependencies: ["StrataModel", "StrataChunks", "StrataObjstore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The compactor role: downsampling to 5m and 1h (Thanos's aggregates and chunk sizes).
         .target(
             name: "StrataCompactor",
             dependencies: [
-                "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex",
+                "StrataModel", "StrataChunks", "StrataBlocks", "StrataObjstore", "StrataBucketIndex", "StrataDeletes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -218,7 +233,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "strata", dependencies: ["StrataServer"], swiftSettings: swiftSettings),
+        .executableTarget(name: "strata", dependencies: ["StrataServer", "StrataAdmin"], swiftSettings: swiftSettings),
+        // `strata admin …`: the operator's CLI over the admin HTTP API (no server module: it only talks HTTP,
+        // and reads local blocks with StrataBlocks to validate a backfill before uploading it).
+        .target(
+            name: "StrataAdmin",
+            dependencies: [
+                "StrataModel", "StrataBlocks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StrataAdminTests", dependencies: ["StrataAdmin", "StrataBlocks", "StrataModel", "StrataChunks"], swiftSettings: swiftSettings),
         // Remote-write load generator (loadtest/).
         .executableTarget(
             name: "StrataLoadGen",
@@ -345,6 +373,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "StrataDeletesTests",
+            dependencies: ["StrataDeletes", "StrataModel", "StrataChunks", "StrataObjstore", "StrataTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "StrataChunksTests", dependencies: ["StrataModel", "StrataChunks", "StrataSeededRandom"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataTSDBTests", dependencies: ["StrataModel", "StrataChunks", "StrataTSDB", "StrataBlocks", "StrataTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
@@ -369,10 +403,12 @@ let package = Package(
             name: "StrataServerTests",
             dependencies: [
                 "StrataModel", "StrataWire", "StrataServer", "StrataHTTP", "StrataLimits", "StrataIngester", "StrataDistributor", "StrataPromQL", "StrataRing",
-                "StrataObjstore", "StrataPromQLTestSupport", "StrataTestSupport",
+                "StrataObjstore", "StrataPromQLTestSupport", "StrataTestSupport", "StrataCardinality", "StrataBlocks", "StrataChunks",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -383,6 +419,7 @@ let package = Package(
                 "StrataModel", "StrataWire", "StrataObjstore", "StrataTestSupport", "StrataBlocks", "StrataChunks",
                 "StrataPromQL", "StrataPromQLTestSupport", "StrataBucketIndex",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -16,12 +16,15 @@ extension BucketIndex {
     /// already lists (block files are immutable); only new blocks' `meta.json` and new marks are
     /// read. A block without `meta.json` is a partial upload and is not listed; a block whose
     /// `meta.json` is corrupt is skipped with a warning, like Mimir. `uploaded_at` is the
-    /// `meta.json` object's modification time. `now` (Unix seconds) becomes `updatedAt`.
+    /// `meta.json` object's modification time. `now` (Unix seconds) becomes `updatedAt`. The
+    /// per-day series history of `old` is kept, and each new block's `strata` statistics are
+    /// folded into it (`SeriesHistory.fold`).
     public static func update(bucket: any Bucket, tenant: TenantID, old: BucketIndex?, now: Int64,
                               logger: Logger = Logger(label: "strata.bucket-index")) async throws(BucketIndexError) -> BucketIndex {
         let scan = try await BucketScan.scan(bucket: bucket, tenant: tenant)
         var known: [String: Block] = [:]
         for b in old?.blocks ?? [] { known[b.id] = b }
+        var history = old?.seriesHistory ?? SeriesHistory()
         var knownMarks: [String: DeletionMark] = [:]
         for m in old?.blockDeletionMarks ?? [] { knownMarks[m.id] = m }
 
@@ -39,7 +42,9 @@ extension BucketIndex {
         }
         for result in fetched {
             switch result {
-            case .success(.some(let block)): blocks.append(block)
+            case .success(.some(let fetched)):
+                blocks.append(fetched.block)
+                history.fold(fetched.meta)
             case .success(.none): continue
             case .failure(let error):
                 if case .corrupt = error {
@@ -85,11 +90,13 @@ extension BucketIndex {
             }
         }
         marks.sort { $0.id < $1.id }
-        return BucketIndex(version: currentVersion, blocks: blocks, blockDeletionMarks: marks, updatedAt: now)
+        return BucketIndex(version: currentVersion, blocks: blocks, blockDeletionMarks: marks, updatedAt: now, seriesHistory: history)
     }
 
-    /// The entry of a block not in the old index; nil when `meta.json` vanished since the listing.
-    private static func readBlock(bucket: any Bucket, tenant: TenantID, id: String, segments: Int?) async -> Result<Block?, BucketIndexError> {
+    /// The entry of a block not in the old index, with its `meta.json`; nil when `meta.json`
+    /// vanished since the listing.
+    private static func readBlock(bucket: any Bucket, tenant: TenantID, id: String,
+                                  segments: Int?) async -> Result<(block: Block, meta: BlockMeta)?, BucketIndexError> {
         let key = "\(tenant.rawValue)/\(id)/\(BlockFormat.metaFileName)"
         let bytes: [UInt8]
         let attributes: ObjectAttributes
@@ -110,6 +117,6 @@ extension BucketIndex {
             return .failure(.corrupt(key: key, reason: "meta.json names block \(meta.ulid), but it is in directory \(id)"))
         }
         let uploadedAt = Int64(attributes.lastModified.timeIntervalSince1970.rounded(.down))
-        return .success(Block(meta: meta, uploadedAt: uploadedAt, segments: segments))
+        return .success((Block(meta: meta, uploadedAt: uploadedAt, segments: segments), meta))
     }
 }

@@ -17,14 +17,19 @@ public struct BucketIndex: Sendable, Equatable {
     public var blockDeletionMarks: [BucketIndex.DeletionMark]
     /// When the index was built, Unix seconds.
     public var updatedAt: Int64
+    /// Series per metric name per day, folded from the blocks' `meta.json` (Strata's field
+    /// `strata_series_history`; empty in indexes written before it or by Mimir).
+    public var seriesHistory: SeriesHistory
 
     /// Creates an index.
     public init(version: Int = BucketIndex.currentVersion, blocks: [BucketIndex.Block] = [],
-                blockDeletionMarks: [BucketIndex.DeletionMark] = [], updatedAt: Int64 = 0) {
+                blockDeletionMarks: [BucketIndex.DeletionMark] = [], updatedAt: Int64 = 0,
+                seriesHistory: SeriesHistory = SeriesHistory()) {
         self.version = version
         self.blocks = blocks
         self.blockDeletionMarks = blockDeletionMarks
         self.updatedAt = updatedAt
+        self.seriesHistory = seriesHistory
     }
 }
 

@@ -10,6 +10,8 @@ enum BucketIndexJSON {
         var blocks: [Block]?
         var block_deletion_marks: [Mark]?
         var updated_at: Int64
+        /// Strata's per-day cardinality history (absent when empty; Mimir ignores it).
+        var strata_series_history: SeriesHistoryJSON?
     }
 
     struct Block: Codable {
@@ -46,7 +48,8 @@ enum BucketIndexJSON {
                       resolution: b.resolution == 0 ? nil : b.resolution)
             },
             block_deletion_marks: index.blockDeletionMarks.map { Mark(block_id: $0.id, deletion_time: $0.deletionTime) },
-            updated_at: index.updatedAt)
+            updated_at: index.updatedAt,
+            strata_series_history: index.seriesHistory.isEmpty ? nil : SeriesHistoryJSON(index.seriesHistory))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
@@ -86,6 +89,7 @@ enum BucketIndexJSON {
             guard ULID(m.block_id) != nil else { throw .corrupt(key: key, reason: "deletion mark block_id \"\(m.block_id)\" is not a ULID") }
             marks.append(BucketIndex.DeletionMark(id: m.block_id, deletionTime: m.deletion_time))
         }
-        return BucketIndex(version: dto.version, blocks: blocks, blockDeletionMarks: marks, updatedAt: dto.updated_at)
+        return BucketIndex(version: dto.version, blocks: blocks, blockDeletionMarks: marks, updatedAt: dto.updated_at,
+                           seriesHistory: dto.strata_series_history?.history ?? SeriesHistory())
     }
 }

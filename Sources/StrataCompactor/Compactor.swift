@@ -4,6 +4,7 @@ import StrataBlocks
 import StrataBucketIndex
 import StrataModel
 import StrataObjstore
+import Synchronization
 
 /// The compactor role: per tenant it merges the ingesters' blocks into one de-duplicated copy in
 /// ever larger blocks, downsamples old data to 5m and 1h, applies retention and deletes replaced
@@ -22,6 +23,9 @@ public final class Compactor: Sendable {
     let runs = SerialQueue()
     /// Unix seconds; tests move time.
     let clock: @Sendable () -> Int64
+    /// (pending delete requests, block) pairs found unaffected, so a block is read once per set
+    /// of pending requests rather than once per run.
+    let deleteChecks = Mutex<Set<String>>([])
 
     /// Creates a compactor over `bucket`.
     public init(bucket: any Bucket, config: CompactorConfig, settings: @escaping @Sendable (TenantID) -> CompactorTenantSettings,
@@ -81,7 +85,12 @@ public final class Compactor: Sendable {
         var report = TenantCompactionReport()
         let log = logger.with(tenant)
         do throws(CompactionError) {
+            // A tenant marked for deletion only has its blocks deleted.
+            if try await deleteMarkedTenant(tenant, report: &report) { return report }
             var index = try await refreshIndex(tenant)
+            if try await applyDeleteRequests(tenant, index: index, report: &report) > 0 {
+                index = try await refreshIndex(tenant)
+            }
             let now = clock()
             if try await deleteExpiredMarkedBlocks(tenant, index: index, now: now, report: &report) > 0 {
                 index = try await refreshIndex(tenant)

@@ -31,6 +31,10 @@ public struct CompactorConfig: Sendable {
     public var samplesPerChunk = 480
     /// Tenants compacted at once.
     public var tenantConcurrency = 1
+    /// A delete request stays pending (the compactor keeps checking new blocks for matching
+    /// samples) until its end is this much older than now: ingesters may still ship blocks
+    /// holding samples up to then (`-compactor.delete-requests-settle-period`).
+    public var deleteRequestsSettlePeriod: Duration = .seconds(3 * 3600)
 
     /// The defaults.
     public init() {}

@@ -56,6 +56,14 @@ public struct StrataAPI: Sendable {
     /// The query-frontend, when this process runs one: `/query` and `/query_range` go through it,
     /// and without a local querier the series and label endpoints are forwarded through its queue.
     public var frontend: QueryFrontend?
+    /// Delete requests, redactions and tenant deletion, when this process can reach the bucket
+    /// and serves queries.
+    public var deletes: DeletesAPI?
+    /// The bucket behind the admin endpoints (`/api/v1/admin/…`) and the block-upload API, when
+    /// this process has bucket access.
+    public var admin: (any AdminStorage)?
+    /// The cardinality API (`cardinality/…`, `status/tsdb`), when this process serves it.
+    public var cardinality: CardinalityAPI?
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -103,6 +111,22 @@ public struct StrataAPI: Sendable {
             let read = RemoteReadHandler(tenants: tenants, queryable: queryable, overrides: overrides, logger: logger, now: now)
             router.post("/prometheus/api/v1/read") { request, _ in await read.handle(request) }
             router.post("/api/v1/read") { request, _ in await read.handle(request) }
+        }
+        UserLimitsHandler(tenants: tenants, overrides: overrides).register(on: router)
+        if let admin {
+            AdminHandler(tenants: tenants, storage: admin, logger: logger).register(on: router)
+            BlockUploadHandler(tenants: tenants, storage: admin, logger: logger).register(on: router)
+        }
+        if let deletes {
+            let handler = DeleteSeriesHandler(tenants: tenants, api: deletes, logger: logger)
+            handler.register(on: router, prefix: "/prometheus/api/v1")
+            handler.register(on: router, prefix: "/api/v1")
+            TenantDeleteHandler(tenants: tenants, api: deletes, logger: logger).register(on: router)
+        }
+        if let cardinality {
+            let handler = CardinalityHandler(api: cardinality, tenants: tenants, logger: logger)
+            handler.register(on: router, prefix: "/prometheus/api/v1")
+            handler.register(on: router, prefix: "/api/v1")
         }
         if let api = queryable ?? frontend.map({ FrontendQueryable(frontend: $0) }) {
             var promAPI = PromAPIHandler(tenants: tenants, queryable: api, overrides: overrides, engineOptions: engineOptions,

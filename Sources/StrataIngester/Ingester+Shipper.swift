@@ -134,6 +134,14 @@ extension Ingester {
             }
         }
         for (tenant, blocks) in pending.sorted(by: { $0.key < $1.key }) where only?.contains(tenant) ?? true {
+            if await isMarkedForDeletion(tenant, bucket: storage.bucket) {
+                do {
+                    try dropTenant(tenant)
+                } catch {
+                    logger.error("dropping a deleted tenant failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
+                }
+                continue
+            }
             var done: [String] = []
             for local in blocks {
                 do throws(ShipperError) {

@@ -47,6 +47,24 @@ public enum ErrorID: String, Sendable, CaseIterable {
     // Query-frontend.
     case tooManyOutstandingRequests = "too-many-outstanding-requests"
     case queryBlocked = "query-blocked"
+    // Deletes and redactions (delete API, compactor).
+    case invalidDeleteRequest = "invalid-delete-request"
+    case deleteRequestNotFound = "delete-request-not-found"
+    case deleteRequestNotPending = "delete-request-not-pending"
+    case tooManyDeleteRequests = "too-many-delete-requests"
+    case deletesUnavailable = "deletes-unavailable"
+    // Cardinality API.
+    case invalidCardinalityRequest = "invalid-cardinality-request"
+    case cardinalityUnavailable = "cardinality-unavailable"
+    // Admin API: blocks and block uploads (`strata admin blocks|backfill`).
+    case invalidAdminRequest = "invalid-admin-request"
+    case invalidBlockID = "invalid-block-id"
+    case blockNotFound = "block-not-found"
+    case blockUploadInvalid = "block-upload-invalid"
+    case blockUploadNotStarted = "block-upload-not-started"
+    case blockUploadConflict = "block-upload-conflict"
+    case blockUploadTooLarge = "block-upload-too-large"
+    case blockValidationFailed = "block-validation-failed"
 
     /// The full ID as it appears in messages: `err-strata-<reason>`.
     public var id: String { "err-strata-" + rawValue }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import StrataCache
 import StrataLimits
 import StrataModel
@@ -18,25 +19,32 @@ public struct QueryFrontend: Sendable {
     public let pipeline: any QueryRunner
     /// The last stage (the queue), which series and label requests go to directly.
     let queueStage: QueueRunner
+    /// The frontend's self-metrics (`FrontendMetrics`); `collectMetrics()` publishes the queue's.
+    public let metrics: FrontendMetrics
     let overrides: Overrides
     let logger: Logger
 
-    /// Builds the chain over `queue`, with `cache` as the results cache (nil: no caching).
+    /// Builds the chain over `queue`, with `cache` as the results cache (nil: no caching) and
+    /// its metrics in `metricsFactory`.
     public init(config: QueryFrontendConfig, overrides: Overrides, cache: (any Cache)?, queue: RequestQueue = RequestQueue(),
-                now: @escaping @Sendable () -> Int64, logger: Logger) {
+                now: @escaping @Sendable () -> Int64, cacheGeneration: (@Sendable (QueryRequest) async -> String)? = nil,
+                metricsFactory: any MetricsFactory = MetricsSystem.factory, logger: Logger) {
+        let metrics = FrontendMetrics(factory: metricsFactory)
+        self.metrics = metrics
         self.config = config
         self.queue = queue
         self.overrides = overrides
         self.logger = logger
         let limits: @Sendable (QueryRequest) -> FrontendLimits = { FrontendLimits(overrides: overrides, tenants: $0.tenants) }
         let outstanding = config.maxOutstandingPerTenant
-        let queueStage = QueueRunner(
+        var queueStage = QueueRunner(
             queue: queue,
             limits: { r in
                 let l = limits(r)
                 return .init(maxOutstanding: outstanding, maxQueriers: l.maxQueriersPerTenant)
             },
             maxAttempts: config.maxRetries, timeout: config.timeout, logger: logger)
+        queueStage.metrics = metrics
         self.queueStage = queueStage
         var stage: any QueryRunner = queueStage
         if config.parallelizeShardableQueries {
@@ -52,13 +60,15 @@ public struct QueryFrontend: Sendable {
         }
         let interval = config.splitQueriesByInterval.inMilliseconds
         if config.cacheResults, let cache {
-            stage = ResultsCacheStage(
+            var cacheStage = ResultsCacheStage(
                 next: stage, cache: cache, interval: interval,
                 settings: { r in
                     let l = limits(r)
                     return .init(maxCacheFreshness: l.maxCacheFreshness, ttl: l.resultsCacheTTL)
                 },
                 now: now, logger: logger)
+            cacheStage.generation = cacheGeneration
+            stage = cacheStage
         }
         pipeline = IntervalSplitter(next: stage, interval: interval, parallelism: { limits($0).maxQueryParallelism })
     }
@@ -92,6 +102,7 @@ public struct QueryFrontend: Sendable {
             failure = .internal("query-frontend: \(error)")
         }
         let elapsed = clock.now - started
+        metrics.finished(request, response: response, shardingEnabled: config.parallelizeShardableQueries)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let metadata = QueryLogLine.metadata(request: request, response: response, failure: failure, wallSeconds: seconds)
         if config.logQueriesLongerThan > .zero, elapsed >= config.logQueriesLongerThan {
@@ -101,6 +112,11 @@ public struct QueryFrontend: Sendable {
         }
         if let failure { throw failure }
         return response ?? QueryResponse(value: .matrix([]))
+    }
+
+    /// Publishes the queue's length per tenant and its connected queriers (at scrape time).
+    public func collectMetrics() {
+        metrics.collect(queue: queue)
     }
 
     private static func alignDown(_ t: Int64, _ step: Int64) -> Int64 {

@@ -1,7 +1,9 @@
 import Glibc
 import Logging
+import Metrics
 import ServiceLifecycle
 import StrataCache
+import StrataDeletes
 import StrataHTTP
 import StrataLimits
 import StrataModel
@@ -12,7 +14,8 @@ import Synchronization
 extension ServerComponents {
     /// The query-frontend of `-target=query-frontend` (or `all`), with its results cache:
     /// in-process LRU or memcached.
-    static func makeQueryFrontend(config: StrataConfig, overrides: Overrides, logger: Logger) throws(ConfigError) -> (QueryFrontend, (any Cache)?) {
+    static func makeQueryFrontend(config: StrataConfig, overrides: Overrides, deleteRequests: DeleteRequestsCache?,
+                                  metricsFactory: any MetricsFactory, logger: Logger) throws(ConfigError) -> (QueryFrontend, (any Cache)?) {
         var fc = QueryFrontendConfig()
         let f = config.frontend
         fc.splitQueriesByInterval = f.splitQueriesByInterval
@@ -27,20 +30,29 @@ extension ServerComponents {
         if f.cacheResults {
             cache = try makeCache(backend: f.resultsCacheBackend, inMemoryBytes: f.resultsCacheInMemoryBytes,
                                   memcached: f.resultsCacheMemcached, name: "frontend-results", flag: "-query-frontend.results-cache.memcached",
-                                  logger: logger)
+                                  metricsFactory: metricsFactory, logger: logger)
+        }
+        var generation: (@Sendable (QueryRequest) async -> String)? = nil
+        if let deleteRequests {
+            generation = { request in
+                var parts: [String] = []
+                for tenant in request.tenants { parts.append(await deleteRequests.generation(tenant)) }
+                return parts.allSatisfy(\.isEmpty) ? "" : parts.joined(separator: "|")
+            }
         }
         let frontend = QueryFrontend(config: fc, overrides: overrides, cache: cache, now: { WallClock.nowMilliseconds() },
-                                     logger: logger)
+                                     cacheGeneration: generation, metricsFactory: metricsFactory, logger: logger)
         return (frontend, cache)
     }
 
     /// A cache of `backend`: `inmemory` bounded by `inMemoryBytes`, or memcached at the
-    /// configured addresses.
+    /// configured addresses, counting into `metricsFactory` (the components' factory: the
+    /// cache is built before `MetricsSystem.bootstrap`, so the global one would drop its metrics).
     static func makeCache(backend: String, inMemoryBytes: Int, memcached: StrataConfig.MemcachedSettings, name: String, flag: String,
-                          logger: Logger) throws(ConfigError) -> any Cache {
+                          metricsFactory: any MetricsFactory, logger: Logger) throws(ConfigError) -> any Cache {
         if backend == "memcached" {
             do {
-                return try MemcachedCache(config: memcachedConfig(memcached), name: name, logger: logger)
+                return try MemcachedCache(config: memcachedConfig(memcached), name: name, logger: logger, metricsFactory: metricsFactory)
             } catch {
                 throw .invalid("\(flag).*: \(error)")
             }

@@ -2,7 +2,9 @@ import Glibc
 import Logging
 import Metrics
 import Prometheus
+import StrataCardinality
 import StrataCompactor
+import StrataDeletes
 import StrataDistributor
 import StrataHATracker
 import StrataHTTP
@@ -89,10 +91,17 @@ public struct ServerComponents: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// The swift-metrics factory writing into `registry`.
     public let metricsFactory: PrometheusMetricsFactory
+    /// The `process_*` metrics, read from `/proc` at each scrape of `/metrics`.
+    let processMetrics = ProcessMetrics()
     /// The runtime-config reloader, when `-runtime-config.file` is set.
     public let runtimeConfig: RuntimeConfigLoader?
     /// The server logger.
     public let logger: Logger
+    /// The tenants' delete requests as this process's querier and frontend apply them.
+    public let deleteRequests: DeleteRequestsCache?
+    /// The query log of metric names (`cardinality/unused`): recorded by a querier, read wherever
+    /// the bucket is (`ServerComponents+Cardinality.swift`).
+    public let queryLog: QueriedMetricsLog?
 
     /// Builds every role named by `config.target`.
     public init(config: StrataConfig, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
@@ -112,11 +121,20 @@ public struct ServerComponents: Sendable {
         } else {
             runtimeConfig = nil
         }
-        if targets.runs(.ingester) || targets.runs(.storeGateway) || targets.runs(.compactor) {
+        // Queriers and frontends read the tenants' delete requests from the bucket.
+        if targets.runs(.ingester) || targets.runs(.storeGateway) || targets.runs(.compactor) || targets.runs(.querier)
+            || targets.runs(.queryFrontend) {
             bucket = try config.bucket.makeBucket()
         } else {
             bucket = nil
         }
+        if let bucket, targets.runs(.querier) || targets.runs(.queryFrontend) {
+            deleteRequests = DeleteRequestsCache(store: DeleteRequestStore(bucket: bucket),
+                                                 ttl: config.querier.deleteRequestsRefreshInterval, logger: logger)
+        } else {
+            deleteRequests = nil
+        }
+        queryLog = Self.makeQueryLog(config: config, targets: targets, bucket: bucket, logger: logger)
         let ingesterInProcess = targets.runs(.ingester) && config.ingesterRing.store == RingStoreKind.inMemory.rawValue
         let storeGatewayInProcess = targets.runs(.storeGateway) && config.storeGatewayRing.store == RingStoreKind.inMemory.rawValue
         self.ingesterInProcess = ingesterInProcess
@@ -146,7 +164,8 @@ public struct ServerComponents: Sendable {
         }
 
         if targets.runs(.queryFrontend) {
-            (frontend, resultsCache) = try Self.makeQueryFrontend(config: config, overrides: overrides, logger: logger)
+            (frontend, resultsCache) = try Self.makeQueryFrontend(config: config, overrides: overrides, deleteRequests: deleteRequests,
+                                                                  metricsFactory: factory, logger: logger)
         } else {
             frontend = nil
             resultsCache = nil
@@ -162,10 +181,10 @@ public struct ServerComponents: Sendable {
             let remote = RemoteCaches(
                 index: bs.indexCacheBackend == "memcached"
                     ? try Self.makeCache(backend: "memcached", inMemoryBytes: 0, memcached: bs.indexCacheMemcached, name: "index-cache",
-                                         flag: "-blocks-storage.bucket-store.index-cache.memcached", logger: logger) : nil,
+                                         flag: "-blocks-storage.bucket-store.index-cache.memcached", metricsFactory: factory, logger: logger) : nil,
                 chunks: bs.chunksCacheBackend == "memcached"
                     ? try Self.makeCache(backend: "memcached", inMemoryBytes: 0, memcached: bs.chunksCacheMemcached, name: "chunks-cache",
-                                         flag: "-blocks-storage.bucket-store.chunks-cache.memcached", logger: logger) : nil)
+                                         flag: "-blocks-storage.bucket-store.chunks-cache.memcached", metricsFactory: factory, logger: logger) : nil)
             storeGatewayRemoteCaches = remote
             storeGateway = StoreGateway(bucket: bucket, config: Self.storeGatewayConfig(config), logger: logger, ownsBlock: ownsBlock,
                                         retention: { tenant, resolution in
@@ -261,13 +280,16 @@ public struct ServerComponents: Sendable {
             } else if let ring = storeGatewayRing, let peers {
                 store = RingReplicasQueryable(ring: ring, coverage: .everyReplica, clients: { peers.queryable(at: $0.address, role: .storeGateway) }, logger: logger)
             }
+            let merged: any Queryable
             if let recent, store == nil {
-                queryable = recent
+                merged = recent
             } else {
-                queryable = SplitQueryable(ingesters: recent, store: store,
-                                           queryIngestersWithin: config.querier.queryIngestersWithin,
-                                           queryStoreAfter: config.querier.queryStoreAfter)
+                merged = SplitQueryable(ingesters: recent, store: store,
+                                        queryIngestersWithin: config.querier.queryIngestersWithin,
+                                        queryStoreAfter: config.querier.queryStoreAfter)
             }
+            // Delete requests apply to whatever the querier reads, before PromQL sees it.
+            queryable = deleteRequests.map { DeletionMaskingQueryable(inner: merged, requests: $0) } ?? merged
         } else {
             queryable = nil
         }
@@ -321,12 +343,16 @@ public struct ServerComponents: Sendable {
         let runtimeConfig = self.runtimeConfig
         let gatewayMetrics = storeGateway.map { _ in StoreGatewayMetrics(factory: metricsFactory) }
         let gateway = storeGateway
+        let processMetrics = self.processMetrics
+        let frontend = self.frontend
+        let rings = [("ingester", ingesterRing), ("store-gateway", storeGatewayRing), ("distributor", distributorRing),
+                     ("compactor", compactorRing)].compactMap { name, ring in ring.map { (name: name, ring: $0) } }
         let tenant = (try? TenantID(validating: config.noAuthTenant)) ?? .anonymous
         var api = StrataAPI(
             tenants: TenantResolver(multitenancyEnabled: config.multitenancyEnabled, noAuthTenant: tenant),
             overrides: overrides,
             distributor: distributor,
-            queryable: queryable,
+            queryable: recordingQueries(queryable),
             readiness: { [storeGateway, storeGatewaySyncExpected, ingesterLifecycler, ringMembershipExpected] in
                 if let ingester, ingester.currentState != .running {
                     return .init(ready: false, message: "Ingester not ready: ingester state is \(ingester.currentState.rawValue)")
@@ -350,6 +376,9 @@ public struct ServerComponents: Sendable {
             metricsText: {
                 ingester?.collectMetrics()
                 if let gateway, let gatewayMetrics { gatewayMetrics.publish(gateway.stats) }
+                processMetrics.update(registry: registry)
+                frontend?.collectMetrics()
+                RingMetrics.publish(rings, registry: registry)
                 if let runtimeConfig {
                     registry.makeGauge(descriptor: MetricNameDescriptor(
                         namespace: "strata", subsystem: "runtime_config", metricName: "last_reload", unitName: "successful",
@@ -376,8 +405,21 @@ public struct ServerComponents: Sendable {
                 LocalQueriers(queue: frontend.queue, runner: runner, concurrency: config.frontendWorker.maxConcurrent)
             }
         }
+        if let deleteRequests {
+            var drop: (@Sendable (TenantID) async throws -> Void)? = nil
+            if let ingester, ingesterInProcess {
+                drop = { tenant in try await ingester.deleteTenant(tenant) }
+            }
+            api.deletes = DeletesAPI(
+                store: deleteRequests.store, cache: deleteRequests, audit: DeleteAuditLog(bucket: deleteRequests.store.bucket),
+                maxPendingPerTenant: config.querier.maxPendingDeleteRequests, dropTenantHead: drop,
+                now: { WallClock.nowMilliseconds() })
+        }
         if let ingester, bucket != nil {
             api.flush = { tenants in try await ingester.flush(tenants: tenants).failures }
+        }
+        if let bucket {
+            api.admin = makeBucketAdmin(bucket: bucket)
         }
         for (ring, paths, title, settings) in [
             (ingesterRing, ["/ingester/ring", "/ring"], "Ingester ring", config.ingesterRing),
@@ -391,6 +433,7 @@ public struct ServerComponents: Sendable {
                 return json ? try page.json() : Array(page.html(title: title, formAction: "").utf8)
             }, forget: { id in try await ring.forget(instanceID: id) }))
         }
+        api.cardinality = cardinalityAPI()
         return api
     }
 }

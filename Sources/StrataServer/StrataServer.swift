@@ -113,6 +113,9 @@ public enum StrataServer {
         if let loader = components.runtimeConfig {
             services.append(.init(service: RuntimeConfigService(loader: loader)))
         }
+        if let queryLog = components.queryLog {
+            services.append(.init(service: QueryStatsService(log: queryLog)))
+        }
         // Last in the list, first to stop: the HTTP server drains in-flight pushes before the
         // ingester closes its WALs.
         services.append(.init(service: app))

@@ -73,10 +73,12 @@ public struct BlockMeta: Sendable, Equatable, Codable {
     public var version: Int
     /// Present on blocks written for Thanos/Mimir-style object storage.
     public var thanos: Thanos?
+    /// Strata's per-metric series counts (`BlockMeta+Strata.swift`); nil in blocks written elsewhere.
+    public var strata: Strata?
 
     /// Creates a meta.
     public init(ulid: String, minTime: Int64, maxTime: Int64, stats: Stats, compaction: Compaction,
-                version: Int = BlockFormat.metaVersion, thanos: Thanos? = nil) {
+                version: Int = BlockFormat.metaVersion, thanos: Thanos? = nil, strata: Strata? = nil) {
         self.ulid = ulid
         self.minTime = minTime
         self.maxTime = maxTime
@@ -84,6 +86,7 @@ public struct BlockMeta: Sendable, Equatable, Codable {
         self.compaction = compaction
         self.version = version
         self.thanos = thanos
+        self.strata = strata
     }
 
     /// The tenant recorded in `thanos.labels`, if any.
@@ -142,6 +145,7 @@ public struct BlockMeta: Sendable, Equatable, Codable {
             o += "\t\t\"source\": \(Self.quote(thanos.source))\n"
             o += "\t}"
         }
+        if let strata { o += ",\n" + strata.encodedLines() }
         o += "\n}"
         return Array(o.utf8)
     }

@@ -37,6 +37,8 @@ public final class BlockWriter {
     let chunkWriter: ChunkSegmentWriter
     let thanos: BlockMeta.Thanos?
     var stats = BlockMeta.Stats()
+    /// Series per metric name, for `meta.json`'s `strata` section.
+    var seriesPerMetric: [String: UInt64] = [:]
     var dataMinTime = Int64.max
     var dataMaxTime = Int64.min
     var finished = false
@@ -102,6 +104,7 @@ public final class BlockWriter {
         }
         try index.addSeries(labels, chunks: metas)
         stats.numSeries += 1
+        if let name = labels.metricName { seriesPerMetric[name, default: 0] += 1 }
         dataMinTime = min(dataMinTime, chunks[0].minTime)
         dataMaxTime = max(dataMaxTime, previousMax)
     }
@@ -125,7 +128,10 @@ public final class BlockWriter {
         try writeFile(BlockFormat.tombstonesFileName, Tombstones.emptyFile())
         let meta = BlockMeta(
             ulid: ulid.description, minTime: lo, maxTime: hi, stats: stats,
-            compaction: compaction ?? BlockMeta.Compaction(level: 1, sources: [ulid.description]), thanos: thanos)
+            compaction: compaction ?? BlockMeta.Compaction(level: 1, sources: [ulid.description]), thanos: thanos,
+            // Blocks for object storage (with a Thanos section) carry Strata's section too; a plain
+            // Prometheus block stays byte-identical to what Prometheus writes.
+            strata: thanos == nil ? nil : BlockMeta.Strata(seriesPerMetric: seriesPerMetric))
         try writeFile(BlockFormat.metaFileName, meta.encoded())
         try BlockFileIO.fsyncDirectory(temporaryDirectory + "/" + BlockFormat.chunksDirectoryName)
         try BlockFileIO.fsyncDirectory(temporaryDirectory)

@@ -26,6 +26,8 @@ public struct QueueRunner: QueryRunner {
     public let maxAttempts: Int
     /// How long a request may wait and run in all, when the request names no shorter timeout.
     public let timeout: Duration
+    /// Where queue waits and requests refused by a full queue are counted (nil: nowhere).
+    public var metrics: FrontendMetrics? = nil
     let logger: Logger
 
     /// Creates the stage.
@@ -66,8 +68,15 @@ public struct QueueRunner: QueryRunner {
             sent.timeoutMs = max(1, left.inMilliseconds)
             let wait = left + Self.timeoutGrace
             let item = QueuedQuery(request: sent, tenantKey: request.tenantKey)
-            try queue.enqueue(item, maxOutstanding: l.maxOutstanding, maxQueriers: l.maxQueriers)
-            switch await item.wait(timeout: wait) {
+            do throws(QueryFailure) {
+                try queue.enqueue(item, maxOutstanding: l.maxOutstanding, maxQueriers: l.maxQueriers)
+            } catch {
+                if error.status == 429 { metrics?.discarded(tenantKey: request.tenantKey) }
+                throw error
+            }
+            let outcome = await item.wait(timeout: wait)
+            if let metrics, item.wasDequeued { metrics.waited(seconds: item.queueSeconds) }
+            switch outcome {
             case .success(var response):
                 response.stats.queueSeconds += item.queueSeconds
                 return response

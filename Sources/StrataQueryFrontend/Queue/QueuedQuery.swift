@@ -45,6 +45,9 @@ public final class QueuedQuery: Sendable {
         }
     }
 
+    /// Whether a querier took the item.
+    public var wasDequeued: Bool { state.withLock { $0.dequeued != nil } }
+
     /// Seconds between enqueueing and a querier taking the item (0 if never taken).
     public var queueSeconds: Double {
         guard let d = state.withLock({ $0.dequeued }) else { return 0 }

@@ -48,6 +48,9 @@ public final class RequestQueue: Sendable {
     /// Requests waiting for one tenant.
     public func length(tenant: String) -> Int { state.withLock { $0.tenants[tenant]?.items.count ?? 0 } }
 
+    /// Requests waiting per tenant key, for the tenants with any (`strata_query_frontend_queue_length`).
+    public var tenantLengths: [String: Int] { state.withLock { $0.tenants.mapValues { $0.items.count } } }
+
     /// Queriers (distinct IDs) connected.
     public var connectedQueriers: Int { state.withLock { $0.queriers.count } }
 

@@ -34,6 +34,9 @@ public struct ResultsCacheStage: QueryRunner {
     public let settings: @Sendable (QueryRequest) -> TenantSettings
     /// The current time, ms.
     public let now: @Sendable () -> Int64
+    /// Cortex's cache generation of the request's tenants: it changes when a tenant's delete
+    /// requests change, and keys carry it, so no answer cached before a delete is served after.
+    public var generation: (@Sendable (QueryRequest) async -> String)? = nil
     let logger: Logger
 
     /// Creates the stage.
@@ -61,7 +64,9 @@ public struct ResultsCacheStage: QueryRunner {
 
     /// Answers the request from cached extents and the next stage.
     public func run(_ request: QueryRequest) async throws(QueryFailure) -> QueryResponse {
-        guard let key = key(for: request) else { return try await next.run(request) }
+        guard let base = key(for: request) else { return try await next.run(request) }
+        let gen = await generation?(request) ?? ""
+        let key = gen.isEmpty ? base : "gen:\(gen):" + base
         let s = settings(request)
         let freshness = s.maxCacheFreshness.inMilliseconds
         let (cutoff, overflow) = now().subtractingReportingOverflow(freshness)

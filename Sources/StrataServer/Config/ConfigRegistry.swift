@@ -112,6 +112,11 @@ enum ConfigRegistry {
                   "Maximum lookback beyond which queries are not sent to ingesters. 0 means all queries are sent to ingesters."),
         .duration("querier.query-store-after", ["querier", "query_store_after"], \.querier.queryStoreAfter,
                   "The time after which a metric should be queried from storage and not just ingesters. 0 means all queries are sent to the store."),
+        .duration("querier.delete-requests-refresh-interval", ["querier", "delete_requests_refresh_interval"],
+                  \.querier.deleteRequestsRefreshInterval,
+                  "How long a querier applies a tenant's delete requests before reading them from the bucket again. The process that records or cancels a request applies the change at once; others within this interval (Strata only)."),
+        .int("querier.max-pending-delete-requests", ["querier", "max_pending_delete_requests"], \.querier.maxPendingDeleteRequests,
+             "Most pending delete requests a tenant may have; more are refused with 429 (Strata only)."),
 
     ] + ringFields(.ingester, flag: "ingester.ring", yaml: ["ingester", "ring"], members: "ingesters", withIngesterOptions: true)
       + ringFields(.storeGateway, flag: "store-gateway.sharding-ring", yaml: ["store_gateway", "sharding_ring"], members: "store-gateways")
@@ -166,6 +171,9 @@ enum ConfigRegistry {
              "Samples per chunk in the blocks the compactor writes (1 to 65535)."),
         .int("compactor.tenant-concurrency", ["compactor", "tenant_concurrency"], \.compactor.tenantConcurrency,
              "Tenants compacted at the same time by one compactor."),
+        .duration("compactor.delete-requests-settle-period", ["compactor", "delete_requests_settle_period"],
+                  \.compactor.deleteRequestsSettlePeriod,
+                  "A delete request stays pending, and the compactor keeps rewriting new blocks holding samples it covers, until its end time is this much older than now; keep it above the ingesters' block range plus their ship interval (Strata only)."),
         .bool("compactor.downsampling-enabled", ["compactor", "downsampling_enabled"], \.compactor.downsamplingEnabled,
               "Downsample old raw data to 5m and 1h resolution blocks (Thanos's aggregate chunks)."),
         .duration("compactor.downsampling.5m-block-range", ["compactor", "downsampling", "block_range_5m"], \.compactor.fiveMinuteBlockRange,

@@ -142,6 +142,10 @@ public struct StrataConfig: Sendable {
         public var promqlExperimentalFunctionsEnabled = false
         public var queryIngestersWithin: Duration = .seconds(13 * 3600)
         public var queryStoreAfter: Duration = .seconds(12 * 3600)
+        /// How long a tenant's delete requests are used before they are read from the bucket again.
+        public var deleteRequestsRefreshInterval: Duration = .seconds(10)
+        /// Most pending delete requests per tenant.
+        public var maxPendingDeleteRequests = 100
     }
 
     /// One hash ring's KV store and this instance's place in it (`ingester.ring:`,
