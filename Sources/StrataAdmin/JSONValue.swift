@@ -1,4 +1,5 @@
 import Foundation
+import StrataModel
 
 /// A parsed JSON document with forgiving accessors: a missing member or a value of another type
 /// reads as nil, so a table can print what the server sent without a Codable type per endpoint.
@@ -143,27 +144,8 @@ enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// `s` as a JSON string literal.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// `s` as a JSON string literal (the one quoting every module uses).
+    static func quote(_ s: String) -> String { jsonQuote(s) }
 }
 
 extension JSONValue {

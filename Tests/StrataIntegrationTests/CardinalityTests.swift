@@ -173,6 +173,35 @@ struct CardinalityTests {
             }
         }
 
+        // What an operator runs: `strata admin cardinality top|history|unused` over real HTTP.
+        let cli = AdminCLI(address: server.baseURL)
+        for tenant in Self.tenants {
+            let isBomb = tenant == Self.bombTenant
+            let top = try await cli.run(["cardinality", "top", "--limit", "5", "--output", "json"], tenant: tenant)
+            #expect(top.status == 0, "\(top)")
+            let data = try top.object()["data"] as? [String: Any] ?? [:]
+            let firstMetric = Self.list(data["seriesCountByMetricName"]).first?["name"] as? String
+            let firstLabel = Self.list(data["labelValueCountByLabelName"]).first?["name"] as? String
+            #expect(firstMetric == (isBomb ? Self.bombMetric : firstMetric), "\(top)")
+            if isBomb {
+                #expect(firstMetric == Self.bombMetric && firstLabel == "request_id", "\(top)")
+                let table = try await cli.run(["cardinality", "top", "--limit", "5"], tenant: tenant)
+                let bombAt = table.stdout.range(of: Self.bombMetric)?.lowerBound
+                let otherAt = table.stdout.range(of: "node_cpu_seconds_total")?.lowerBound
+                #expect(table.status == 0 && bombAt != nil && otherAt != nil && bombAt! < otherAt!, "the table names the bomb first: \(table)")
+            } else {
+                #expect(firstMetric != Self.bombMetric && firstLabel != "request_id", "\(top)")
+            }
+            let history = try await cli.run(["cardinality", "history", "--days", "2", "--output", "json"], tenant: tenant)
+            let lastDay = Self.list((try? history.object())?["days"]).last
+            #expect(history.status == 0 && lastDay?["date"] as? String == UTCDay(milliseconds: now).description, "\(history)")
+            #expect((Self.list(lastDay?["metrics"]).first?["name"] as? String == Self.bombMetric) == isBomb, "\(history)")
+            let unused = try await cli.run(["cardinality", "unused", "--days", "7", "--output", "json"], tenant: tenant)
+            let names = Set(Self.list((try? unused.object())?["metrics"]).compactMap { $0["name"] as? String })
+            #expect(unused.status == 0 && names.contains("node_cpu_seconds_total") && !names.contains("up")
+                    && !names.contains("http_requests_total") && names.contains(Self.bombMetric) == isBomb, "\(unused)")
+        }
+
         // The heads go to the bucket; the bucket index now holds the day's block statistics.
         try await BlocksStorageTests.flush(server: server, client: .shared)
         let bucket = try FilesystemBucket(root: dir.appendingPathComponent("blocks").path)
