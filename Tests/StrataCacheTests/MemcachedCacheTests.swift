@@ -5,7 +5,7 @@ import Testing
 
 /// A config for the given servers. The timeout is generous because these tests assert hits on
 /// a shared two-core machine; the tests of timeouts pass their own.
-private func config(_ addresses: [String], timeout: Duration = .seconds(2), maxIdleConnections: Int = 4, maxGetMultiBatchSize: Int = 100) -> MemcachedConfig {
+private func config(_ addresses: [String], timeout: Duration = .seconds(10), maxIdleConnections: Int = 4, maxGetMultiBatchSize: Int = 100) -> MemcachedConfig {
     MemcachedConfig(addresses: addresses, timeout: timeout, maxIdleConnections: maxIdleConnections, maxGetMultiBatchSize: maxGetMultiBatchSize)
 }
 
@@ -55,7 +55,7 @@ struct MemcachedCacheTests {
     @Test("a lookup larger than max-get-multi-batch-size is split into batches and fully answered")
     func batches() async throws {
         try await withMemcached { server in
-            try await withCache(config([server.address], timeout: .seconds(2), maxIdleConnections: 2, maxGetMultiBatchSize: 7)) { cache in
+            try await withCache(config([server.address], timeout: .seconds(10), maxIdleConnections: 2, maxGetMultiBatchSize: 7)) { cache in
                 let entries = (0..<250).map { (key: "series-\($0)", value: Array("value \($0)".utf8)) }
                 await cache.store(entries, ttl: .zero)
                 let found = await cache.fetch(entries.map(\.key))
@@ -68,7 +68,7 @@ struct MemcachedCacheTests {
     @Test("values up to max-item-size round trip; larger ones are not stored and do not throw")
     func itemSizeLimit() async throws {
         try await withMemcached { server in
-            var c = config([server.address], timeout: .seconds(2))
+            var c = config([server.address], timeout: .seconds(10))
             c.maxItemSize = 256 * 1024
             try await withCache(c) { cache in
                 let big = (0..<(200 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
@@ -90,7 +90,7 @@ struct MemcachedCacheTests {
     func twoServers() async throws {
         try await withMemcached { first in
             try await withMemcached { second in
-                try await withCache(config([first.address, second.address], timeout: .seconds(2))) { cache in
+                try await withCache(config([first.address, second.address], timeout: .seconds(10))) { cache in
                     let keys = (0..<200).map { "block-\($0)/index" }
                     await cache.store(keys.map { ($0, Array($0.utf8)) }, ttl: .zero)
                     let found = await cache.fetch(keys)
@@ -101,7 +101,7 @@ struct MemcachedCacheTests {
                     let memcachedKeys = keys.map(MemcachedCache.memcachedKey(for:))
                     var held: [Set<String>] = []
                     for address in [first.address, second.address] {
-                        let client = try MemcachedClient(config: config([address], timeout: .seconds(2)))
+                        let client = try MemcachedClient(config: config([address], timeout: .seconds(10)))
                         held.append(Set(await client.get(memcachedKeys).keys))
                         await client.shutdown()
                     }
@@ -118,7 +118,7 @@ struct MemcachedCacheTests {
     @Test("an item holding another key (a hash collision) is a miss, not the other key's value")
     func collisionGuard() async throws {
         try await withMemcached { server in
-            try await withCache(config([server.address], timeout: .seconds(2))) { cache in
+            try await withCache(config([server.address], timeout: .seconds(10))) { cache in
                 await cache.store([("A", [1, 2, 3])], ttl: .zero)
                 let keyA = MemcachedCache.memcachedKey(for: "A")
                 let itemA = try #require(await cache.client.get([keyA])[keyA])
@@ -134,7 +134,7 @@ struct MemcachedCacheTests {
     @Test("an item expires after its ttl")
     func expiry() async throws {
         try await withMemcached { server in
-            try await withCache(config([server.address], timeout: .seconds(2))) { cache in
+            try await withCache(config([server.address], timeout: .seconds(10))) { cache in
                 await cache.store([("short", [1])], ttl: .seconds(3))
                 await cache.store([("long", [2])], ttl: .seconds(600))
                 // memcached's clock ticks in whole seconds, so a 3s item lives at least 2s.
@@ -150,7 +150,7 @@ struct MemcachedCacheTests {
     @Test("the client's set, get, delete and version")
     func clientOperations() async throws {
         try await withMemcached { server in
-            let client = try MemcachedClient(config: config([server.address], timeout: .seconds(2)))
+            let client = try MemcachedClient(config: config([server.address], timeout: .seconds(10)))
             do {
                 try await client.set("k1", awkwardValue, ttl: .zero)
                 try await client.set("k2", [], ttl: .milliseconds(1500))
@@ -254,7 +254,7 @@ struct MemcachedMisbehavingServerTests {
         #expect(ContinuousClock.now - started < .seconds(90))
         await client.shutdown()
         // The server never replies, so its accept thread may lag behind on a busy machine.
-        try await eventually("the timed-out connection is replaced by a second one", timeout: .seconds(60)) {
+        try await eventually("the timed-out connection is replaced by a second one", timeout: .seconds(180)) {
             server.accepted == 2
         }
     }

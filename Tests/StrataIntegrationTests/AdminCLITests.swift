@@ -373,6 +373,11 @@ struct AdminCLITests {
         let tenant = "team-gone"
         let backfill = try await cli.run(["backfill", "--no-wait"] + made.blockDirectories, tenant: tenant)
         try #require(backfill.status == 0, "\(backfill)")
+        // `--no-wait` returns before the server has validated the blocks: wait until they are listed.
+        try await eventually("the backfilled blocks are listed", timeout: .seconds(120)) {
+            let listed = try await cli.run(["blocks", "list", "--output", "json"], tenant: tenant)
+            return ((try? listed.object()["blocks"] as? [Any]) ?? []).count == made.blockDirectories.count
+        }
 
         let unconfirmed = try await cli.run(["tenants", "delete"], tenant: tenant)
         #expect(unconfirmed.status == 2 && unconfirmed.stderr.contains("--yes"), "\(unconfirmed)")
