@@ -347,7 +347,7 @@ let package = Package(
         .testTarget(name: "StrataBlocksTests", dependencies: ["StrataBlocks", "StrataModel", "StrataChunks", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataQuerierTests", dependencies: ["StrataQuerier", "StrataModel", "StrataChunks", "StrataRing", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StrataModelTests", dependencies: ["StrataModel", "StrataTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire", "StrataSeededRandom"], swiftSettings: swiftSettings),
+        .testTarget(name: "StrataWireTests", dependencies: ["StrataModel", "StrataWire", "StrataSeededRandom", "StrataTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StrataCompactorTests",
             dependencies: [

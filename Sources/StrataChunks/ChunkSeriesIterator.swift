@@ -122,6 +122,10 @@ public struct ChunkSeriesIterator: IteratorProtocol, Sendable {
         case .xor:
             var cursor = Cursor(iterator: XORIterator(bytes: chunk.data), head: Sample(timestamp: 0, value: 0), order: index)
             if Self.advance(&cursor, floor: nextFloor) { active.append(cursor) }
+        case .histogram, .floatHistogram:
+            // This iterator yields float samples; histogram chunks are read with
+            // `HistogramIterator` / `FloatHistogramIterator`, never decoded as XOR.
+            return
         case .aggregate:
             // Windows of aggregates are not raw samples: the querier turns the aggregate a
             // function needs into XOR chunks before any iteration (docs/downsampling.md).

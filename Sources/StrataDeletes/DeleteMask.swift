@@ -74,6 +74,40 @@ public enum DeleteMask {
                 for l in groupOrder {
                     emit(l, Rechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
                 }
+            case .histogram:
+                var groups: [Labels: [HistogramSample]] = [:]
+                var groupOrder: [Labels] = []
+                var it = HistogramIterator(bytes: chunk.data)
+                while let s = it.next() {
+                    guard let dest = destination(labels, s.timestamp, requests, &cache) else {
+                        changed = true
+                        continue
+                    }
+                    if dest != labels { changed = true }
+                    if groups[dest] == nil { groupOrder.append(dest) }
+                    groups[dest, default: []].append(s)
+                }
+                if let error = it.error { throw error }
+                for l in groupOrder {
+                    emit(l, HistogramRechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
+                }
+            case .floatHistogram:
+                var groups: [Labels: [FloatHistogramSample]] = [:]
+                var groupOrder: [Labels] = []
+                var it = FloatHistogramIterator(bytes: chunk.data)
+                while let s = it.next() {
+                    guard let dest = destination(labels, s.timestamp, requests, &cache) else {
+                        changed = true
+                        continue
+                    }
+                    if dest != labels { changed = true }
+                    if groups[dest] == nil { groupOrder.append(dest) }
+                    groups[dest, default: []].append(s)
+                }
+                if let error = it.error { throw error }
+                for l in groupOrder {
+                    emit(l, HistogramRechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
+                }
             case .aggregate:
                 let aggr = try AggrChunk(bytes: chunk.data)
                 // Per destination, the samples of each aggregate.

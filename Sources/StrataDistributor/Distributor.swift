@@ -23,7 +23,7 @@ import StrataModel
 ///    ingester are merged: if anything was refused the client gets a 400 naming the first
 ///    problem, but the valid samples are stored regardless (Prometheus does not retry a 400).
 public final class Distributor: Sendable {
-    private let overrides: Overrides
+    let overrides: Overrides
     private let ingester: any IngesterClient
     private let rateLimiter: IngestionRateLimiter
     private let metrics: DistributorMetrics

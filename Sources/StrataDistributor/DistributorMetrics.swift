@@ -87,6 +87,7 @@ extension ErrorID {
         case .sampleOutOfOrder: return "sample-out-of-order"
         case .sampleDuplicateTimestamp: return "new-value-for-timestamp"
         case .sampleTimestampTooOld: return "sample-out-of-bounds"
+        case .sampleTooOld: return "sample-too-old"
         default: return String(rawValue.map { $0 == "-" ? "_" : $0 })
         }
     }

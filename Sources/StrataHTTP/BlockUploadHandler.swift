@@ -148,7 +148,7 @@ struct UserLimitsHandler: Sendable {
                 value = Double(text).map { $0.isFinite ? text : jsonQuote(text) } ?? jsonQuote(text)
             case .bool:
                 value = text == "true" ? "true" : "false"
-            case .duration, .labelName:
+            case .duration, .labelName, .string:
                 value = jsonQuote(text)
             case .blockedQueries(let field):
                 value = "[" + limits[keyPath: field].map { "{\"pattern\":\(jsonQuote($0.pattern)),\"regex\":\($0.regex)}" }

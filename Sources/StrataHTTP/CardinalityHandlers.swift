@@ -6,8 +6,9 @@ import StrataModel
 
 /// What the cardinality API reads, wired by the server (docs/cardinality.md).
 public struct CardinalityAPI: Sendable {
-    /// The in-memory series (this process's ingester); nil where no ingester runs, and the
-    /// endpoints over in-memory series then answer 503 `err-strata-cardinality-unavailable`.
+    /// The in-memory series: every ingester of the ring on a querier, this process's ingester
+    /// otherwise; nil where neither is, and the endpoints over in-memory series then answer 503
+    /// `err-strata-cardinality-unavailable`.
     public var source: (any CardinalitySource)?
     /// History from the bucket index and the query log (and today's in-memory series).
     public var history: CardinalityHistoryReader
@@ -90,7 +91,7 @@ struct CardinalityHandler: Sendable {
     /// The in-memory series, or 503 where this process has none.
     private func source() throws(PromAPIError) -> any CardinalitySource {
         guard let source = api.source else {
-            throw PromAPIError(.unavailable, "this process holds no in-memory series: the cardinality of the ingesters' heads is served by processes that run an ingester (-target=all or -target=ingester); cardinality/history and cardinality/unused are served here (\(ErrorID.cardinalityUnavailable.id))")
+            throw PromAPIError(.unavailable, "this process holds no in-memory series and reads no ingester: the cardinality of the ingesters' heads is served by queriers (every ingester of the ring, merged) and by processes that run an ingester (-target=all, or -target=ingester for its share); cardinality/history and cardinality/unused are served here (\(ErrorID.cardinalityUnavailable.id))")
         }
         return source
     }

@@ -70,6 +70,10 @@ struct PromAPIHandler: Sendable {
     let now: @Sendable () -> Int64
     /// The query-frontend `/query` and `/query_range` go through, when one runs in this process.
     var frontend: QueryFrontend? = nil
+    /// Where `query_exemplars` reads; nil answers `[]`.
+    var exemplarSource: (any ExemplarQueryable)? = nil
+    /// Where `metadata` reads; nil answers `{}`.
+    var metadataSource: (any MetadataQueryable)? = nil
 
     /// Registers every endpoint under `prefix` (e.g. `/prometheus/api/v1`).
     func register(on router: Router<BasicRequestContext>, prefix: String) {
@@ -78,7 +82,7 @@ struct PromAPIHandler: Sendable {
             ("query_range", { h, r, p, t throws(PromAPIError) in try await h.queryRange(r, p, t) }),
             ("series", { h, r, p, t throws(PromAPIError) in try await h.series(r, p, t) }),
             ("labels", { h, r, p, t throws(PromAPIError) in try await h.labelNames(r, p, t) }),
-            ("query_exemplars", { h, r, p, t throws(PromAPIError) in try h.queryExemplars(r, p) }),
+            ("query_exemplars", { h, r, p, t throws(PromAPIError) in try h.queryExemplars(r, p, t) }),
             ("format_query", { h, r, p, _ throws(PromAPIError) in try h.formatQuery(r, p) }),
             ("parse_query", { h, r, p, _ throws(PromAPIError) in try h.parseQuery(r, p) }),
         ]
@@ -94,7 +98,7 @@ struct PromAPIHandler: Sendable {
             }
         }
         router.get(RouterPath("\(prefix)/metadata")) { request, _ in
-            await self.serve(request, needsTenant: true) { h, r, p, _ throws(PromAPIError) in try h.metadata(r, p) }
+            await self.serve(request, needsTenant: true) { h, r, p, t throws(PromAPIError) in try h.metadata(r, p, t) }
         }
         router.get(RouterPath("\(prefix)/status/buildinfo")) { request, _ in
             await self.serve(request, needsTenant: false) { h, r, _, _ throws(PromAPIError) in h.buildInfoResponse(r) }

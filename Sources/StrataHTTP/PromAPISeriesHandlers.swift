@@ -1,6 +1,7 @@
 import Hummingbird
 import StrataModel
 import StrataPromQL
+import StrataQueryFrontend
 
 /// `/series`, `/labels`, `/label/<name>/values`, `/metadata` and `/query_exemplars`: lookups
 /// that need label sets but no evaluation.
@@ -99,28 +100,99 @@ extension PromAPIHandler {
 
     /// `/metadata`: Strata stores no metric metadata yet, so the answer is always empty once
     /// the parameters are valid.
-    func metadata(_ request: Request, _ params: PromAPIParams) throws(PromAPIError) -> Response {
+    /// `/metadata`: type, help and unit per metric name, in Prometheus's shape
+    /// (`{"metric":[{"type":…,"help":…,"unit":…}]}`), with `limit`, `limit_per_metric` and
+    /// `metric`. Reads the store remote write fills (empty without one in this process).
+    func metadata(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) throws(PromAPIError) -> Response {
+        var limits: [Int] = []
         for (name, message) in [("limit", "limit must be a number"), ("limit_per_metric", "limit_per_metric must be a number")] {
             let v = params.value(name)
-            if !v.isEmpty, Int(v) == nil { throw PromAPIError(.badData, message) }
+            if v.isEmpty {
+                limits.append(-1)
+            } else if let n = Int(v) {
+                limits.append(n)
+            } else {
+                throw PromAPIError(.badData, message)
+            }
         }
-        var json = Self.beginSuccess(capacity: 64)
-        json.raw("{}")
+        let metric = params.value("metric")
+        // Federated reads merge the tenants' metadata; an entry sent by several appears once.
+        var merged: [String: [MetricMetadata]] = [:]
+        if let metadataSource {
+            for tenant in tenants {
+                for (name, entries) in metadataSource.metadata(tenant: tenant, metric: metric.isEmpty ? nil : metric, limit: -1, limitPerMetric: 0) {
+                    var list = merged[name] ?? []
+                    for e in entries where !list.contains(e) { list.append(e) }
+                    merged[name] = list
+                }
+            }
+        }
+        var names = merged.keys.sorted()
+        if limits[0] >= 0 && names.count > limits[0] { names = Array(names.prefix(limits[0])) }
+        var json = Self.beginSuccess(capacity: 64 + names.count * 96)
+        json.byte(UInt8(ascii: "{"))
+        for (i, name) in names.enumerated() {
+            if i > 0 { json.byte(UInt8(ascii: ",")) }
+            json.string(name)
+            json.raw(":[")
+            var entries = merged[name] ?? []
+            if limits[1] > 0 && entries.count > limits[1] { entries = Array(entries.prefix(limits[1])) }
+            for (j, e) in entries.enumerated() {
+                if j > 0 { json.byte(UInt8(ascii: ",")) }
+                json.raw("{\"type\":")
+                json.string(e.type.rawValue)
+                json.raw(",\"help\":")
+                json.string(e.help)
+                json.raw(",\"unit\":")
+                json.string(e.unit)
+                json.byte(UInt8(ascii: "}"))
+            }
+            json.byte(UInt8(ascii: "]"))
+        }
+        json.byte(UInt8(ascii: "}"))
         return Self.finishSuccess(json, request: request)
     }
 
-    /// `/query_exemplars`: Strata stores no exemplars, so the answer is `[]` once the parameters
-    /// are valid.
-    func queryExemplars(_ request: Request, _ params: PromAPIParams) throws(PromAPIError) -> Response {
+    /// `/query_exemplars`: the exemplars of the series the query's selectors match, in
+    /// Prometheus's shape (`[{"seriesLabels":{…},"exemplars":[{"labels":{…},"value":"…",
+    /// "timestamp":…}]}]`). Reads the ingester's exemplar store (empty without one in this
+    /// process).
+    func queryExemplars(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) throws(PromAPIError) -> Response {
         let (start, end) = try timeRange(params)
         if end < start { throw PromAPIError(.badData, "end timestamp must not be before start timestamp") }
+        let expr: Expr
         do {
-            _ = try PromQL.parse(params.value("query"))
+            expr = try PromQL.parse(params.value("query"))
         } catch {
             throw .invalidParam("query", error.description)
         }
-        var json = Self.beginSuccess(capacity: 64)
-        json.raw("[]")
+        let matcherSets = QueryInspection.selectors(in: expr).map(\.matchers)
+        var groups: [SeriesExemplars] = []
+        if let exemplarSource, !matcherSets.isEmpty {
+            for tenant in tenants {
+                groups.append(contentsOf: exemplarSource.exemplars(tenant: tenant, start: start, end: end, matcherSets: matcherSets))
+            }
+        }
+        var json = Self.beginSuccess(capacity: 64 + groups.count * 256)
+        json.byte(UInt8(ascii: "["))
+        for (i, group) in groups.enumerated() {
+            if i > 0 { json.byte(UInt8(ascii: ",")) }
+            json.raw("{\"seriesLabels\":")
+            json.labels(group.seriesLabels)
+            json.raw(",\"exemplars\":[")
+            for (j, e) in group.exemplars.enumerated() {
+                if j > 0 { json.byte(UInt8(ascii: ",")) }
+                json.raw("{\"labels\":")
+                json.labels(e.labels)
+                json.raw(",\"value\":")
+                json.sampleValue(e.value)
+                json.raw(",\"timestamp\":")
+                json.timestamp(e.timestamp)
+                json.byte(UInt8(ascii: "}"))
+            }
+            json.raw("]}")
+        }
+        json.byte(UInt8(ascii: "]"))
         return Self.finishSuccess(json, request: request)
     }
 

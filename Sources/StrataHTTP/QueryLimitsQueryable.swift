@@ -53,6 +53,25 @@ struct QueryLimitsQueryable: Queryable {
             guard series.chunks.contains(where: { $0.minTime < minTime }) else { return series }
             let chunks = series.chunks.compactMap { chunk -> EncodedChunk? in
                 guard chunk.minTime < minTime else { return chunk }
+                switch chunk.encoding {
+                case .xor, .aggregate: break
+                case .histogram:
+                    var it = HistogramIterator(bytes: chunk.data)
+                    var kept: [HistogramSample] = []
+                    while let s = it.next(), s.timestamp <= chunk.maxTime {
+                        if s.timestamp >= minTime { kept.append(s) }
+                    }
+                    // The samples of one chunk always fit one chunk again.
+                    return HistogramRechunker.chunks(of: kept, samplesPerChunk: HistogramChunk.maxEncodableSamples).first
+                case .floatHistogram:
+                    var it = FloatHistogramIterator(bytes: chunk.data)
+                    var kept: [FloatHistogramSample] = []
+                    while let s = it.next(), s.timestamp <= chunk.maxTime {
+                        if s.timestamp >= minTime { kept.append(s) }
+                    }
+                    // The samples of one chunk always fit one chunk again.
+                    return HistogramRechunker.chunks(of: kept, samplesPerChunk: HistogramChunk.maxEncodableSamples).first
+                }
                 var trimmed = XORChunk()
                 var samples = XORIterator(bytes: chunk.data)
                 var any = false

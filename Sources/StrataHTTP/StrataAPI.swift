@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Metrics
 import StrataDistributor
+import StrataIngester
 import StrataLimits
 import StrataModel
 import StrataPromQL
@@ -64,6 +65,10 @@ public struct StrataAPI: Sendable {
     public var admin: (any AdminStorage)?
     /// The cardinality API (`cardinality/…`, `status/tsdb`), when this process serves it.
     public var cardinality: CardinalityAPI?
+    /// Exemplars and metadata: written by the push path, read by `query_exemplars` and
+    /// `metadata`. Set when the ingester runs in this process; without it pushes still count
+    /// exemplars and metadata, and the two endpoints answer empty.
+    public var exemplarsAndMetadata: (any ExemplarMetadataSink & ExemplarQueryable & MetadataQueryable)?
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -103,8 +108,13 @@ public struct StrataAPI: Sendable {
         router.add(middleware: RequestMetricsMiddleware(factory: metricsFactory))
         addOperationalRoutes(to: router)
         if let distributor {
-            let push = PushHandler(tenants: tenants, overrides: overrides, distributor: distributor, logger: logger)
+            let push = PushHandler(tenants: tenants, overrides: overrides, distributor: distributor, logger: logger,
+                                   extrasSink: exemplarsAndMetadata)
             router.post("/api/v1/push") { request, _ in await push.handle(request) }
+            let otlp = OTLPHandler(tenants: tenants, overrides: overrides, distributor: distributor, logger: logger)
+            // Mimir's path, and Prometheus's for senders configured against a Prometheus.
+            router.post("/otlp/v1/metrics") { request, _ in await otlp.handle(request) }
+            router.post("/api/v1/otlp/v1/metrics") { request, _ in await otlp.handle(request) }
         }
         if let queryable {
             // Remote read streams chunks, which only a process with storage access has.
@@ -132,6 +142,8 @@ public struct StrataAPI: Sendable {
             var promAPI = PromAPIHandler(tenants: tenants, queryable: api, overrides: overrides, engineOptions: engineOptions,
                                          buildInfo: buildInfo, logger: logger, now: now)
             promAPI.frontend = frontend
+            promAPI.exemplarSource = exemplarsAndMetadata
+            promAPI.metadataSource = exemplarsAndMetadata
             promAPI.register(on: router, prefix: "/prometheus/api/v1")
             promAPI.register(on: router, prefix: "/api/v1")
         }

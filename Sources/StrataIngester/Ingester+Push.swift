@@ -12,10 +12,11 @@ extension Ingester: IngesterClient {
         let head = try headCreatingIfNeeded(for: tenant)
         let limits = overrides.limits(for: tenant)
         let share = seriesLimitShare?() ?? 1
-        let seriesLimits = SeriesLimits(maxSeriesPerUser: Self.localLimit(limits.maxGlobalSeriesPerUser, share: share),
+        var seriesLimits = SeriesLimits(maxSeriesPerUser: Self.localLimit(limits.maxGlobalSeriesPerUser, share: share),
                                         maxSeriesPerMetric: Self.localLimit(limits.maxGlobalSeriesPerMetric, share: share),
                                         configuredMaxSeriesPerUser: limits.maxGlobalSeriesPerUser,
                                         configuredMaxSeriesPerMetric: limits.maxGlobalSeriesPerMetric)
+        seriesLimits.outOfOrderTimeWindow = Self.milliseconds(limits.outOfOrderTimeWindow)
         let outcome: AppendOutcome
         do {
             outcome = try head.append(batch, limits: seriesLimits)
@@ -29,6 +30,14 @@ extension Ingester: IngesterClient {
             rejectedSamples: outcome.rejected,
             firstError: outcome.firstRejection.map { IngestRejection(id: $0.id, message: $0.message) }
         )
+    }
+
+    /// A non-negative duration in whole milliseconds, saturating.
+    static func milliseconds(_ d: Duration) -> Int64 {
+        let (seconds, attoseconds) = d.components
+        guard seconds >= 0 else { return 0 }
+        let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? .max : ms + attoseconds / 1_000_000_000_000_000
     }
 
     /// This ingester's part of a cluster-wide limit: `global × share`, rounded up; 0 (unlimited)

@@ -22,6 +22,9 @@ public struct LimitKey: Sendable {
         /// A YAML list of `{pattern, regex}` (the query blocker); a flag takes the same list in
         /// YAML flow style.
         case blockedQueries(any WritableKeyPath<Limits, [BlockedQuery]> & Sendable)
+        /// A string: one of `allowed` when given, otherwise a comma-separated list (Mimir's
+        /// `flagext.StringSliceCSV`), stored with its items trimmed.
+        case string(any WritableKeyPath<Limits, String> & Sendable, allowed: [String]?)
     }
 
     /// The YAML key, e.g. `ingestion_rate` (the same under `limits:` and under one tenant in the
@@ -67,6 +70,10 @@ public struct LimitKey: Sendable {
                  help: "The maximum number of in-memory series per tenant. 0 to disable."),
         LimitKey(yamlKey: "max_global_series_per_metric", flag: "ingester.max-global-series-per-metric", kind: .int(\.maxGlobalSeriesPerMetric),
                  help: "The maximum number of in-memory series per metric name, per tenant. 0 to disable."),
+        LimitKey(yamlKey: "max_global_exemplars_per_user", flag: "ingester.max-global-exemplars-per-user", kind: .int(\.maxGlobalExemplarsPerUser),
+                 help: "The maximum number of exemplars in memory per tenant, across the cluster. 0 to disable exemplars ingestion."),
+        LimitKey(yamlKey: "out_of_order_time_window", flag: "ingester.out-of-order-time-window", kind: .duration(\.outOfOrderTimeWindow),
+                 help: "Non-zero value enables out-of-order support for most recent samples that are within the time window in relation to the TSDB's maximum time, i.e., within [db.maxTime-timeWindow, db.maxTime]). The ingester will need more memory as a factor of rate of out-of-order samples being ingested and the number of series that are getting out-of-order samples."),
         LimitKey(yamlKey: "max_label_names_per_series", flag: "validation.max-label-names-per-series", kind: .int(\.maxLabelNamesPerSeries),
                  help: "Maximum number of label names per series."),
         LimitKey(yamlKey: "max_label_name_length", flag: "validation.max-length-label-name", kind: .int(\.maxLabelNameLength),
@@ -130,6 +137,12 @@ public struct LimitKey: Sendable {
                  help: "Time to live duration for cached query results."),
         LimitKey(yamlKey: "max_cache_freshness", flag: "query-frontend.max-cache-freshness", kind: .duration(\.maxCacheFreshness),
                  help: "Most recent allowed cacheable result per-tenant, to prevent caching very recent results that might still be in flux."),
+        LimitKey(yamlKey: "otel_translation_strategy", flag: "distributor.otel-translation-strategy",
+                 kind: .string(\.otelTranslationStrategy, allowed: ["UnderscoreEscapingWithSuffixes", "NoUTF8EscapingWithSuffixes"]),
+                 help: "Translation strategy to apply in the OTLP endpoint for metric and label names. Supported values: UnderscoreEscapingWithSuffixes, NoUTF8EscapingWithSuffixes."),
+        LimitKey(yamlKey: "promote_otel_resource_attributes", flag: "distributor.otel-promote-resource-attributes",
+                 kind: .string(\.promoteOTelResourceAttributes, allowed: nil),
+                 help: "Optionally specify OTel resource attributes to promote to labels (comma-separated)."),
         LimitKey(yamlKey: "blocked_queries", flag: "query-frontend.blocked-queries", kind: .blockedQueries(\.blockedQueries),
                  help: "List of queries to block, as YAML [{pattern: <text or regex>, regex: <bool>}]. A regex blocks every query it matches anywhere."),
     ]
@@ -169,6 +182,8 @@ extension LimitKey {
         case .bool: return "true or false"
         case .labelName: return "a label name ([a-zA-Z_][a-zA-Z0-9_]*)"
         case .blockedQueries: return "a list of {pattern, regex} mappings"
+        case .string(_, let allowed):
+            return allowed.map { "one of " + $0.joined(separator: ", ") } ?? "a comma-separated list"
         }
     }
 
@@ -216,6 +231,14 @@ extension LimitKey {
             limits[keyPath: field] = value
         case .blockedQueries(let field):
             limits[keyPath: field] = try BlockedQuery.list(text: value)
+        case .string(let field, let allowed):
+            if let allowed {
+                guard allowed.contains(value) else { throw LimitValueError(expected: expectation, got: got) }
+                limits[keyPath: field] = value
+            } else {
+                limits[keyPath: field] = value.split(separator: ",").map { Self.trimmed(String($0)) }
+                    .filter { !$0.isEmpty }.joined(separator: ",")
+            }
         }
     }
 
@@ -229,6 +252,7 @@ extension LimitKey {
         case .bool(let field): return limits[keyPath: field] ? "true" : "false"
         case .labelName(let field): return limits[keyPath: field]
         case .blockedQueries(let field): return BlockedQuery.format(limits[keyPath: field])
+        case .string(let field, _): return limits[keyPath: field]
         }
     }
 

@@ -16,6 +16,10 @@ public struct Limits: Sendable, Equatable {
     /// In-memory series per metric name per tenant; 0 = unlimited.
     /// YAML `max_global_series_per_metric`, flag `-ingester.max-global-series-per-metric`.
     public var maxGlobalSeriesPerMetric: Int = 0
+    /// Exemplars kept in memory per tenant (a circular buffer: the oldest are overwritten);
+    /// 0 = exemplars are not stored, as Mimir's default.
+    /// YAML `max_global_exemplars_per_user`, flag `-ingester.max-global-exemplars-per-user`.
+    public var maxGlobalExemplarsPerUser: Int = 0
     /// Labels (including `__name__`) a series may have.
     /// YAML `max_label_names_per_series`, flag `-validation.max-label-names-per-series`.
     public var maxLabelNamesPerSeries: Int = 30
@@ -26,6 +30,10 @@ public struct Limits: Sendable, Equatable {
     /// How far in the future (vs. the distributor's clock) a sample may be.
     /// YAML `creation_grace_period`, flag `-validation.create-grace-period`.
     public var creationGracePeriod: Duration = .seconds(600)
+    /// How far behind the newest sample of the tenant's head an out-of-order sample may be and
+    /// still be stored (Prometheus's and Mimir's out-of-order window); zero disables out-of-order
+    /// ingestion. YAML `out_of_order_time_window`, flag `-ingester.out-of-order-time-window`.
+    public var outOfOrderTimeWindow: Duration = .zero
     /// How far in the past a sample may be; zero disables the check.
     /// YAML `past_grace_period`, flag `-validation.past-grace-period`.
     public var pastGracePeriod: Duration = .zero
@@ -90,6 +98,13 @@ public struct Limits: Sendable, Equatable {
     public var maxCacheFreshness: Duration = .seconds(600)
     /// Queries the frontend refuses. YAML `blocked_queries` (a list of `{pattern, regex}`).
     public var blockedQueries: [BlockedQuery] = []
+    /// How OTLP metric and attribute names become Prometheus names: `UnderscoreEscapingWithSuffixes`
+    /// or `NoUTF8EscapingWithSuffixes`. YAML `otel_translation_strategy`, flag
+    /// `-distributor.otel-translation-strategy`.
+    public var otelTranslationStrategy = "UnderscoreEscapingWithSuffixes"
+    /// OTLP resource attributes copied onto every series of their resource, comma-separated.
+    /// YAML `promote_otel_resource_attributes`, flag `-distributor.otel-promote-resource-attributes`.
+    public var promoteOTelResourceAttributes = ""
 
     /// Mimir's defaults.
     public init() {}

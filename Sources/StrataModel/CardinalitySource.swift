@@ -1,7 +1,8 @@
 /// The seam between the cardinality API and whatever holds a tenant's in-memory series (the
 /// ingester's heads): label, value and metric-name statistics over the series held now.
 ///
-/// The ingester implements it in-process; the HTTP layer only knows this protocol. Every method
+/// The ingester implements it in-process; a querier's `RingReplicasCardinalitySource` merges
+/// every ingester of the ring over gRPC. The HTTP layer only knows this protocol. Every method
 /// reads one tenant; an unknown tenant has no series and answers empty statistics. Loops over
 /// all series check `request.deadline` and task cancellation.
 public protocol CardinalitySource: Sendable {

@@ -2,6 +2,12 @@
 public enum ChunkEncoding: UInt8, Sendable {
     /// Gorilla-style XOR float chunk (Prometheus `EncXOR`).
     case xor = 1
+    /// Native histogram chunk with integer counts (Prometheus `EncHistogram`,
+    /// docs/format/chunks.md). Holds histogram samples only: a reader of float samples must
+    /// skip or refuse it, never decode it as XOR.
+    case histogram = 2
+    /// Native histogram chunk with float counts (Prometheus `EncFloatHistogram`); as `histogram`.
+    case floatHistogram = 3
     /// Thanos's downsampled aggregate chunk (`ChunkEncAggr`): count, sum, min, max and counter
     /// sub-chunks of one series' 5m or 1h windows (docs/format/aggr-chunk.md). Only blocks of a
     /// downsampling resolution hold them; a reader of raw samples finds none in them.

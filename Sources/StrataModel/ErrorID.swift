@@ -13,6 +13,10 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case tooManyHAClusters = "tenant-too-many-ha-clusters"
     case haTrackerKVUnavailable = "ha-tracker-kv-unavailable"
     case haTrackerCorruptValue = "ha-tracker-corrupt-value"
+    // OTLP translation (per data point; reported in the OTLP partial-success response).
+    case otlpDeltaTemporality = "otlp-delta-temporality"
+    case otlpExponentialHistogram = "otlp-exponential-histogram"
+    case otlpInvalidMetric = "otlp-invalid-metric"
     // Endpoints that change state (`/ingester/flush`, ring Forget).
     case methodNotAllowed = "method-not-allowed"
     case crossSiteRequest = "cross-site-request"
@@ -34,6 +38,7 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case sampleOutOfOrder = "sample-out-of-order"
     case sampleDuplicateTimestamp = "sample-duplicate-timestamp"
     case sampleTimestampTooOld = "sample-timestamp-too-old"
+    case sampleTooOld = "sample-too-old"
     case ingesterUnavailable = "ingester-unavailable"
 
     // Query path.

@@ -63,6 +63,11 @@ public struct RingReplicasQueryable: Queryable {
 
     /// The instances to ask and the failures the read can absorb.
     func readPlan() throws(QuerierError) -> ReadPlan {
+        try Self.readPlan(ring: ring, coverage: coverage)
+    }
+
+    /// The instances of `ring` to ask and the failures a read with `coverage` can absorb.
+    static func readPlan(ring: Ring, coverage: Coverage) throws(QuerierError) -> ReadPlan {
         let config = ring.config
         let registered = ring.instances.filter { RingOperation.read.allows($0) }
         let healthyIDs = Set(ring.healthyInstances(for: .read).map(\.id))

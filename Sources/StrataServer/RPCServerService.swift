@@ -20,6 +20,7 @@ struct RPCServerService: Service {
         if let ingester = components.ingester, components.servesIngesterRPC {
             services.append(IngesterRPCService(ingester: ingester))
             services.append(QuerierRPCService(queryable: ingester, role: .ingester))
+            services.append(CardinalityRPCService(replica: ingester))
         }
         if let storeGateway = components.storeGateway, components.servesStoreGatewayRPC {
             services.append(QuerierRPCService(queryable: storeGateway, role: .storeGateway))

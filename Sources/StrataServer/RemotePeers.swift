@@ -28,6 +28,11 @@ public struct RemotePeers: Sendable {
         pool.queryable(at: address, role: role, timeout: readTimeout)
     }
 
+    /// The cardinality client of the ingester at `address` (`-querier.timeout` at most per call).
+    public func cardinality(at address: String) -> any CardinalityReplica {
+        pool.cardinality(at: address, timeout: readTimeout)
+    }
+
     /// Closes every connection.
     public func shutdown() async {
         await pool.shutdown()

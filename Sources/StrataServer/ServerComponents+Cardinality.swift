@@ -3,6 +3,7 @@ import StrataCardinality
 import StrataHTTP
 import StrataModel
 import StrataObjstore
+import StrataQuerier
 
 /// The cardinality API's wiring: the query log of metric names and where the statistics come from.
 extension ServerComponents {
@@ -20,12 +21,17 @@ extension ServerComponents {
         return QueryRecordingQueryable(inner: queryable, log: queryLog)
     }
 
-    /// The cardinality API of this process: the in-memory series of its ingester (if it runs
-    /// one; in a cluster, that ingester's share of each tenant) and the history of the bucket.
-    /// Nil when the process has neither (a distributor alone).
+    /// The cardinality API of this process and the history of the bucket. The in-memory series
+    /// are those of every ingester of the ring, merged, where a querier reads a shared ring;
+    /// otherwise those of this process's ingester (`-target=all`: all of them; an ingester alone
+    /// in a cluster: its share of each tenant). Nil when the process has neither (a distributor alone).
     func cardinalityAPI() -> CardinalityAPI? {
         guard ingester != nil || bucket != nil else { return nil }
-        let source: (any CardinalitySource)? = ingester
+        var source: (any CardinalitySource)? = ingester
+        if targets.runs(.querier), !ingesterInProcess, let ring = ingesterRing, let peers {
+            source = RingReplicasCardinalitySource(ring: ring, timeout: config.querier.timeout,
+                                                   clients: { peers.cardinality(at: $0.address) }, logger: logger)
+        }
         return CardinalityAPI(source: source,
                               history: CardinalityHistoryReader(bucket: bucket, source: source, log: queryLog),
                               timeout: config.querier.timeout)

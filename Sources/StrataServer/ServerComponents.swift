@@ -102,6 +102,8 @@ public struct ServerComponents: Sendable {
     /// The query log of metric names (`cardinality/unused`): recorded by a querier, read wherever
     /// the bucket is (`ServerComponents+Cardinality.swift`).
     public let queryLog: QueriedMetricsLog?
+    /// Exemplars and metric metadata from remote write, when the ingester runs here.
+    public let exemplarsAndMetadata: ExemplarMetadataStore?
 
     /// Builds every role named by `config.target`.
     public init(config: StrataConfig, logger: Logger, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws {
@@ -113,6 +115,7 @@ public struct ServerComponents: Sendable {
         factory.defaultDurationHistogramBuckets = Self.requestDurationBuckets
         metricsFactory = factory
         overrides = Overrides(defaults: config.limits)
+        exemplarsAndMetadata = targets.runs(.ingester) ? ExemplarMetadataStore(overrides: overrides) : nil
         if !config.runtimeConfig.file.isEmpty {
             let loader = RuntimeConfigLoader(path: config.runtimeConfig.file, period: config.runtimeConfig.period,
                                              overrides: overrides, logger: logger)
@@ -408,7 +411,11 @@ public struct ServerComponents: Sendable {
         if let deleteRequests {
             var drop: (@Sendable (TenantID) async throws -> Void)? = nil
             if let ingester, ingesterInProcess {
-                drop = { tenant in try await ingester.deleteTenant(tenant) }
+                let extras = exemplarsAndMetadata
+                drop = { tenant in
+                    try await ingester.deleteTenant(tenant)
+                    extras?.remove(tenant: tenant)
+                }
             }
             api.deletes = DeletesAPI(
                 store: deleteRequests.store, cache: deleteRequests, audit: DeleteAuditLog(bucket: deleteRequests.store.bucket),
@@ -434,6 +441,9 @@ public struct ServerComponents: Sendable {
             }, forget: { id in try await ring.forget(instanceID: id) }))
         }
         api.cardinality = cardinalityAPI()
+        // Exemplars and metadata live in this process's memory: served only where distributor,
+        // ingester and querier share it (no RPC method carries them yet).
+        if ingesterInProcess { api.exemplarsAndMetadata = exemplarsAndMetadata }
         return api
     }
 }

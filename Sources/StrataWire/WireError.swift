@@ -5,6 +5,10 @@ public enum WireCodec: String, Sendable, Equatable {
     case remoteWrite = "remote-write"
     /// Prometheus remote read (`prometheus.ReadRequest` / `ReadResponse`).
     case remoteRead = "remote-read"
+    /// Prometheus remote write 2.0 (`io.prometheus.write.v2.Request`).
+    case remoteWriteV2 = "remote-write-2.0"
+    /// OTLP metrics (`opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest`).
+    case otlpMetrics = "otlp-metrics"
 }
 
 /// The protobuf message a decoder was inside when it failed, by its name in Prometheus's
@@ -28,8 +32,34 @@ public enum WireMessage: String, Sendable, Equatable {
     case readResponse = "ReadResponse"
     /// The answer to one remote-read query.
     case queryResult = "QueryResult"
+    /// OTLP: the export request (top level) and the messages inside it, by their names in
+    /// opentelemetry-proto's `metrics.proto`, `resource.proto` and `common.proto`.
+    case otlpExportRequest = "ExportMetricsServiceRequest"
+    case otlpResourceMetrics = "ResourceMetrics"
+    case otlpResource = "Resource"
+    case otlpScopeMetrics = "ScopeMetrics"
+    case otlpMetric = "Metric"
+    case otlpDataSet = "Gauge/Sum/Histogram/Summary"
+    case otlpDataPoint = "DataPoint"
+    case otlpQuantile = "ValueAtQuantile"
+    case otlpKeyValue = "KeyValue"
+    case otlpAnyValue = "AnyValue"
     /// Inside an unknown group being skipped.
     case group = "group"
+    /// A remote write 1.0 exemplar.
+    case exemplar = "Exemplar"
+    /// A remote write 1.0 metadata entry.
+    case metricMetadata = "MetricMetadata"
+    /// The remote write 2.0 request (top level).
+    case v2Request = "v2.Request"
+    /// A remote write 2.0 series.
+    case v2TimeSeries = "v2.TimeSeries"
+    /// A remote write 2.0 sample.
+    case v2Sample = "v2.Sample"
+    /// A remote write 2.0 exemplar.
+    case v2Exemplar = "v2.Exemplar"
+    /// A remote write 2.0 series' metadata.
+    case v2Metadata = "v2.Metadata"
 }
 
 /// Where in a body a decoder failed.
@@ -84,6 +114,11 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyItems(WireLocation, limit: Int)
     /// The body is larger than the decoder can address.
     case bodyTooLarge(size: Int, limit: Int)
+    /// A remote write 2.0 reference (`labels_refs`, `help_ref`, `unit_ref`) past the end of the
+    /// request's symbols table.
+    case symbolRefOutOfRange(WireLocation, ref: UInt64, symbols: Int)
+    /// A remote write 2.0 `labels_refs` list of odd length (refs come in name/value pairs).
+    case oddLabelRefCount(WireLocation, count: Int)
 
     private static func prefix(_ loc: WireLocation) -> String {
         "malformed \(loc.codec.rawValue) protobuf: \(loc)"
@@ -117,6 +152,10 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(Self.prefix(loc)) repeats more than \(limit) times; split the request"
         case .bodyTooLarge(let size, let limit):
             return "protobuf body of \(size) bytes exceeds the decoder's limit of \(limit) bytes; send smaller requests"
+        case .symbolRefOutOfRange(let loc, let ref, let symbols):
+            return "\(Self.prefix(loc)) refers to symbol \(ref), but the request's symbols table has \(symbols) entries; the sender's symbols table and references disagree"
+        case .oddLabelRefCount(let loc, let count):
+            return "\(Self.prefix(loc)) has \(count) label references; labels_refs must hold name/value pairs (an even count)"
         }
     }
 }

@@ -132,6 +132,7 @@ import Yams
         let fields = limits.yamlFields
         #expect(fields.map(\.key) == [
             "ingestion_rate", "ingestion_burst_size", "max_global_series_per_user", "max_global_series_per_metric",
+            "max_global_exemplars_per_user", "out_of_order_time_window",
             "max_label_names_per_series", "max_label_name_length", "max_label_value_length",
             "creation_grace_period", "past_grace_period", "max_recv_msg_size",
             "accept_ha_samples", "ha_cluster_label", "ha_replica_label", "ha_max_clusters",
@@ -140,7 +141,8 @@ import Yams
             "compactor_blocks_retention_period", "compactor_blocks_retention_period_5m", "compactor_blocks_retention_period_1h",
             "compactor_split_and_merge_shards",
             "max_query_parallelism", "max_queriers_per_tenant", "query_sharding_total_shards", "query_sharding_max_sharded_queries",
-            "results_cache_ttl", "max_cache_freshness", "blocked_queries",
+            "results_cache_ttl", "max_cache_freshness", "otel_translation_strategy", "promote_otel_resource_attributes",
+            "blocked_queries",
         ])
         let values = Dictionary(uniqueKeysWithValues: fields.map { ($0.key, $0.value) })
         #expect(values["ingestion_rate"] == "1e+06")
@@ -164,9 +166,9 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        // 14 write-path limits, 5 query limits, 4 compactor limits and 7 query-frontend limits,
-        // each key and flag once.
-        #expect(LimitKey.all.count == 30)
+        // 16 write-path limits, 5 query limits, 4 compactor limits, 7 query-frontend limits and
+        // 2 OTLP limits, each key and flag once.
+        #expect(LimitKey.all.count == 34)
         #expect(Set(LimitKey.all.map(\.yamlKey)).count == LimitKey.all.count)
         #expect(Set(LimitKey.all.map(\.flag)).count == LimitKey.all.count)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")

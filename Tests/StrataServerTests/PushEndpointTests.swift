@@ -144,11 +144,12 @@ import Testing
             try await client.execute(uri: "/api/v1/push", method: .post, headers: json, body: ByteBuffer(string: "{}")) { r in
                 #expect(r.status == .unsupportedMediaType)
             }
-            var v2 = pushHeaders()
-            v2[.contentType] = "application/x-protobuf;proto=io.prometheus.write.v2.Request"
-            try await client.execute(uri: "/api/v1/push", method: .post, headers: v2, body: ByteBuffer(bytes: [1])) { r in
+            var unknown = pushHeaders()
+            unknown[.contentType] = "application/x-protobuf;proto=io.prometheus.write.v3.Request"
+            try await client.execute(uri: "/api/v1/push", method: .post, headers: unknown, body: ByteBuffer(bytes: [1])) { r in
                 #expect(r.status == .unsupportedMediaType)
-                #expect(String(buffer: r.body).contains("remote write 1.0"))
+                #expect(String(buffer: r.body).contains("io.prometheus.write.v2.Request"))
+                #expect(String(buffer: r.body).contains("err-strata-unsupported-content-type"))
             }
         }
     }

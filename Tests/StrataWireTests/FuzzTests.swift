@@ -2,6 +2,7 @@ import StrataModel
 import Testing
 @testable import StrataWire
 import StrataSeededRandom
+import StrataTestSupport
 
 /// Random and mutated bodies: every decoder must either decode or throw its typed error, never
 /// crash, and anything it accepts must be internally consistent.
@@ -77,6 +78,60 @@ struct FuzzTests {
         }
         #expect(accepted + refused == 60_000)
         #expect(accepted > 1000 && refused > 1000)
+    }
+
+    /// Valid remote write 2.0 bodies the mutator starts from.
+    static let v2Seeds: [[UInt8]] = [
+        RemoteWriteV2TestEncoder.encode(RemoteWriteV2Tests.series),
+        RemoteWriteV2TestEncoder.encode(RemoteWriteV2Tests.series, packedRefs: false),
+        RemoteWriteV2TestEncoder.encode(awkwardSeries.map { s in
+            RW2TestSeries(labels: s.labels.map { ($0.name, $0.value) }, samples: s.samples.map { ($0.timestamp, $0.value) })
+        }),
+    ]
+
+    @Test func remoteWrite2DecoderSurvivesGarbage() {
+        var rng = SeededRandom(seed: 0x5eed_0004)
+        var accepted = 0, refused = 0
+        for i in 0..<60_000 {
+            let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.v2Seeds[i % Self.v2Seeds.count], &rng)
+            do {
+                let request = try RemoteWriteV2Decoder.decode(body)
+                accepted += 1
+                guard refsInBounds(request.batch) else {
+                    Issue.record("out-of-bounds refs for \(body)")
+                    continue
+                }
+                // Counts agree with what was decoded.
+                let exemplars = request.batch.series.reduce(0) { $0 + Int($1.exemplarCount) }
+                if exemplars != request.extras.exemplarCount { Issue.record("exemplar counts disagree for \(body)") }
+                if request.batch.metadataCount != request.extras.metadata.count { Issue.record("metadata counts disagree for \(body)") }
+                // What was accepted re-encodes (as 1.0) to the same series.
+                let again = try RemoteWriteDecoder.decode(RemoteWriteEncoder.encode(request.batch))
+                if plain(again).map(\.labels) != plain(request.batch).map(\.labels) { Issue.record("re-encoding changed \(body)") }
+            } catch {
+                refused += 1
+                if error.description.isEmpty { Issue.record("empty message") }
+            }
+        }
+        #expect(accepted + refused == 60_000)
+        #expect(accepted > 1000 && refused > 1000)
+    }
+
+    @Test func remoteWrite1ExtrasDecoderSurvivesGarbage() {
+        var rng = SeededRandom(seed: 0x5eed_0005)
+        var outcomes = 0
+        for i in 0..<30_000 {
+            let body = i % 2 == 0 ? Self.randomBody(&rng) : Self.mutate(Self.writeSeeds[i % Self.writeSeeds.count], &rng)
+            // The extras decoder runs only on bodies the sample decoder accepted.
+            guard (try? RemoteWriteDecoder.decode(body)) != nil else { continue }
+            do {
+                _ = try RemoteWriteExtrasDecoder.decode(body)
+                outcomes += 1
+            } catch {
+                outcomes += error.description.isEmpty ? 0 : 1
+            }
+        }
+        #expect(outcomes > 1000)
     }
 
     @Test func remoteReadDecodersSurviveGarbage() {

@@ -126,9 +126,10 @@ public enum BlockVerifier {
             lastMax = max(lastMax ?? .min, chunk.maxTime)
             do {
                 let encoded = try reader.chunks.chunk(chunk)
-                if encoded.encoding == .xor {
+                // XOR and histogram chunks alike start with their 2-byte sample count.
+                if encoded.encoding != .aggregate {
                     guard encoded.data.count >= 2 else {
-                        report.problem("series \(entry.labels): XOR chunk \(chunk.ref.rawValue) has \(encoded.data.count) bytes, too short for its sample count")
+                        report.problem("series \(entry.labels): \(encoded.encoding) chunk \(chunk.ref.rawValue) has \(encoded.data.count) bytes, too short for its sample count")
                         continue
                     }
                     report.samples += Int(encoded.data[0]) << 8 | Int(encoded.data[1])

@@ -143,13 +143,14 @@ public final class BlockWriter {
         return meta
     }
 
-    /// The samples `meta.json` counts for a chunk: an XOR chunk's 2-byte count; for an aggregate
+    /// The samples `meta.json` counts for a chunk: an XOR or histogram chunk's 2-byte count; for an aggregate
     /// chunk, as Thanos, the windows of its count sub-chunk (the first entry: uvarint length,
     /// sub-encoding byte, then an XOR chunk). Nil when the bytes are too short to say.
     static func sampleCount(of chunk: EncodedChunk) -> UInt64? {
         let d = chunk.data
         switch chunk.encoding {
-        case .xor:
+        case .xor, .histogram, .floatHistogram:
+            // Histogram chunks start with the same 2-byte count (then their flag byte).
             guard d.count >= chunkCountHeaderSize else { return nil }
             return UInt64(d[0]) << 8 | UInt64(d[1])
         case .aggregate:

@@ -264,7 +264,7 @@ extension ConfigField {
         case .int: key.isByteSize ? .bytes : .int
         case .duration: .duration
         case .bool: .bool
-        case .labelName, .blockedQueries: .string
+        case .labelName, .blockedQueries, .string: .string
         }
         var acceptsList = false
         if case .blockedQueries = key.kind { acceptsList = true }

@@ -20,7 +20,11 @@ struct CutPlan: Equatable {
     /// append may still carry, so no append can land in a range being written. Forced (flush,
     /// shutdown), as Mimir's forced compaction: everything up to and including the newest sample,
     /// so the last block ends at `headMaxTime + 1` and appends newer than that go on at once.
-    init?(headMinTime: Int64, headMaxTime: Int64, chunkRange: Int64, force: Bool, previousEnd: Int64 = .min) {
+    ///
+    /// `dataBeforePreviousEnd`: the head holds out-of-order samples before `previousEnd` (in
+    /// ranges an earlier cut wrote), so a plan ending there still has something to cut.
+    init?(headMinTime: Int64, headMaxTime: Int64, chunkRange: Int64, force: Bool, previousEnd: Int64 = .min,
+          dataBeforePreviousEnd: Bool = false) {
         guard chunkRange > 0, headMinTime <= headMaxTime else { return nil }
         let start = Self.floor(headMinTime, chunkRange)
         let end: Int64
@@ -35,7 +39,7 @@ struct CutPlan: Equatable {
             end = Self.floor(limit, chunkRange)
         }
         // The head holds nothing before `previousEnd`, so a plan ending there has nothing to cut.
-        guard end > start, end > previousEnd else { return nil }
+        guard end > start, end > previousEnd || dataBeforePreviousEnd else { return nil }
         self.start = start
         self.end = end
         self.chunkRange = chunkRange

@@ -13,10 +13,13 @@ struct CutSeries {
     private let closedCount: Int
     /// The open chunk, when it starts before the cut's end.
     private let open: EncodedChunk?
+    /// Sealed out-of-order chunks holding samples before the cut's end (see `OOOSeries`).
+    let ooo: [EncodedChunk]
 
     /// Snapshots `series` (under the head's lock) for a cut ending at `end`.
-    init(_ series: MemSeries, before end: Int64) {
+    init(_ series: MemSeries, before end: Int64, ooo: [EncodedChunk] = []) {
         labels = series.labels
+        self.ooo = ooo
         closed = series.closed
         // Chunks are in time order: binary search keeps the lock hold independent of their count.
         var lo = 0, hi = series.closed.count
@@ -43,6 +46,22 @@ struct CutSeries {
     /// The chunks of the series inside `[from, to)`, in time order. A chunk crossing a bound (only
     /// after `chunkRange` changed between restarts) is re-encoded with its samples in the range.
     func chunks(from: Int64, to: Int64) -> [EncodedChunk] {
+        let inOrder = inOrderChunks(from: from, to: to)
+        guard !ooo.isEmpty else { return inOrder }
+        // Out-of-order samples merged in: one sorted, duplicate-free run re-encoded, so a block
+        // never holds overlapping chunks of a series. In-order chunks come first and win a tie.
+        let samples = OOOSeries.mergedSamples(inOrder + ooo, from: from, to: to)
+        var out: [EncodedChunk] = []
+        var i = 0
+        while i < samples.count {
+            let part = Array(samples[i..<Swift.min(i + XORChunk.maxSamples, samples.count)])
+            if let chunk = OOOSeries.encode(part) { out.append(chunk) }
+            i += XORChunk.maxSamples
+        }
+        return out
+    }
+
+    private func inOrderChunks(from: Int64, to: Int64) -> [EncodedChunk] {
         var out: [EncodedChunk] = []
         // First chunk that ends at or after `from`.
         var lo = 0, hi = chunkCount
@@ -99,8 +118,39 @@ struct CutSeries {
                     add(plan.rangeStart(of: sample.timestamp), index)
                 }
             }
+            for c in s.ooo {
+                var it = XORIterator(bytes: c.data)
+                while let sample = it.next(), sample.timestamp < plan.end {
+                    add(plan.rangeStart(of: sample.timestamp), index)
+                }
+            }
         }
         buckets.sort { $0.start < $1.start }
         return buckets
+    }
+}
+
+extension CutSeries {
+    /// For each range of `plan` holding out-of-order samples of `series`, their oldest and newest
+    /// timestamp: the block of that range must cover them, also below the plan's `previousEnd`
+    /// (a range an earlier cut already wrote; the new block then overlaps that one and the
+    /// compactor merges the two).
+    static func oooBounds(_ series: [CutSeries], plan: CutPlan) -> [Int64: (min: Int64, max: Int64)] {
+        var out: [Int64: (min: Int64, max: Int64)] = [:]
+        for s in series {
+            for c in s.ooo {
+                var it = XORIterator(bytes: c.data)
+                while let sample = it.next(), sample.timestamp < plan.end {
+                    let start = plan.rangeStart(of: sample.timestamp)
+                    let t = sample.timestamp
+                    if let b = out[start] {
+                        out[start] = (Swift.min(b.min, t), Swift.max(b.max, t))
+                    } else {
+                        out[start] = (t, t)
+                    }
+                }
+            }
+        }
+        return out
     }
 }

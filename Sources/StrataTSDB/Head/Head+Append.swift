@@ -15,6 +15,12 @@ extension Head {
     /// then samples) were written with one write(2); memory is updated after that write, under the
     /// same lock, so WAL order equals memory order. Throws only when the WAL write fails, and then
     /// nothing of this call is applied.
+    ///
+    /// With `limits.outOfOrderTimeWindow` > 0, samples the rules above refuse as out of order or
+    /// too old are stored in the series' out-of-order head when within the window (see
+    /// `BatchValidator.checkOOO` and docs/tsdb-head.md); they are logged in the WBL right after the
+    /// WAL write. If that WBL write fails the call throws and memory is not updated, but the WAL
+    /// records already written reappear after a restart (the client retries the same samples).
     public func append(_ batch: SeriesBatch, limits: SeriesLimits) throws(HeadError) -> AppendOutcome {
         let chunkRange = options.chunkRange
         let samplesPerChunk = options.samplesPerChunk
@@ -23,7 +29,8 @@ extension Head {
             s.epoch &+= 1
             let window = Self.minValidTime(headMaxTime: s.maxTime, chunkRange: chunkRange)
             var validator = BatchValidator(epoch: s.epoch, minValidTime: Swift.max(window, s.minValidTime),
-                                           cutMinValidTime: s.minValidTime)
+                                           cutMinValidTime: s.minValidTime,
+                                           ooo: s.oooCheck(window: limits.outOfOrderTimeWindow))
             s.scratch.reset()
             defer { s.scratch.reset() }
 
@@ -65,8 +72,13 @@ extension Head {
                 validator.check(batch: batch, index: index, series: series, scratch: &s.scratch)
             }
 
-            if !s.scratch.samples.isEmpty {
+            if !s.scratch.samples.isEmpty || !s.scratch.oooSamples.isEmpty {
                 try Self.writeWAL(wal, scratch: &s.scratch)
+            }
+            if !s.scratch.oooSamples.isEmpty {
+                // After the WAL, which holds the definitions of the series created by this call.
+                guard let wbl = s.wbl else { throw .closed }
+                try Self.writeWBL(wbl, scratch: &s.scratch)
             }
 
             for (series, hash) in zip(s.scratch.newSeries, s.scratch.newHashes) {
@@ -80,6 +92,15 @@ extension Head {
             }
             s.samplesAppended += s.scratch.samples.count
             validator.outcome.appended = s.scratch.samples.count
+            if !s.scratch.oooSamples.isEmpty {
+                for (i, sample) in s.scratch.oooSamples.enumerated() {
+                    s.applyOOO(s.scratch.oooTargets[i], timestamp: sample.timestamp, value: sample.value,
+                               capacity: options.outOfOrderCapacity)
+                }
+                s.samplesAppended += s.scratch.oooSamples.count
+                s.ooo.appended += s.scratch.oooSamples.count
+                validator.outcome.appended += s.scratch.oooSamples.count
+            }
             return validator.outcome
         }
     }
@@ -103,9 +124,11 @@ extension Head {
                                  into: &scratch.seriesRecord)
             records.append(scratch.seriesRecord)
         }
-        scratch.samplesRecord.removeAll(keepingCapacity: true)
-        RecordEncoder.samples(scratch.samples, into: &scratch.samplesRecord)
-        records.append(scratch.samplesRecord)
+        if !scratch.samples.isEmpty {
+            scratch.samplesRecord.removeAll(keepingCapacity: true)
+            RecordEncoder.samples(scratch.samples, into: &scratch.samplesRecord)
+            records.append(scratch.samplesRecord)
+        }
         do {
             try wal.log(records)
         } catch {
@@ -128,11 +151,14 @@ struct BatchValidator {
     /// Series per metric name created earlier in this batch.
     private var pendingPerMetric: [String: Int] = [:]
     private var pendingCount = 0
+    /// Out-of-order ingestion for this call; nil when the tenant's window is 0.
+    var ooo: OOOCheck?
 
-    init(epoch: UInt64, minValidTime: Int64, cutMinValidTime: Int64 = .min) {
+    init(epoch: UInt64, minValidTime: Int64, cutMinValidTime: Int64 = .min, ooo: OOOCheck? = nil) {
         self.epoch = epoch
         self.minValidTime = minValidTime
         self.cutMinValidTime = cutMinValidTime
+        self.ooo = ooo
     }
 
     func pendingSeries(hash: UInt64, batch: SeriesBatch, index: Int) -> MemSeries? {
@@ -169,6 +195,11 @@ struct BatchValidator {
 
     /// How many samples of a series that does not exist yet would be accepted.
     func acceptableCount(batch: SeriesBatch, index: Int) -> Int {
+        if let ooo {
+            // Any sample within the window is stored, in order or not.
+            let oldest = Swift.min(minValidTime, ooo.minTime)
+            return batch.samples(of: index).reduce(0) { $0 + ($1.timestamp >= oldest ? 1 : 0) }
+        }
         var last = Int64.min
         var n = 0
         for sample in batch.samples(of: index) where sample.timestamp >= minValidTime && sample.timestamp > last {
@@ -185,7 +216,12 @@ struct BatchValidator {
                         refuseAcceptedAs refusal: (ErrorID, String)? = nil, labels: Labels? = nil) {
         var lastT = Int64.min
         var lastBits: UInt64 = 0
+        // Where this entry's accepted in-order samples start in `scratch.samples`, and whether the
+        // series already appeared earlier in the batch (for the out-of-order duplicate check).
+        let entryStart = scratch.samples.count
+        var repeated = false
         if let series {
+            repeated = series.scratchEpoch == epoch
             if series.scratchEpoch != epoch {
                 series.scratchEpoch = epoch
                 series.scratchTimestamp = series.lastTimestamp
@@ -198,9 +234,17 @@ struct BatchValidator {
             let t = sample.timestamp
             let bits = sample.value.bitPattern
             if t < minValidTime {
-                reject(.sampleTimestampTooOld, t, batch, index, series, labels)
+                if ooo != nil {
+                    checkOOO(t, sample.value, batch, index, series, labels, refusal, &scratch, entryStart, repeated)
+                } else {
+                    reject(.sampleTimestampTooOld, t, batch, index, series, labels)
+                }
             } else if t < lastT {
-                reject(.sampleOutOfOrder, t, batch, index, series, labels)
+                if ooo != nil {
+                    checkOOO(t, sample.value, batch, index, series, labels, refusal, &scratch, entryStart, repeated)
+                } else {
+                    reject(.sampleOutOfOrder, t, batch, index, series, labels)
+                }
             } else if t == lastT {
                 if bits == lastBits {
                     outcome.duplicatesIgnored += 1
@@ -229,14 +273,19 @@ struct BatchValidator {
         }
     }
 
-    private mutating func reject(_ id: ErrorID, _ t: Int64, _ batch: SeriesBatch, _ index: Int,
+    mutating func reject(_ id: ErrorID, _ t: Int64, _ batch: SeriesBatch, _ index: Int,
                                  _ series: MemSeries?, _ labels: Labels?) {
         outcome.rejected[id, default: 0] += 1
         guard outcome.firstRejection == nil else { return }
         let seriesLabels = series?.labels ?? labels ?? batch.labels(of: index)
-        let message = id == .sampleTimestampTooOld && t < cutMinValidTime
-            ? HeadMessages.belowMinValidTime(timestamp: t, minValidTime: cutMinValidTime, labels: seriesLabels)
-            : HeadMessages.sample(id, timestamp: t, labels: seriesLabels)
+        let message: String
+        if id == .sampleTimestampTooOld && t < cutMinValidTime {
+            message = HeadMessages.belowMinValidTime(timestamp: t, minValidTime: cutMinValidTime, labels: seriesLabels)
+        } else if id == .sampleTooOld, let ooo {
+            message = HeadMessages.tooOld(timestamp: t, window: ooo.window, labels: seriesLabels)
+        } else {
+            message = HeadMessages.sample(id, timestamp: t, labels: seriesLabels)
+        }
         outcome.firstRejection = AppendRejection(id: id, message: message)
     }
 }

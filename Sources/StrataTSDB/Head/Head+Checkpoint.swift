@@ -62,26 +62,45 @@ extension Head {
         let labels: Labels
         let closed: ContiguousArray<EncodedChunk>
         let open: XORChunk?
+        /// Out-of-order chunks (the buffer encoded as the last), empty when none.
+        var ooo: [EncodedChunk] = []
     }
 
     private func writeCheckpoint() throws(HeadError) {
         let start = ContinuousClock.now
-        let (index, walBytes, snapshot) = try state.withLock {
-            (s: inout HeadState) throws(HeadError) -> (Int, Int, [SeriesSnapshot]) in
+        let (index, walBytes, snapshot, wblCompleted) = try state.withLock {
+            (s: inout HeadState) throws(HeadError) -> (Int, Int, [SeriesSnapshot], Int?) in
             guard let wal = s.wal else { throw .closed }
             let completed: Int
+            var wblCompleted: Int?
             do {
                 // Segments up to `completed` now hold exactly what the snapshot holds.
                 completed = try wal.cutSegment() - 1
             } catch {
                 throw .wal("cutting a WAL segment for a checkpoint failed: \(error)")
             }
+            if let wbl = s.wbl {
+                if wbl.bytesWritten > 0 || s.ooo.samples > 0 {
+                    do {
+                        // Likewise for the out-of-order samples of WBL segments up to this one.
+                        wblCompleted = try wbl.cutSegment() - 1
+                    } catch {
+                        throw .wal("cutting a WBL segment for a checkpoint failed: \(error)")
+                    }
+                } else {
+                    // Nothing out of order held or written since open: older segments (the
+                    // empty ones of earlier opens) hold nothing the head still needs.
+                    wblCompleted = wbl.currentSegment - 1
+                }
+            }
             var snapshot: [SeriesSnapshot] = []
             snapshot.reserveCapacity(s.numSeries)
             for series in s.allSeries {
-                snapshot.append(SeriesSnapshot(ref: series.ref, labels: series.labels, closed: series.closed, open: series.open))
+                var entry = SeriesSnapshot(ref: series.ref, labels: series.labels, closed: series.closed, open: series.open)
+                if let ooo = series.ooo { entry.ooo = ooo.allChunks }
+                snapshot.append(entry)
             }
-            return (completed, Int(wal.bytesWritten), snapshot)
+            return (completed, Int(wal.bytesWritten), snapshot, wblCompleted)
         }
 
         let records = CheckpointRecords(snapshot: snapshot, perRecord: Self.checkpointSeriesPerRecord)
@@ -106,6 +125,15 @@ extension Head {
             } catch {
                 throw .wal("deleting WAL segments before \(index + 1) after checkpoint \(path) failed: \(error)")
             }
+            // The checkpoint holds the out-of-order samples of these WBL segments (or a cut wrote
+            // them into blocks). A crash before this line replays them again next to the
+            // checkpoint's copy: identical samples, which readers and cuts keep once.
+            guard let wbl = s.wbl, let wblCompleted else { return }
+            do {
+                try wbl.removeSegments(before: wblCompleted + 1)
+            } catch {
+                throw .wal("deleting WBL segments before \(wblCompleted + 1) after checkpoint \(path) failed: \(error)")
+            }
         }
         logger.info("TSDB head checkpoint written", metadata: [
             "path": "\(path)", "series": "\(snapshot.count)", "duration_seconds": "\(duration)",
@@ -125,10 +153,17 @@ struct CheckpointRecords: Sequence {
         var position = 0
         var pendingChunks: [UInt8]?
 
+        /// The out-of-order chunks of the batch, after its chunks record.
+        var pendingOOO: [UInt8]?
+
         mutating func next() -> [UInt8]? {
             if let chunks = pendingChunks {
                 pendingChunks = nil
                 return chunks
+            }
+            if let ooo = pendingOOO {
+                pendingOOO = nil
+                return ooo
             }
             guard position < snapshot.count else { return nil }
             let end = Swift.min(position + perRecord, snapshot.count)
@@ -142,6 +177,12 @@ struct CheckpointRecords: Sequence {
                 if let open = series.open, open.count > 0 { chunks.append(open.encoded()) }
                 return RefChunks(ref: series.ref, chunks: chunks)
             }, into: &chunksRecord)
+            if batch.contains(where: { !$0.ooo.isEmpty }) {
+                var oooRecord: [UInt8] = []
+                RecordEncoder.seriesChunks(batch.lazy.filter { !$0.ooo.isEmpty }.map { RefChunks(ref: $0.ref, chunks: $0.ooo) },
+                                           into: &oooRecord, type: .oooSeriesChunks)
+                pendingOOO = oooRecord
+            }
             pendingChunks = chunksRecord
             return seriesRecord
         }

@@ -33,13 +33,16 @@ extension Head {
 
     private func cutBlocksLocked(into directory: String, thanos: BlockMeta.Thanos?, force: Bool) throws(HeadError) -> [BlockMeta] {
         let start = ContinuousClock.now
-        guard let (plan, metas) = try snapshotAndWrite(into: directory, thanos: thanos, force: force),
+        guard let (plan, metas, oooCut) = try snapshotAndWrite(into: directory, thanos: thanos, force: force),
               !metas.isEmpty else { return [] }
 
         cutHooks.withLock { $0 }.beforeTruncate?()
         let duration = Self.seconds(since: start)
         let (seriesBefore, seriesAfter) = state.withLock { s -> (Int, Int) in
             let before = s.numSeries
+            // Out-of-order samples first: a series whose samples were all cut then goes with
+            // the in-order truncation.
+            if !oooCut.isEmpty { s.truncateOOO(oooCut, before: plan.end) }
             s.truncate(before: plan.end)
             s.cut.blocks += metas.count
             s.cut.lastDurationSeconds = duration
@@ -70,23 +73,38 @@ extension Head {
     /// The snapshot lives only in this call: it is released before the caller truncates the
     /// head, so truncating does not copy the chunk arrays the snapshot shared with it.
     private func snapshotAndWrite(into directory: String, thanos: BlockMeta.Thanos?,
-                                  force: Bool) throws(HeadError) -> (CutPlan, [BlockMeta])? {
+                                  force: Bool) throws(HeadError) -> (CutPlan, [BlockMeta], [(ref: UInt64, chunks: Int)])? {
         let chunkRange = options.chunkRange
         var snapshot: [CutSeries] = []
+        // Series whose out-of-order samples the cut writes, with the number of sealed chunks the
+        // snapshot took (chunks sealed during the cut are not in it and stay).
+        var oooCut: [(ref: UInt64, chunks: Int)] = []
         var symbols: [String] = []
         let taken = try state.withLock { (s: inout HeadState) throws(HeadError) -> (CutPlan, Int64)? in
             guard s.wal != nil else { throw .closed }
             let previous = s.minValidTime
-            guard let plan = CutPlan(headMinTime: s.minTime, headMaxTime: s.maxTime, chunkRange: chunkRange,
-                                     force: force, previousEnd: previous) else {
+            // Out-of-order samples count towards the head's span: a forced cut writes them all,
+            // also when they lie before what earlier cuts wrote; a periodic cut takes those only
+            // along with a new in-order range (as Prometheus compacts its out-of-order head with
+            // the in-order one), so a trickle of late samples does not cut a block per call.
+            guard let plan = CutPlan(headMinTime: s.combinedMinTime, headMaxTime: s.combinedMaxTime, chunkRange: chunkRange,
+                                     force: force, previousEnd: previous,
+                                     dataBeforePreviousEnd: force && s.ooo.samples > 0 && s.ooo.minTime < previous) else {
                 return nil
             }
             // Raised before the snapshot, under the same lock: from here on no append can add a
             // sample to what is being cut.
             s.minValidTime = Swift.max(s.minValidTime, plan.end)
-            for series in s.allSeries where series.minTime < plan.end {
-                series.closeOpenChunk(reaching: plan.end)
-                snapshot.append(CutSeries(series, before: plan.end))
+            for series in s.allSeries {
+                if let ooo = series.ooo, ooo.minTime < plan.end {
+                    if ooo.seal() { s.ooo.chunks += 1 }
+                    series.closeOpenChunk(reaching: plan.end)
+                    oooCut.append((series.ref, ooo.chunks.count))
+                    snapshot.append(CutSeries(series, before: plan.end, ooo: ooo.chunks.filter { $0.minTime < plan.end }))
+                } else if series.minTime < plan.end {
+                    series.closeOpenChunk(reaching: plan.end)
+                    snapshot.append(CutSeries(series, before: plan.end))
+                }
             }
             // Every string of the head rather than of each block's series, as Prometheus's head
             // blocks do: a superset is valid, and it costs one pass over the distinct strings
@@ -98,7 +116,7 @@ extension Head {
         // Sorted outside the lock, in place: the array has no other owner.
         snapshot.sort { LabelOrder.less($0.labels, $1.labels) }
         do throws(HeadError) {
-            return (plan, try writeBlocks(snapshot, symbols: symbols, plan: plan, directory: directory, thanos: thanos))
+            return (plan, try writeBlocks(snapshot, symbols: symbols, plan: plan, directory: directory, thanos: thanos), oooCut)
         } catch {
             state.withLock { s in
                 s.minValidTime = previousMinValidTime
@@ -122,9 +140,15 @@ extension Head {
         } catch {
             throw .block("creating the block directory \(directory) failed: \(error)")
         }
+        let oooBounds = CutSeries.oooBounds(series, plan: plan)
         var metas: [BlockMeta] = []
         for (rangeStart, members) in ranges {
-            let (minTime, maxTime) = plan.blockBounds(rangeStart: rangeStart)
+            var (minTime, maxTime) = plan.blockBounds(rangeStart: rangeStart)
+            if let ooo = oooBounds[rangeStart] {
+                // Widened to the out-of-order samples of the range (still inside it).
+                minTime = Swift.min(minTime, ooo.min)
+                maxTime = Swift.max(maxTime, ooo.max + 1)
+            }
             let meta: BlockMeta
             do throws(BlockError) {
                 let writer = try BlockWriter(parentDirectory: directory, symbols: symbols, thanos: thanos)

@@ -15,12 +15,18 @@ extension Head {
     public func select(minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], shard: QueryShard? = nil) -> [QuerySeries] {
         guard !matchers.isEmpty, minTime <= maxTime else { return [] }
         var out = state.withLock { s -> [QuerySeries] in
-            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
+            guard s.combinedMinTime <= maxTime, s.combinedMaxTime >= minTime else { return [] }
             var out: [QuerySeries] = []
             for ref in s.postings.refs(matching: matchers) {
                 guard let series = s.series(ref: ref), Self.inShard(series, shard),
                       series.overlaps(minTime: minTime, maxTime: maxTime) else { continue }
-                let chunks = series.chunks(minTime: minTime, maxTime: maxTime)
+                var chunks = series.chunks(minTime: minTime, maxTime: maxTime)
+                if let ooo = series.ooo {
+                    // Out-of-order chunks overlap the in-order ones: readers merge chunks ordered
+                    // by minTime (`ChunkSeriesIterator`), keeping each timestamp once.
+                    chunks += ooo.chunks(minTime: minTime, maxTime: maxTime)
+                    chunks.sort { $0.minTime < $1.minTime }
+                }
                 if !chunks.isEmpty { out.append(QuerySeries(labels: series.labels, chunks: chunks)) }
             }
             return out
@@ -35,9 +41,9 @@ extension Head {
         guard minTime <= maxTime else { return [] }
         // Names are collected under the lock and sorted after it is released.
         let names = state.withLock { s -> [String] in
-            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
+            guard s.combinedMinTime <= maxTime, s.combinedMaxTime >= minTime else { return [] }
             // Whole head in range, no matcher and no shard: the index already holds the answer.
-            if matchers.isEmpty, shard == nil, minTime <= s.minTime, maxTime >= s.maxTime { return Array(s.postings.index.keys) }
+            if matchers.isEmpty, shard == nil, minTime <= s.combinedMinTime, maxTime >= s.combinedMaxTime { return Array(s.postings.index.keys) }
             var names = Set<String>()
             Self.forEachSeries(s, matchers: matchers, shard: shard, minTime: minTime, maxTime: maxTime) { series in
                 for label in series.labels { names.insert(label.name) }
@@ -53,8 +59,8 @@ extension Head {
     public func labelValues(name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher], shard: QueryShard? = nil) -> [String] {
         guard minTime <= maxTime else { return [] }
         let values = state.withLock { s -> [String] in
-            guard s.minTime <= maxTime, s.maxTime >= minTime else { return [] }
-            if matchers.isEmpty, shard == nil, minTime <= s.minTime, maxTime >= s.maxTime {
+            guard s.combinedMinTime <= maxTime, s.combinedMaxTime >= minTime else { return [] }
+            if matchers.isEmpty, shard == nil, minTime <= s.combinedMinTime, maxTime >= s.combinedMaxTime {
                 return s.postings.index[name].map { Array($0.keys) } ?? []
             }
             var values = Set<String>()

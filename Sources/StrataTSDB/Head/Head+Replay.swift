@@ -11,7 +11,7 @@ extension Head {
     /// restore chunks, the last one resumed as the open chunk. Samples and chunks older than
     /// `options.minValidTime` are already in a block and dropped; series left without samples
     /// are removed at the end.
-    static func replay(into s: inout HeadState, walDirectory: String, options: HeadOptions,
+    static func replay(into s: inout HeadState, walDirectory: String, wblDirectory: String, options: HeadOptions,
                        logger: Logger) throws(HeadError) {
         var replayer = Replayer(chunkRange: options.chunkRange, samplesPerChunk: options.samplesPerChunk, minValidTime: options.minValidTime)
         var firstSegment = 0
@@ -53,8 +53,11 @@ extension Head {
                 throw .wal("replaying the WAL in \(walDirectory) failed: \(error)")
             }
         }
+        // Out-of-order samples after the WAL: their series are defined there.
+        try replayWBL(into: &s, wblDirectory: wblDirectory, capacity: options.outOfOrderCapacity, logger: logger)
         // A chunk straddling the bound keeps its newer part; series whose samples were all cut
-        // (or that never got one) go.
+        // (or that never got one) go. Out-of-order samples are kept whatever their age: they may
+        // legitimately lie before the bound, in a range cut earlier (see docs/tsdb-head.md).
         s.truncate(before: options.minValidTime)
         s.replay.records = replayer.records
         s.replay.samples = replayer.samples
@@ -125,6 +128,13 @@ struct Replayer {
                 try RecordDecoder.seriesChunks(record, into: &chunksBuffer)
                 for rc in chunksBuffer {
                     try restoreChunks(rc, in: &s)
+                }
+            case .oooSeriesChunks:
+                chunksBuffer.removeAll(keepingCapacity: true)
+                try RecordDecoder.seriesChunks(record, into: &chunksBuffer, type: .oooSeriesChunks)
+                for rc in chunksBuffer {
+                    guard let series = s.series(ref: resolve(rc.ref)) else { continue }
+                    s.restoreOOO(series, chunks: rc.chunks)
                 }
             case nil:
                 // A record type from a newer Strata: skipping it loses only what it describes.

@@ -8,6 +8,7 @@ extension HeadState {
     ///
     /// Called under the head's lock after a cut published its blocks, and by replay.
     mutating func truncate(before minValidTime: Int64) {
+        ooo.highestTimestamp = Swift.max(ooo.highestTimestamp, maxTime)
         var removed: [MemSeries] = []
         var newMin = Int64.max
         var newMax = Int64.min
@@ -17,7 +18,8 @@ extension HeadState {
             series.truncate(before: minValidTime)
             numChunks += series.chunkCount - before
             if series.chunkCount == 0 {
-                removed.append(series)
+                // A series with out-of-order samples only stays (indexed, queryable, cut later).
+                if series.ooo == nil { removed.append(series) }
             } else {
                 newMin = Swift.min(newMin, series.minTime)
                 newMax = Swift.max(newMax, series.maxTime)

@@ -12,6 +12,8 @@ import Synchronization
 public final class Head: Sendable {
     /// The WAL directory, `<directory>/wal`.
     public let walDirectory: String
+    /// The write-behind log of out-of-order samples, `<directory>/wbl` (Prometheus's layout).
+    public let wblDirectory: String
     let options: HeadOptions
     let logger: Logger
     let state: Mutex<HeadState>
@@ -28,18 +30,26 @@ public final class Head: Sendable {
     public init(directory: String, options: HeadOptions = HeadOptions(), logger: Logger) throws(HeadError) {
         let walDirectory = directory + "/wal"
         self.walDirectory = walDirectory
+        let wblDirectory = directory + "/wbl"
+        self.wblDirectory = wblDirectory
         self.options = options
         self.logger = logger
         let start = ContinuousClock.now
         var s = HeadState()
         s.hashMask = options.hashMask
         s.minValidTime = options.minValidTime
-        try Self.replay(into: &s, walDirectory: walDirectory, options: options, logger: logger)
+        try Self.replay(into: &s, walDirectory: walDirectory, wblDirectory: wblDirectory, options: options, logger: logger)
         let wal: WAL
+        let wbl: WAL
         do {
             wal = try WAL(directory: walDirectory, segmentSize: options.walSegmentSize, logger: logger)
         } catch {
             throw .wal("opening the WAL in \(walDirectory) failed: \(error)")
+        }
+        do {
+            wbl = try WAL(directory: wblDirectory, segmentSize: options.walSegmentSize, logger: logger)
+        } catch {
+            throw .wal("opening the WBL in \(wblDirectory) failed: \(error)")
         }
         if s.replay.checkpointIndex >= 0 {
             // A crash between writing a checkpoint and deleting the segments it covers leaves them
@@ -56,6 +66,7 @@ public final class Head: Sendable {
         s.checkpoint.firstSegmentSinceCheckpoint = ((try? WAL.segments(in: walDirectory)) ?? [])
             .filter { $0 > checkpointIndex }.min() ?? wal.currentSegment
         s.wal = wal
+        s.wbl = wbl
         s.replay.durationSeconds = Self.seconds(since: start)
         logger.info("TSDB head opened", metadata: [
             "series": "\(s.numSeries)", "replayed_records": "\(s.replay.records)",
@@ -71,8 +82,8 @@ public final class Head: Sendable {
             var out = HeadStats()
             out.numSeries = s.numSeries
             out.numChunks = s.numChunks
-            out.minTime = s.minTime
-            out.maxTime = s.maxTime
+            out.minTime = s.combinedMinTime
+            out.maxTime = s.combinedMaxTime
             out.samplesAppended = s.samplesAppended
             out.seriesCreated = s.seriesCreated
             out.symbols = s.symbols.count
@@ -95,6 +106,11 @@ public final class Head: Sendable {
             out.blockCutFailures = s.cut.failures
             out.lastBlockCutDurationSeconds = s.cut.lastDurationSeconds
             out.seriesRemoved = s.cut.seriesRemoved
+            out.oooSamples = s.ooo.samples
+            out.oooChunks = s.ooo.chunks
+            out.oooSamplesAppended = s.ooo.appended
+            out.oooReplayedSamples = s.ooo.replayed
+            out.wblBytesWritten = s.wbl.map { Int($0.bytesWritten) } ?? 0
             return out
         }
     }
@@ -105,11 +121,19 @@ public final class Head: Sendable {
         try state.withLock { (s: inout HeadState) throws(HeadError) in
             guard let wal = s.wal else { return }
             s.wal = nil
+            let wbl = s.wbl
+            s.wbl = nil
             do {
                 try wal.sync()
                 try wal.close()
             } catch {
                 throw .wal("closing the WAL in \(walDirectory) failed: \(error)")
+            }
+            do {
+                try wbl?.sync()
+                try wbl?.close()
+            } catch {
+                throw .wal("closing the WBL in \(wblDirectory) failed: \(error)")
             }
         }
     }

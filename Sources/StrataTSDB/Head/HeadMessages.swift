@@ -24,6 +24,19 @@ enum HeadMessages {
         return "\(reason) (\(id.id)). The affected sample has timestamp \(formatRFC3339(milliseconds: timestamp)) and is from series \(formatLabels(labels))"
     }
 
+    /// A sample older than the out-of-order window (Mimir's `err-mimir-sample-too-old` text).
+    static func tooOld(timestamp: Int64, window: Int64, labels: Labels) -> String {
+        "the sample has been rejected because another sample with a more recent timestamp has already been ingested and this sample is beyond the out-of-order time window of \(formatWindow(window)) (\(ErrorID.sampleTooOld.id)). To adjust the related per-tenant limit, configure -ingester.out-of-order-time-window, or contact your service administrator. The affected sample has timestamp \(formatRFC3339(milliseconds: timestamp)) and is from series \(formatLabels(labels))"
+    }
+
+    /// A window in ms as Go prints a duration's coarse units: `30m`, `1h`, `90s`, `1500ms`.
+    static func formatWindow(_ ms: Int64) -> String {
+        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
+    }
+
     /// A sample older than the head's `minValidTime`: its block range was already cut into a
     /// block, so the head cannot take it any more.
     static func belowMinValidTime(timestamp: Int64, minValidTime: Int64, labels: Labels) -> String {

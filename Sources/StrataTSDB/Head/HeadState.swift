@@ -10,6 +10,10 @@ import StrataModel
 struct HeadState {
     /// The WAL being written; nil once the head is closed.
     var wal: WAL?
+    /// The write-behind log of out-of-order samples (`<dir>/wbl`); nil once the head is closed.
+    var wbl: WAL?
+    /// Out-of-order bookkeeping (see `OOOSummary`).
+    var ooo = OOOSummary()
     /// Series by label hash: the first series seen with a hash.
     var byHash: [UInt64: MemSeries] = [:]
     /// Further series whose labels hash to a key `byHash` already holds (xxHash64 collisions:
@@ -133,9 +137,16 @@ struct AppendScratch {
     /// Encoded WAL records.
     var seriesRecord: [UInt8] = []
     var samplesRecord: [UInt8] = []
+    /// Accepted out-of-order samples, in WBL order, and their series (parallel).
+    var oooSamples: [RefSample] = []
+    var oooTargets: ContiguousArray<MemSeries> = []
 
     /// Drops the contents, keeping capacity (and releasing series references).
     mutating func reset() {
+        if !oooSamples.isEmpty {
+            oooSamples.removeAll(keepingCapacity: true)
+            oooTargets.removeAll(keepingCapacity: true)
+        }
         samples.removeAll(keepingCapacity: true)
         targets.removeAll(keepingCapacity: true)
         newSeries.removeAll(keepingCapacity: true)

@@ -53,6 +53,11 @@ public struct HeadOptions: Sendable {
     /// block and checkpointing the truncated head) and pushes newer than the blocks go on at once.
     /// `Int64.min`: no bound.
     public var minValidTime: Int64
+    /// Samples an out-of-order series buffers before encoding them into a chunk (Prometheus's
+    /// `out_of_order_cap`): bounds the uncompressed part of the out-of-order head per series.
+    public var outOfOrderCapacity: Int = HeadOptions.defaultOutOfOrderCapacity
+    /// Prometheus's default `out_of_order_cap`.
+    public static let defaultOutOfOrderCapacity = 32
     /// Mask applied to every label hash. Tests set it to 0 to force every series into one hash
     /// bucket and exercise collision handling; production leaves all bits.
     var hashMask: UInt64 = ~0
@@ -86,6 +91,9 @@ public struct SeriesLimits: Sendable, Equatable {
     public var configuredMaxSeriesPerUser: Int
     /// See `configuredMaxSeriesPerUser`.
     public var configuredMaxSeriesPerMetric: Int
+    /// The tenant's out-of-order window in ms (`out_of_order_time_window`); 0 refuses late
+    /// samples as before. Per call, so a runtime override applies to the next push.
+    public var outOfOrderTimeWindow: Int64 = 0
 
     /// No limits.
     public static let unlimited = SeriesLimits(maxSeriesPerUser: 0, maxSeriesPerMetric: 0)
@@ -196,6 +204,16 @@ public struct HeadStats: Sendable, Equatable {
     /// Series removed from memory because a cut left them without chunks (at open too: series
     /// whose samples were all before `minValidTime`, or that had none).
     public var seriesRemoved: Int = 0
+    /// Out-of-order samples held in memory (buffered and in sealed out-of-order chunks).
+    public var oooSamples: Int = 0
+    /// Sealed out-of-order chunks held in memory.
+    public var oooChunks: Int = 0
+    /// Out-of-order samples appended since open (also counted in `samplesAppended`).
+    public var oooSamplesAppended: Int = 0
+    /// Out-of-order samples restored at open from the checkpoint and the WBL.
+    public var oooReplayedSamples: Int = 0
+    /// WBL bytes written since the head was opened.
+    public var wblBytesWritten: Int = 0
 
     /// An empty head's stats.
     public init() {}

@@ -26,6 +26,8 @@ final class MemSeries {
     var lastTimestamp: Int64 = .min
     /// Bit pattern of the newest sample's value (bits, so NaNs compare exactly).
     var lastValueBits: UInt64 = 0
+    /// Out-of-order samples (see `OOOSeries`); nil while the series has none.
+    var ooo: OOOSeries?
 
     // Scratch used while one append call validates a batch (see `Head.append`): lets a series
     // that appears several times in one batch carry its pending last sample from one entry to the
@@ -109,7 +111,9 @@ final class MemSeries {
 
     /// True when the series has a sample in `[minTime, maxTime]` according to its chunk bounds.
     func overlaps(minTime: Int64, maxTime: Int64) -> Bool {
-        lastTimestamp >= minTime && self.minTime <= maxTime
+        if lastTimestamp >= minTime && self.minTime <= maxTime { return true }
+        guard let ooo else { return false }
+        return ooo.maxTime >= minTime && ooo.minTime <= maxTime
     }
 
     /// Restores the chunks of a checkpoint: all but the last are closed; the last is resumed as

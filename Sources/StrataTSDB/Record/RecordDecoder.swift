@@ -66,8 +66,10 @@ public enum RecordDecoder {
     }
 
     /// Decodes a Strata seriesChunks (checkpoint) record into `out`.
-    public static func seriesChunks(_ record: UnsafeRawBufferPointer, into out: inout [RefChunks]) throws(RecordError) {
-        var cursor = try body(of: record, expecting: .seriesChunks)
+    /// `type` is `.oooSeriesChunks` for the out-of-order chunks of a checkpoint (same layout).
+    public static func seriesChunks(_ record: UnsafeRawBufferPointer, into out: inout [RefChunks],
+                                    type: RecordType = .seriesChunks) throws(RecordError) {
+        var cursor = try body(of: record, expecting: type)
         while cursor.remaining > 0 {
             let index = out.count
             guard let ref = cursor.be64() else { throw .corrupt("series chunks \(index): truncated ref") }

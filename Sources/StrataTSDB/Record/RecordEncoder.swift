@@ -52,8 +52,10 @@ public enum RecordEncoder {
     /// Appends a Strata checkpoint record: type 64, then per series BE64 ref, uvarint chunk count
     /// and per chunk varint minTime, varint maxTime, encoding byte, uvarint length and the bytes.
     @inlinable
-    public static func seriesChunks(_ chunks: some Collection<RefChunks>, into out: inout [UInt8]) {
-        out.append(RecordType.seriesChunks.rawValue)
+    /// `type` is `.oooSeriesChunks` for the out-of-order chunks of a checkpoint (same layout).
+    public static func seriesChunks(_ chunks: some Collection<RefChunks>, into out: inout [UInt8],
+                                    type: RecordType = .seriesChunks) {
+        out.append(type.rawValue)
         for s in chunks {
             Varint.appendBE64(s.ref, to: &out)
             Varint.appendUvarint(UInt64(s.chunks.count), to: &out)

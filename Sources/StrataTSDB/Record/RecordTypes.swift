@@ -11,6 +11,8 @@ public enum RecordType: UInt8, Sendable {
     case samples = 2
     /// All chunks of series (Strata checkpoints; not in Prometheus).
     case seriesChunks = 64
+    /// The out-of-order chunks of series (Strata checkpoints; same layout as `seriesChunks`).
+    case oooSeriesChunks = 65
 }
 
 /// A series definition: the head's numeric reference and the labels it stands for.
