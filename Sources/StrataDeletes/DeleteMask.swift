@@ -58,55 +58,28 @@ public enum DeleteMask {
             }
             switch chunk.encoding {
             case .xor:
-                var groups: [Labels: [Sample]] = [:]
-                var groupOrder: [Labels] = []
                 var it = XORIterator(bytes: chunk.data)
-                while let s = it.next() {
-                    guard let dest = destination(labels, s.timestamp, requests, &cache) else {
-                        changed = true
-                        continue
-                    }
-                    if dest != labels { changed = true }
-                    if groups[dest] == nil { groupOrder.append(dest) }
-                    groups[dest, default: []].append(s)
-                }
+                var all: [Sample] = []
+                while let x = it.next() { all.append(x) }
                 if let error = it.error { throw error }
-                for l in groupOrder {
-                    emit(l, Rechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
+                for (l, group) in partition(all, \.timestamp, labels, requests, &cache, &changed) {
+                    emit(l, Rechunker.chunks(of: group, samplesPerChunk: samplesPerChunk))
                 }
             case .histogram:
-                var groups: [Labels: [HistogramSample]] = [:]
-                var groupOrder: [Labels] = []
                 var it = HistogramIterator(bytes: chunk.data)
-                while let s = it.next() {
-                    guard let dest = destination(labels, s.timestamp, requests, &cache) else {
-                        changed = true
-                        continue
-                    }
-                    if dest != labels { changed = true }
-                    if groups[dest] == nil { groupOrder.append(dest) }
-                    groups[dest, default: []].append(s)
-                }
+                var all: [HistogramSample] = []
+                while let x = it.next() { all.append(x) }
                 if let error = it.error { throw error }
-                for l in groupOrder {
-                    emit(l, HistogramRechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
+                for (l, group) in partition(all, \.timestamp, labels, requests, &cache, &changed) {
+                    emit(l, HistogramRechunker.chunks(of: group, samplesPerChunk: samplesPerChunk))
                 }
             case .floatHistogram:
-                var groups: [Labels: [FloatHistogramSample]] = [:]
-                var groupOrder: [Labels] = []
                 var it = FloatHistogramIterator(bytes: chunk.data)
-                while let s = it.next() {
-                    guard let dest = destination(labels, s.timestamp, requests, &cache) else {
-                        changed = true
-                        continue
-                    }
-                    if dest != labels { changed = true }
-                    if groups[dest] == nil { groupOrder.append(dest) }
-                    groups[dest, default: []].append(s)
-                }
+                var all: [FloatHistogramSample] = []
+                while let x = it.next() { all.append(x) }
                 if let error = it.error { throw error }
-                for l in groupOrder {
-                    emit(l, HistogramRechunker.chunks(of: groups[l] ?? [], samplesPerChunk: samplesPerChunk))
+                for (l, group) in partition(all, \.timestamp, labels, requests, &cache, &changed) {
+                    emit(l, HistogramRechunker.chunks(of: group, samplesPerChunk: samplesPerChunk))
                 }
             case .aggregate:
                 let aggr = try AggrChunk(bytes: chunk.data)
@@ -138,6 +111,24 @@ public enum DeleteMask {
             guard let c = outputs[l], !c.isEmpty else { return nil }
             return (l, c.sorted { $0.minTime < $1.minTime })
         }
+    }
+
+    /// Splits one chunk's samples by the series each ends up in (first-seen order); samples a
+    /// deletion covers are dropped. Sets `changed` when any sample is dropped or moved.
+    static func partition<S>(_ samples: [S], _ timestamp: (S) -> Int64, _ labels: Labels, _ requests: [DeleteRequest],
+                             _ cache: inout [Labels: [Bool]], _ changed: inout Bool) -> [(Labels, [S])] {
+        var groups: [Labels: [S]] = [:]
+        var order: [Labels] = []
+        for s in samples {
+            guard let dest = destination(labels, timestamp(s), requests, &cache) else {
+                changed = true
+                continue
+            }
+            if dest != labels { changed = true }
+            if groups[dest] == nil { order.append(dest) }
+            groups[dest, default: []].append(s)
+        }
+        return order.map { ($0, groups[$0] ?? []) }
     }
 
     /// An aggregate chunk of the kept samples of each aggregate (absent where `original` has

@@ -1,3 +1,5 @@
+import StrataModel
+
 /// Text forms of OTLP values as the Prometheus translation writes them into label values.
 enum OTLPValueFormat {
     /// A float as Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that round-trip,
@@ -62,26 +64,7 @@ enum OTLPValueFormat {
 
     /// `s` as a JSON string literal (for array and key-value-list attribute values, which pdata
     /// renders as JSON).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { jsonQuote(s) }
 }
 
 /// An attribute value while it is being decoded: scalars are final text; arrays and key-value
