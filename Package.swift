@@ -258,6 +258,10 @@ let package = Package(
             path: "loadtest/Sources/strata-loadgen",
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "StrataLoadGenTests",
+                    dependencies: ["StrataLoadGen", "StrataModel", "StrataWire", "StrataDistributor", "StrataTestSupport",
+                                   .product(name: "NIOCore", package: "swift-nio")],
+                    swiftSettings: swiftSettings),
 
         // The promqltest script reader, result comparison and runner, the corpus locator, the
         // in-memory store and the query fuzzer: shared by the in-process conformance run

@@ -15,13 +15,16 @@ public struct DeletionMaskingQueryable: Queryable {
         self.requests = requests
     }
 
-    func relevant(_ tenant: TenantID, _ minTime: Int64, _ maxTime: Int64) async throws -> [DeleteRequest] {
-        DeleteMask.relevant(try await requests.requests(tenant), minTime: minTime, maxTime: maxTime)
+    /// The requests that touch the range, or nil when the whole tenant is being deleted: one
+    /// cache lookup answers both.
+    func relevant(_ tenant: TenantID, _ minTime: Int64, _ maxTime: Int64) async throws -> [DeleteRequest]? {
+        let entry = try await requests.entry(tenant)
+        if entry.deleted { return nil }
+        return DeleteMask.relevant(entry.requests, minTime: minTime, maxTime: maxTime)
     }
 
     public func select(_ request: SelectRequest) async throws -> [QuerySeries] {
-        if try await requests.isDeleted(request.tenant) { return [] }
-        let rs = try await relevant(request.tenant, request.minTime, request.maxTime)
+        guard let rs = try await relevant(request.tenant, request.minTime, request.maxTime) else { return [] }
         guard !rs.isEmpty else { return try await inner.select(request) }
         return try await masked(request, rs)
     }
@@ -44,8 +47,7 @@ public struct DeletionMaskingQueryable: Queryable {
     }
 
     public func labelNames(tenant: TenantID, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
-        if try await requests.isDeleted(tenant) { return [] }
-        let rs = try await relevant(tenant, minTime, maxTime)
+        guard let rs = try await relevant(tenant, minTime, maxTime) else { return [] }
         let names = try await inner.labelNames(tenant: tenant, minTime: minTime, maxTime: maxTime, matchers: matchers)
         guard !rs.isEmpty else { return names }
         let (before, after) = try await affected(tenant, minTime, maxTime, matchers, rs)
@@ -62,8 +64,7 @@ public struct DeletionMaskingQueryable: Queryable {
     }
 
     public func labelValues(tenant: TenantID, name: String, minTime: Int64, maxTime: Int64, matchers: [LabelMatcher]) async throws -> [String] {
-        if try await requests.isDeleted(tenant) { return [] }
-        let rs = try await relevant(tenant, minTime, maxTime)
+        guard let rs = try await relevant(tenant, minTime, maxTime) else { return [] }
         let values = try await inner.labelValues(tenant: tenant, name: name, minTime: minTime, maxTime: maxTime, matchers: matchers)
         guard !rs.isEmpty else { return values }
         let (before, after) = try await affected(tenant, minTime, maxTime, matchers, rs)

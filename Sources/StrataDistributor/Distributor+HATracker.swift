@@ -10,7 +10,7 @@ extension Distributor {
         guard let haTracker, limits.acceptHASamples, !batch.series.isEmpty else { return batch }
         let cluster = batch.labelValue(series: 0, named: limits.haClusterLabel) ?? ""
         let replica = batch.labelValue(series: 0, named: limits.haReplicaLabel) ?? ""
-        let samples = batch.sampleCount
+        let samples = batch.sampleCount + batch.histogramSampleCount
         do {
             _ = try await haTracker.checkReplica(tenant: tenant, cluster: cluster, replica: replica, now: now(),
                                                  maxClusters: limits.haMaxClusters)

@@ -94,8 +94,10 @@ public final class Distributor: Sendable {
         }
 
         let rejected = validation.rejectedSamples + result.rejectedCount
+        let histogramsWritten = Self.histogramsWritten(validation: validation, result: result)
         guard rejected > 0 else {
-            return PushSummary(receivedSamples: receivedSamples, acceptedSamples: result.appendedSamples)
+            return PushSummary(receivedSamples: receivedSamples, acceptedSamples: result.appendedSamples,
+                               acceptedHistograms: histogramsWritten)
         }
         let first: (id: ErrorID, message: String)
         if let error = validation.firstError {
@@ -111,7 +113,16 @@ public final class Distributor: Sendable {
             "user": "\(tenant)", "rejected": "\(rejected)", "received": "\(receivedSamples)", "first": "\(first.message)",
         ])
         throw .invalid(message: "\(first.message) (\(rejected) of \(receivedSamples) samples in the request were rejected)",
-                       id: first.id, rejectedSamples: rejected, acceptedSamples: result.appendedSamples)
+                       id: first.id, rejectedSamples: rejected, acceptedSamples: result.appendedSamples,
+                       acceptedHistograms: histogramsWritten)
+    }
+
+    /// How many of the appended samples are native histograms: the ingester counts them
+    /// separately (`IngestResult.appendedHistograms`), so the count stays exact when it refused
+    /// some samples. Bounded by the valid histograms sent and by the samples appended, so a
+    /// sender is never told more histograms were written than it sent.
+    static func histogramsWritten(validation: ValidationOutcome, result: IngestResult) -> Int {
+        max(0, min(validation.validHistograms, result.appendedHistograms, result.appendedSamples))
     }
 
     /// Milliseconds since the Unix epoch from the system's real-time clock.

@@ -4,13 +4,17 @@ import StrataModel
 public struct PushSummary: Sendable, Equatable {
     /// Samples (float + histogram) the request carried.
     public var receivedSamples: Int
-    /// Samples the ingester appended.
+    /// Samples (float + histogram) the ingester appended.
     public var acceptedSamples: Int
+    /// Of `acceptedSamples`, the native histogram samples (remote write 2.0's
+    /// `X-Prometheus-Remote-Write-Histograms-Written`).
+    public var acceptedHistograms: Int
 
     /// Creates a summary.
-    public init(receivedSamples: Int, acceptedSamples: Int) {
+    public init(receivedSamples: Int, acceptedSamples: Int, acceptedHistograms: Int = 0) {
         self.receivedSamples = receivedSamples
         self.acceptedSamples = acceptedSamples
+        self.acceptedHistograms = acceptedHistograms
     }
 }
 
@@ -20,7 +24,8 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
     /// The tenant is over its ingestion rate; nothing was stored. HTTP 429.
     case rateLimited(message: String)
     /// Some series or samples were refused; the valid ones WERE stored. HTTP 400.
-    case invalid(message: String, id: ErrorID, rejectedSamples: Int, acceptedSamples: Int)
+    /// `acceptedSamples` counts float and histogram samples; `acceptedHistograms` the latter.
+    case invalid(message: String, id: ErrorID, rejectedSamples: Int, acceptedSamples: Int, acceptedHistograms: Int = 0)
     /// The ingester could not take the push; nothing was acknowledged. HTTP 503 when the
     /// ingester is unavailable (message carries `err-strata-ingester-unavailable`), 500 when
     /// its storage failed.
@@ -48,7 +53,7 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
     public var errorID: ErrorID? {
         switch self {
         case .rateLimited: return .tenantMaxIngestionRate
-        case .invalid(_, let id, _, _): return id
+        case .invalid(_, let id, _, _, _): return id
         case .unavailable(let message):
             return message.hasSuffix("(\(ErrorID.ingesterUnavailable.id))") ? .ingesterUnavailable : nil
         case .deduplicated: return nil
@@ -59,7 +64,7 @@ public enum PushError: Error, Sendable, CustomStringConvertible {
     /// The operator-facing message.
     public var description: String {
         switch self {
-        case .rateLimited(let message), .invalid(let message, _, _, _), .unavailable(let message), .deduplicated(let message),
+        case .rateLimited(let message), .invalid(let message, _, _, _, _), .unavailable(let message), .deduplicated(let message),
              .haTrackerFailed(let message, _, _):
             return message
         }

@@ -157,6 +157,7 @@ struct QuorumTracker {
     private var failures: [Int32]
     private var seriesWithoutQuorum: Int
     private var appended = 0
+    private var appendedHistograms = 0
     private var rejected: [ErrorID: Int] = [:]
     private var firstError: IngestRejection?
     /// Series × replica answers summed into `appended` and `rejected`.
@@ -177,6 +178,7 @@ struct QuorumTracker {
             if successes[index] == plan.required[index] { seriesWithoutQuorum -= 1 }
         }
         appended += result.appendedSamples
+        appendedHistograms += result.appendedHistograms
         for (id, count) in result.rejectedSamples { rejected[id, default: 0] += count }
         if firstError == nil { firstError = result.firstError }
         coveredSeries += plan.targets[slot].series.count
@@ -198,7 +200,8 @@ struct QuorumTracker {
     func combinedResult(seriesCount: Int) -> IngestResult {
         guard coveredSeries > 0 else { return IngestResult() }
         let scale = Double(seriesCount) / Double(coveredSeries)
-        var result = IngestResult(appendedSamples: Int((Double(appended) * scale).rounded()), firstError: firstError)
+        var result = IngestResult(appendedSamples: Int((Double(appended) * scale).rounded()),
+                                  appendedHistograms: Int((Double(appendedHistograms) * scale).rounded()), firstError: firstError)
         for (id, count) in rejected where count > 0 {
             result.rejectedSamples[id] = max(1, Int((Double(count) * scale).rounded(.up)))
         }

@@ -16,13 +16,17 @@ struct ValidationOutcome: Sendable {
     var validSamples = 0
     /// Exemplars attached to series that passed.
     var validExemplars = 0
+    /// Native histogram samples that passed (included in `validSamples`).
+    var validHistograms = 0
 }
 
 /// Mimir's per-series and per-sample validation, run on the batch's bytes.
 ///
 /// Labels are checked as byte ranges of the request buffer: no `String` is built unless a
 /// message needs one, so validating a valid request allocates nothing per label. An invalid
-/// series is dropped whole; a sample outside the time window is dropped alone.
+/// series is dropped whole; a sample outside the time window is dropped alone, and so is a
+/// native histogram that `HistogramValidator` refuses (one over the bucket limit may instead be
+/// stored at a lower resolution).
 struct SeriesValidator {
     let limits: Limits
     /// The distributor's clock, in ms since the epoch.
@@ -40,6 +44,9 @@ struct SeriesValidator {
         keep.reserveCapacity(batch.series.count)
         // Per kept series, the samples to keep when some of its samples were dropped.
         var trimmed: [Int: ContiguousArray<Sample>] = [:]
+        // Per kept series, the histograms to keep when some were dropped or reduced.
+        var trimmedHistograms: [Int: ContiguousArray<HistogramPoint>] = [:]
+        let histogramValidator = HistogramValidator(limits: limits)
 
         batch.buffer.withUnsafeBytes { raw in
             for index in batch.series.indices {
@@ -47,7 +54,9 @@ struct SeriesValidator {
                 let seriesSamples = Int(entry.sampleCount) + Int(entry.histogramCount)
                 // Ranges come from the decoder; one outside the request means a corrupt batch, which
                 // is refused rather than trusted (slicing out of range would crash the process).
-                if Int(entry.sampleStart) + Int(entry.sampleCount) > batch.samples.count || !labelRangesValid(batch, index, raw) {
+                if Int(entry.sampleStart) + Int(entry.sampleCount) > batch.samples.count
+                    || Int(entry.histogramStart) + Int(entry.histogramCount) > batch.histograms.count
+                    || !labelRangesValid(batch, index, raw) {
                     reject(&outcome, .corruptSeries(), count: seriesSamples)
                     continue
                 }
@@ -73,21 +82,51 @@ struct SeriesValidator {
                         kept?.append(sample)
                     }
                 }
-                if let kept {
+                var keptHistograms: ContiguousArray<HistogramPoint>? = nil
+                let points = batch.histograms(of: index)
+                for (offset, point) in zip(0..., points) {
+                    var error: ValidationError? = nil
+                    var reduced: HistogramPoint? = nil
+                    if point.timestamp > maxTimestamp {
+                        error = .tooFarInFuture(timestamp: point.timestamp, metric: metricName(batch, index, raw))
+                    } else if point.timestamp < minTimestamp {
+                        error = .tooFarInPast(timestamp: point.timestamp, metric: metricName(batch, index, raw))
+                    } else {
+                        switch histogramValidator.validate(point, series: { seriesString(batch, index, raw) }) {
+                        case .keep: break
+                        case .reduced(let changed): reduced = changed
+                        case .refused(let refusal): error = refusal
+                        }
+                    }
+                    if let error {
+                        reject(&outcome, error, count: 1)
+                        if keptHistograms == nil { keptHistograms = ContiguousArray(points.prefix(offset)) }
+                    } else if let reduced {
+                        if keptHistograms == nil { keptHistograms = ContiguousArray(points.prefix(offset)) }
+                        keptHistograms?.append(reduced)
+                    } else {
+                        keptHistograms?.append(point)
+                    }
+                }
+                let floats = kept?.count ?? Int(entry.sampleCount)
+                let histograms = keptHistograms?.count ?? Int(entry.histogramCount)
+                if kept != nil || keptHistograms != nil {
                     // A series whose every sample was dropped has nothing left to store.
-                    if kept.isEmpty && entry.histogramCount == 0 && entry.exemplarCount == 0 { continue }
-                    trimmed[index] = kept
+                    if floats == 0 && histograms == 0 && entry.exemplarCount == 0 { continue }
+                    if let kept { trimmed[index] = kept }
+                    if let keptHistograms { trimmedHistograms[index] = keptHistograms }
                 }
                 keep.append(index)
-                outcome.validSamples += Int(entry.histogramCount) + (kept?.count ?? Int(entry.sampleCount))
+                outcome.validSamples += floats + histograms
+                outcome.validHistograms += histograms
                 outcome.validExemplars += Int(entry.exemplarCount)
             }
         }
 
-        if trimmed.isEmpty {
+        if trimmed.isEmpty && trimmedHistograms.isEmpty {
             if keep.count != batch.series.count { outcome.batch = batch.keeping(series: keep) }
         } else {
-            outcome.batch = Self.rebuild(batch, keeping: keep, trimmed: trimmed)
+            outcome.batch = Self.rebuild(batch, keeping: keep, trimmed: trimmed, trimmedHistograms: trimmedHistograms)
         }
         return outcome
     }
@@ -98,9 +137,12 @@ struct SeriesValidator {
         if outcome.firstError == nil { outcome.firstError = error }
     }
 
-    /// A batch of the kept series with a fresh sample column; labels and buffer stay shared.
-    private static func rebuild(_ batch: SeriesBatch, keeping keep: [Int], trimmed: [Int: ContiguousArray<Sample>]) -> SeriesBatch {
+    /// A batch of the kept series with fresh sample and histogram columns; labels and buffer
+    /// stay shared.
+    private static func rebuild(_ batch: SeriesBatch, keeping keep: [Int], trimmed: [Int: ContiguousArray<Sample>],
+                                trimmedHistograms: [Int: ContiguousArray<HistogramPoint>]) -> SeriesBatch {
         var samples = ContiguousArray<Sample>()
+        var histograms = ContiguousArray<HistogramPoint>()
         var series = ContiguousArray<SeriesBatch.Entry>()
         series.reserveCapacity(keep.count)
         for index in keep {
@@ -113,10 +155,18 @@ struct SeriesValidator {
             }
             entry.sampleCount = UInt32(samples.count) - start
             entry.sampleStart = start
+            let histogramStart = UInt32(histograms.count)
+            if let kept = trimmedHistograms[index] {
+                histograms.append(contentsOf: kept)
+            } else {
+                histograms.append(contentsOf: batch.histograms(of: index))
+            }
+            entry.histogramCount = UInt32(histograms.count) - histogramStart
+            entry.histogramStart = histogramStart
             series.append(entry)
         }
         return SeriesBatch(buffer: batch.buffer, labels: batch.labels, series: series, samples: samples,
-                           metadataCount: batch.metadataCount)
+                           histograms: histograms, metadataCount: batch.metadataCount)
     }
 
     // MARK: - Labels

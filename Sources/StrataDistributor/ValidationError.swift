@@ -77,6 +77,28 @@ struct ValidationError: Sendable, Equatable {
                   flags: ["validation.past-grace-period"])
     }
 
+    static func invalidNativeHistogramSchema(schema: Int32, timestamp: Int64, series: String) -> ValidationError {
+        plain(.invalidNativeHistogramSchema,
+              "received a native histogram sample with an invalid schema: \(schema) (valid: -4 to 8, or -53 for custom buckets), timestamp: \(timestamp) series: '\(truncated(series))'")
+    }
+
+    static func nativeHistogramInvalid(problem: String, timestamp: Int64, series: String) -> ValidationError {
+        plain(.nativeHistogramInvalid,
+              "received a native histogram sample that is invalid: \(problem), timestamp: \(timestamp) series: '\(truncated(series))'")
+    }
+
+    static func maxNativeHistogramBuckets(timestamp: Int64, series: String, buckets: Int, limit: Int) -> ValidationError {
+        perTenant(.maxNativeHistogramBuckets,
+                  "received a native histogram sample with too many buckets, timestamp: \(timestamp) series: \(truncated(series)), buckets: \(buckets), limit: \(limit)",
+                  flags: ["validation.max-native-histogram-buckets"])
+    }
+
+    static func notReducibleNativeHistogram(timestamp: Int64, series: String, buckets: Int, limit: Int) -> ValidationError {
+        perTenant(.notReducibleNativeHistogram,
+                  "received a native histogram sample with too many buckets and cannot reduce, timestamp: \(timestamp) series: \(truncated(series)), buckets: \(buckets), limit: \(limit)",
+                  flags: ["validation.max-native-histogram-buckets"])
+    }
+
     /// The 429 text of Mimir's `NewIngestionRateLimitedError`.
     static func ingestionRateLimited(rate: Double, burst: Int) -> String {
         perTenantMessage(.tenantMaxIngestionRate,

@@ -31,16 +31,9 @@ enum CardinalityAnswer: Sendable {
         json.int(Int64(r.labelValuesCountTotal))
         json.raw(",\"label_names_count\":")
         json.int(Int64(r.labelNamesCount))
-        json.raw(",\"cardinality\":[")
-        for (i, entry) in r.cardinality.enumerated() {
-            if i > 0 { json.byte(UInt8(ascii: ",")) }
-            json.raw("{\"label_name\":")
-            json.string(entry.name)
-            json.raw(",\"label_values_count\":")
-            json.int(Int64(entry.value))
-            json.byte(UInt8(ascii: "}"))
-        }
-        json.raw("]}")
+        json.raw(",\"cardinality\":")
+        counts(r.cardinality, nameKey: "label_name", countKey: "label_values_count", into: &json)
+        json.byte(UInt8(ascii: "}"))
         return json
     }
 
@@ -58,16 +51,9 @@ enum CardinalityAnswer: Sendable {
             json.int(Int64(label.labelValuesCount))
             json.raw(",\"series_count\":")
             json.int(Int64(label.seriesCount))
-            json.raw(",\"cardinality\":[")
-            for (j, value) in label.cardinality.enumerated() {
-                if j > 0 { json.byte(UInt8(ascii: ",")) }
-                json.raw("{\"label_value\":")
-                json.string(value.name)
-                json.raw(",\"series_count\":")
-                json.int(Int64(value.value))
-                json.byte(UInt8(ascii: "}"))
-            }
-            json.raw("]}")
+            json.raw(",\"cardinality\":")
+            counts(label.cardinality, nameKey: "label_value", countKey: "series_count", into: &json)
+            json.byte(UInt8(ascii: "}"))
         }
         json.raw("]}")
         return json
@@ -101,13 +87,13 @@ enum CardinalityAnswer: Sendable {
         json.raw(",\"maxTime\":")
         json.int(r.maxTime)
         json.raw("},\"seriesCountByMetricName\":")
-        namedCounts(r.seriesCountByMetricName, into: &json)
+        counts(r.seriesCountByMetricName, nameKey: "name", countKey: "value", into: &json)
         json.raw(",\"labelValueCountByLabelName\":")
-        namedCounts(r.labelValueCountByLabelName, into: &json)
+        counts(r.labelValueCountByLabelName, nameKey: "name", countKey: "value", into: &json)
         json.raw(",\"memoryInBytesByLabelName\":")
-        namedCounts(r.memoryInBytesByLabelName, into: &json)
+        counts(r.memoryInBytesByLabelName, nameKey: "name", countKey: "value", into: &json)
         json.raw(",\"seriesCountByLabelValuePair\":")
-        namedCounts(r.seriesCountByLabelValuePair, into: &json)
+        counts(r.seriesCountByLabelValuePair, nameKey: "name", countKey: "value", into: &json)
         json.raw("}}")
         return json
     }
@@ -123,7 +109,7 @@ enum CardinalityAnswer: Sendable {
             json.raw(",\"series_count_total\":")
             json.int(Int64(day.seriesCountTotal))
             json.raw(",\"metrics\":")
-            metricSeries(day.metrics, into: &json)
+            counts(day.metrics, nameKey: "name", countKey: "series_count", into: &json)
             json.byte(UInt8(ascii: "}"))
         }
         json.raw("]}")
@@ -134,7 +120,7 @@ enum CardinalityAnswer: Sendable {
     static func unused(_ r: UnusedMetrics) -> JSONWriter {
         var json = JSONWriter(capacity: 64 + r.metrics.count * 64)
         json.raw("{\"metrics\":")
-        metricSeries(r.metrics, into: &json)
+        counts(r.metrics, nameKey: "name", countKey: "series_count", into: &json)
         json.raw(",\"queried_metrics_tracked\":")
         json.int(Int64(r.queriedMetricsTracked))
         if r.queryLogTruncated { json.raw(",\"query_log_truncated\":true") }
@@ -142,28 +128,18 @@ enum CardinalityAnswer: Sendable {
         return json
     }
 
-    /// `[{"name":"…","value":N},…]` (Prometheus's `status/tsdb` entries).
-    private static func namedCounts(_ items: [NamedCount], into json: inout JSONWriter) {
+    /// `[{"<nameKey>":"…","<countKey>":N},…]`: every list of named counts the cardinality
+    /// answers hold, under the key names of the API that defines it.
+    private static func counts(_ items: [NamedCount], nameKey: StaticString, countKey: StaticString, into json: inout JSONWriter) {
         json.byte(UInt8(ascii: "["))
         for (i, item) in items.enumerated() {
-            if i > 0 { json.byte(UInt8(ascii: ",")) }
-            json.raw("{\"name\":")
+            json.raw(i == 0 ? "{\"" : ",{\"")
+            json.raw(nameKey)
+            json.raw("\":")
             json.string(item.name)
-            json.raw(",\"value\":")
-            json.int(Int64(item.value))
-            json.byte(UInt8(ascii: "}"))
-        }
-        json.byte(UInt8(ascii: "]"))
-    }
-
-    /// `[{"name":"…","series_count":N},…]`.
-    private static func metricSeries(_ items: [NamedCount], into json: inout JSONWriter) {
-        json.byte(UInt8(ascii: "["))
-        for (i, item) in items.enumerated() {
-            if i > 0 { json.byte(UInt8(ascii: ",")) }
-            json.raw("{\"name\":")
-            json.string(item.name)
-            json.raw(",\"series_count\":")
+            json.raw(",\"")
+            json.raw(countKey)
+            json.raw("\":")
             json.int(Int64(item.value))
             json.byte(UInt8(ascii: "}"))
         }

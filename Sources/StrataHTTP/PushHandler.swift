@@ -119,10 +119,14 @@ struct PushHandler: Sendable {
         }
         switch result {
         case .success(let summary):
-            written.samples = summary.acceptedSamples
+            written.samples = summary.acceptedSamples - summary.acceptedHistograms
+            written.histograms = summary.acceptedHistograms
             return Response(status: .ok)
         case .failure(let error):
-            if case .invalid(_, _, _, let accepted) = error { written.samples = accepted }
+            if case .invalid(_, _, _, let accepted, let histograms) = error {
+                written.samples = accepted - histograms
+                written.histograms = histograms
+            }
             // 202 for a deduplicated HA replica is a success to Prometheus; the body says why.
             if case .deduplicated(let message) = error { return PlainError(.accepted, message).response }
             throw PlainError(HTTPResponse.Status(code: error.httpStatus), error.description)

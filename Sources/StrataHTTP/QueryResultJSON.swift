@@ -31,8 +31,13 @@ extension JSONWriter {
                 if i > 0 { byte(UInt8(ascii: ",")) }
                 raw("{\"metric\":")
                 labels(sample.metric, dropName: sample.dropName)
-                raw(",\"value\":")
-                point(t: sample.t, f: sample.f)
+                if let h = sample.h {
+                    raw(",\"histogram\":")
+                    histogramPoint(t: sample.t, h: h)
+                } else {
+                    raw(",\"value\":")
+                    point(t: sample.t, f: sample.f)
+                }
                 byte(UInt8(ascii: "}"))
             }
             byte(UInt8(ascii: "]"))
@@ -50,6 +55,15 @@ extension JSONWriter {
                         if !first { byte(UInt8(ascii: ",")) }
                         first = false
                         point(t: p.t, f: p.f)
+                    }
+                    byte(UInt8(ascii: "]"))
+                }
+                // And `histograms` out of one without histogram points.
+                if !series.histograms.isEmpty {
+                    raw(",\"histograms\":[")
+                    for (j, p) in series.histograms.enumerated() {
+                        if j > 0 { byte(UInt8(ascii: ",")) }
+                        histogramPoint(t: p.t, h: p.h)
                     }
                     byte(UInt8(ascii: "]"))
                 }

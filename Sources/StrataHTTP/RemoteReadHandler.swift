@@ -7,10 +7,12 @@ import StrataModel
 import StrataPromQL
 import StrataWire
 
-/// `POST /prometheus/api/v1/read`: Prometheus remote read with the SAMPLES response type.
+/// `POST /prometheus/api/v1/read`: Prometheus remote read with the SAMPLES response type, or
+/// STREAMED_XOR_CHUNKS when the client prefers it (see `RemoteReadHandler+Streamed.swift`).
 ///
 /// Prometheus can use it as a `remote_read` source, and tests use it to read back exactly the
-/// samples stored, staleness markers included.
+/// samples stored, staleness markers included. Series with native histogram chunks answer with
+/// their histograms in `TimeSeries.histograms` (integer or float, as stored).
 struct RemoteReadHandler: Sendable {
     /// Remote-read requests are a few matchers; anything bigger is not a read request.
     static let maxRequestSize = 4 << 20
@@ -18,6 +20,8 @@ struct RemoteReadHandler: Sendable {
     static let maxResponseSamples = 50_000_000
     /// Prometheus's `ReadRequest.ResponseType.SAMPLES`.
     static let samplesResponseType = 0
+    /// Prometheus's `ReadRequest.ResponseType.STREAMED_XOR_CHUNKS`.
+    static let streamedResponseType = 1
 
     let tenants: TenantResolver
     let queryable: any Queryable
@@ -52,12 +56,17 @@ struct RemoteReadHandler: Sendable {
         } catch {
             throw PlainError(.badRequest, "invalid remote read request: \(error)")
         }
-        if !readRequest.acceptedResponseTypes.isEmpty,
-           !readRequest.acceptedResponseTypes.contains(Self.samplesResponseType) {
-            throw PlainError(.badRequest, "none of the requested response types are implemented: only SAMPLES (0) is supported")
+        // As Prometheus: the first accepted type the server implements wins; none listed is SAMPLES.
+        let responseType = readRequest.acceptedResponseTypes.isEmpty ? Self.samplesResponseType
+            : readRequest.acceptedResponseTypes.first { $0 == Self.samplesResponseType || $0 == Self.streamedResponseType }
+        guard let responseType else {
+            throw PlainError(.badRequest, "none of the requested response types are implemented: SAMPLES (0) and STREAMED_XOR_CHUNKS (1) are supported")
         }
         // One count of fetched series and bytes for the whole request, every tenant and query.
         let storage = QueryLimitsQueryable.limiting(queryable, overrides.queryLimits(for: tenantList), now: now())
+        if responseType == Self.streamedResponseType {
+            return try await streamed(readRequest, tenants: tenantList, storage: storage)
+        }
         var results: [[TimeSeriesData]] = []
         var totalSamples = 0
         for query in readRequest.queries {
@@ -83,8 +92,11 @@ struct RemoteReadHandler: Sendable {
                     var iterator = ChunkSeriesIterator(chunks: s.chunks, minTime: query.startTimestampMs, maxTime: query.endTimestampMs)
                     var samples: [Sample] = []
                     while let sample = iterator.next() { samples.append(sample) }
-                    guard !samples.isEmpty else { continue }
-                    totalSamples += samples.count
+                    let histograms = RemoteReadHistograms.points(of: s.chunks, minTime: query.startTimestampMs,
+                                                                 maxTime: query.endTimestampMs,
+                                                                 budget: Self.maxResponseSamples - totalSamples - samples.count)
+                    guard !samples.isEmpty || !histograms.isEmpty else { continue }
+                    totalSamples += samples.count + histograms.count
                     if totalSamples > Self.maxResponseSamples {
                         throw PlainError(.unprocessableContent, "the remote read response would exceed \(Self.maxResponseSamples) samples; ask for a shorter time range")
                     }
@@ -92,7 +104,7 @@ struct RemoteReadHandler: Sendable {
                     if tenantList.count > 1 {
                         labels = Labels(Array(labels) + [Label(name: "__tenant_id__", value: tenant.rawValue)])
                     }
-                    series.append(TimeSeriesData(labels: labels, samples: samples))
+                    series.append(TimeSeriesData(labels: labels, samples: samples, histograms: histograms))
                 }
             }
             results.append(series)

@@ -27,6 +27,7 @@ extension Ingester: IngesterClient {
         metrics.recordAppend(tenant: tenant, appended: outcome.appended, seriesCreated: outcome.seriesCreated)
         return IngestResult(
             appendedSamples: outcome.appended,
+            appendedHistograms: outcome.appendedHistograms,
             rejectedSamples: outcome.rejected,
             firstError: outcome.firstRejection.map { IngestRejection(id: $0.id, message: $0.message) }
         )

@@ -2,16 +2,21 @@ import StrataModel
 
 /// What an ingester did with one push: how many samples it stored and why it refused the rest.
 public struct IngestResult: Sendable, Equatable {
-    /// Samples appended to the head (and written to the WAL).
+    /// Samples appended to the head (and written to the WAL), native histograms included.
     public var appendedSamples: Int
+    /// Of `appendedSamples`, the native histograms: the distributor reports them to remote
+    /// write 2.0 senders (`X-Prometheus-Remote-Write-Histograms-Written`).
+    public var appendedHistograms: Int
     /// Samples refused, by reason (out of order, duplicate, series limits, …).
     public var rejectedSamples: [ErrorID: Int]
     /// The first refusal, with a message naming the series, for the client's 400.
     public var firstError: IngestRejection?
 
     /// Creates a result.
-    public init(appendedSamples: Int = 0, rejectedSamples: [ErrorID: Int] = [:], firstError: IngestRejection? = nil) {
+    public init(appendedSamples: Int = 0, appendedHistograms: Int = 0, rejectedSamples: [ErrorID: Int] = [:],
+                firstError: IngestRejection? = nil) {
         self.appendedSamples = appendedSamples
+        self.appendedHistograms = appendedHistograms
         self.rejectedSamples = rejectedSamples
         self.firstError = firstError
     }

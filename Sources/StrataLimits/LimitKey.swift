@@ -84,6 +84,12 @@ public struct LimitKey: Sendable {
                  help: "Controls how far into the future incoming samples are accepted compared to the wall clock."),
         LimitKey(yamlKey: "past_grace_period", flag: "validation.past-grace-period", kind: .duration(\.pastGracePeriod),
                  help: "Controls how far into the past incoming samples are accepted compared to the wall clock. 0 to disable."),
+        LimitKey(yamlKey: "max_native_histogram_buckets", flag: "validation.max-native-histogram-buckets",
+                 kind: .int(\.maxNativeHistogramBuckets),
+                 help: "Maximum number of buckets per native histogram sample. 0 to disable the limit."),
+        LimitKey(yamlKey: "reduce_native_histogram_over_max_buckets", flag: "validation.reduce-native-histogram-over-max-buckets",
+                 kind: .bool(\.reduceNativeHistogramOverMaxBuckets),
+                 help: "Whether to reduce or reject native histogram samples with more buckets than the configured limit."),
         // Zero would refuse every push, so the smallest size is one byte.
         LimitKey(yamlKey: "max_recv_msg_size", flag: "distributor.max-recv-msg-size", kind: .int(\.maxRecvMsgSize),
                  help: "Max message size in bytes that the distributors will accept for incoming push requests, compressed and decompressed. Per-tenant override key: max_recv_msg_size.",

@@ -37,6 +37,14 @@ public struct Limits: Sendable, Equatable {
     /// How far in the past a sample may be; zero disables the check.
     /// YAML `past_grace_period`, flag `-validation.past-grace-period`.
     public var pastGracePeriod: Duration = .zero
+    /// Buckets (positive + negative) one native histogram sample may have; 0 = unlimited.
+    /// YAML `max_native_histogram_buckets`, flag `-validation.max-native-histogram-buckets`.
+    public var maxNativeHistogramBuckets: Int = 0
+    /// Whether a native histogram over `maxNativeHistogramBuckets` is brought under it by
+    /// lowering its resolution (refused only when even schema -4 is over); false refuses it.
+    /// YAML `reduce_native_histogram_over_max_buckets`, flag
+    /// `-validation.reduce-native-histogram-over-max-buckets`.
+    public var reduceNativeHistogramOverMaxBuckets = true
     /// Largest decompressed remote-write body in bytes. Per-tenant key `max_recv_msg_size`; the
     /// server-wide default comes from `-distributor.max-recv-msg-size`.
     public var maxRecvMsgSize: Int = 100 << 20

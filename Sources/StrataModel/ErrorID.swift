@@ -32,6 +32,9 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case maxLabelNamesPerSeries = "max-label-names-per-series"
     case tooFarInFuture = "too-far-in-future"
     case tooFarInPast = "too-far-in-past"
+    case maxNativeHistogramBuckets = "max-native-histogram-buckets"
+    case notReducibleNativeHistogram = "not-reducible-native-histogram"
+    case invalidNativeHistogramSchema = "invalid-native-histogram-schema"
     // Ingester.
     case maxSeriesPerUser = "max-series-per-user"
     case maxSeriesPerMetric = "max-series-per-metric"
@@ -39,6 +42,7 @@ public enum ErrorID: String, Sendable, CaseIterable {
     case sampleDuplicateTimestamp = "sample-duplicate-timestamp"
     case sampleTimestampTooOld = "sample-timestamp-too-old"
     case sampleTooOld = "sample-too-old"
+    case nativeHistogramInvalid = "native-histogram-invalid"
     case ingesterUnavailable = "ingester-unavailable"
 
     // Query path.

@@ -254,3 +254,43 @@ public struct FloatHistogramSample: Sendable, Equatable {
         self.histogram = histogram
     }
 }
+
+/// A native histogram value as remote write carries it: integer counts (Prometheus's
+/// `Histogram`) or float counts (`FloatHistogram`). The head keeps each kind in its own chunk
+/// encoding, so the distinction travels from the wire to storage.
+public enum HistogramValue: Sendable, Equatable {
+    /// Integer counts, stored in histogram chunks.
+    case integer(Histogram)
+    /// Float counts, stored in float-histogram chunks.
+    case float(FloatHistogram)
+
+    /// The value with float counts (what PromQL computes with).
+    public func toFloat() -> FloatHistogram {
+        switch self {
+        case .integer(let h): return h.toFloat()
+        case .float(let h): return h
+        }
+    }
+
+    /// True when the sample is a staleness marker.
+    public var isStale: Bool {
+        switch self {
+        case .integer(let h): return h.isStale
+        case .float(let h): return h.isStale
+        }
+    }
+}
+
+/// One native histogram sample of either kind, as a write request carries it.
+public struct HistogramPoint: Sendable, Equatable {
+    /// Milliseconds since the Unix epoch.
+    public var timestamp: Int64
+    /// The histogram.
+    public var value: HistogramValue
+
+    /// Creates a sample.
+    public init(timestamp: Int64, value: HistogramValue) {
+        self.timestamp = timestamp
+        self.value = value
+    }
+}

@@ -33,17 +33,20 @@ public struct SeriesBatch: Sendable {
         public var sampleCount: UInt32
         /// Number of exemplars the sender attached (counted, not stored yet).
         public var exemplarCount: UInt32
-        /// Number of native histogram samples the sender attached (counted, not stored yet).
+        /// Number of native histogram samples of the series in `histograms`.
         public var histogramCount: UInt32
+        /// Index of the series' first native histogram sample in `histograms`.
+        public var histogramStart: UInt32
 
         public init(labelStart: UInt32, labelCount: UInt32, sampleStart: UInt32, sampleCount: UInt32,
-                    exemplarCount: UInt32 = 0, histogramCount: UInt32 = 0) {
+                    exemplarCount: UInt32 = 0, histogramCount: UInt32 = 0, histogramStart: UInt32 = 0) {
             self.labelStart = labelStart
             self.labelCount = labelCount
             self.sampleStart = sampleStart
             self.sampleCount = sampleCount
             self.exemplarCount = exemplarCount
             self.histogramCount = histogramCount
+            self.histogramStart = histogramStart
         }
     }
 
@@ -55,6 +58,8 @@ public struct SeriesBatch: Sendable {
     public var series: ContiguousArray<Entry>
     /// All samples of all series, series after series.
     public var samples: ContiguousArray<Sample>
+    /// All native histogram samples of all series, series after series.
+    public var histograms: ContiguousArray<HistogramPoint>
     /// Number of metadata entries the request carried (counted for limits, not stored yet).
     public var metadataCount: Int
 
@@ -64,16 +69,19 @@ public struct SeriesBatch: Sendable {
         labels = []
         series = []
         samples = []
+        histograms = []
         metadataCount = 0
     }
 
     /// Wraps already-decoded columns.
     public init(buffer: [UInt8], labels: ContiguousArray<LabelRef>, series: ContiguousArray<Entry>,
-                samples: ContiguousArray<Sample>, metadataCount: Int = 0) {
+                samples: ContiguousArray<Sample>, histograms: ContiguousArray<HistogramPoint> = [],
+                metadataCount: Int = 0) {
         self.buffer = buffer
         self.labels = labels
         self.series = series
         self.samples = samples
+        self.histograms = histograms
         self.metadataCount = metadataCount
     }
 
@@ -118,8 +126,16 @@ public struct SeriesBatch: Sendable {
         return copy
     }
 
+    /// Number of native histogram samples of the series in `series`.
+    public var histogramSampleCount: Int {
+        var n = 0
+        for e in series { n += Int(e.histogramCount) }
+        return n
+    }
+
     /// Appends a series built from values (tests, load generator, re-encoding).
-    public mutating func append(labels newLabels: Labels, samples newSamples: some Collection<Sample>) {
+    public mutating func append(labels newLabels: Labels, samples newSamples: some Collection<Sample>,
+                                histograms newHistograms: some Collection<HistogramPoint> = [HistogramPoint]()) {
         let labelStart = UInt32(labels.count)
         for label in newLabels {
             let nameOffset = UInt32(buffer.count)
@@ -131,8 +147,18 @@ public struct SeriesBatch: Sendable {
         }
         let sampleStart = UInt32(samples.count)
         samples.append(contentsOf: newSamples)
+        let histogramStart = UInt32(histograms.count)
+        histograms.append(contentsOf: newHistograms)
         series.append(Entry(labelStart: labelStart, labelCount: UInt32(newLabels.count),
-                            sampleStart: sampleStart, sampleCount: UInt32(newSamples.count)))
+                            sampleStart: sampleStart, sampleCount: UInt32(newSamples.count),
+                            histogramCount: UInt32(newHistograms.count), histogramStart: histogramStart))
+    }
+
+    /// The native histogram samples of series `index`.
+    @inlinable
+    public func histograms(of index: Int) -> ContiguousArray<HistogramPoint>.SubSequence {
+        let e = series[index]
+        return histograms[Int(e.histogramStart)..<Int(e.histogramStart + e.histogramCount)]
     }
 
     /// The samples of series `index`.

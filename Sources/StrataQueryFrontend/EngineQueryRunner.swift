@@ -42,8 +42,10 @@ public struct EngineQueryRunner: QueryRunner {
         let engine = Engine(options: options)
         let result: QueryResult
         do throws(QueryError) {
-            // On the evaluation threads, child tasks included (see `EvaluationThreads`).
-            result = try await withTaskExecutorPreference(EvaluationThreads.shared) { () async throws(QueryError) -> QueryResult in
+            // On the evaluation threads, child tasks included, queued as this tenant's (see
+            // `EvaluationThreads`).
+            let executor = EvaluationThreads.shared.executor(for: request.tenantKey)
+            result = try await withTaskExecutorPreference(executor) { () async throws(QueryError) -> QueryResult in
                 if request.kind == .instant {
                     return try await engine.instantQuery(request.query, at: request.start, tenant: tenant, storage: counting)
                 }

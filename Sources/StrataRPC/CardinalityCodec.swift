@@ -19,7 +19,7 @@ struct CardinalityRequestSerializer: MessageSerializer {
     func serialize<Bytes: GRPCContiguousBytes>(_ message: CardinalityCallRequest) throws -> Bytes {
         var size = stringFieldSize(field: CardinalityRequestField.tenant, message.tenant.rawValue)
         for m in message.matchers {
-            size += lengthDelimitedSize(field: CardinalityRequestField.matchers, length: Self.matcherSize(m))
+            size += lengthDelimitedSize(field: CardinalityRequestField.matchers, length: MatcherCodec.size(m))
         }
         for name in message.labelNames { size += stringFieldSize(field: CardinalityRequestField.labelNames, name) }
         if message.limit != 0 { size += varintFieldSize(field: CardinalityRequestField.limit, value: UInt64(message.limit)) }
@@ -28,22 +28,11 @@ struct CardinalityRequestSerializer: MessageSerializer {
         }
         return try serializeMessage(name: CardinalityMessageName.request, size: size) { w in
             w.writeStringField(CardinalityRequestField.tenant, message.tenant.rawValue)
-            for m in message.matchers {
-                w.writeLengthPrefix(CardinalityRequestField.matchers, Self.matcherSize(m))
-                w.writeVarintField(MatcherField.type, UInt64(m.type.rawValue))
-                w.writeStringField(MatcherField.name, m.name)
-                w.writeStringField(MatcherField.value, m.value)
-            }
+            for m in message.matchers { MatcherCodec.write(m, field: CardinalityRequestField.matchers, to: &w) }
             for name in message.labelNames { w.writeStringField(CardinalityRequestField.labelNames, name) }
             if message.limit != 0 { w.writeVarintField(CardinalityRequestField.limit, UInt64(message.limit)) }
             if message.timeoutMs != 0 { w.writeInt64Field(CardinalityRequestField.timeoutMs, message.timeoutMs) }
         }
-    }
-
-    private static func matcherSize(_ m: LabelMatcher) -> Int {
-        varintFieldSize(field: MatcherField.type, value: UInt64(m.type.rawValue))
-            + stringFieldSize(field: MatcherField.name, m.name)
-            + stringFieldSize(field: MatcherField.value, m.value)
     }
 }
 
@@ -54,15 +43,9 @@ struct CardinalityRequestDeserializer: MessageDeserializer {
     /// ActiveSeries needs a limit; CardinalityIndex ignores it.
     let requiresLimit: Bool
 
-    private struct RawMatcher {
-        var type: UInt64 = 0
-        var name = ""
-        var value = ""
-    }
-
     private struct Raw {
         var tenant: String?
-        var matchers: [RawMatcher] = []
+        var matchers: [MatcherCodec.Raw] = []
         var labelNames: [String] = []
         var limit: UInt64 = 0
         var timeoutMs: Int64 = 0
@@ -80,17 +63,7 @@ struct CardinalityRequestDeserializer: MessageDeserializer {
                     case CardinalityRequestField.tenant: raw.tenant = try r.stringField(tag)
                     case CardinalityRequestField.matchers:
                         var sub = try r.subMessage(tag, name: RPCMessageName.matcher)
-                        var m = RawMatcher()
-                        while !sub.isAtEnd {
-                            let t = try sub.readTag()
-                            switch t.field {
-                            case MatcherField.type: m.type = try sub.varintField(t)
-                            case MatcherField.name: m.name = try sub.stringField(t)
-                            case MatcherField.value: m.value = try sub.stringField(t)
-                            default: try sub.skip(t)
-                            }
-                        }
-                        raw.matchers.append(m)
+                        raw.matchers.append(try MatcherCodec.read(&sub, offset: tag.offset))
                     case CardinalityRequestField.labelNames:
                         guard raw.labelNames.count < CardinalityRPCLimits.maxLabelNames else {
                             throw r.error(tag.field, tag.offset, "more than \(CardinalityRPCLimits.maxLabelNames) label names")
@@ -107,19 +80,7 @@ struct CardinalityRequestDeserializer: MessageDeserializer {
             throw RPCError(code: .invalidArgument, message: error.description)
         }
         let tenant = try validatedTenant(raw.tenant, message: name)
-        var matchers: [LabelMatcher] = []
-        matchers.reserveCapacity(raw.matchers.count)
-        for m in raw.matchers {
-            guard m.type <= UInt64(UInt8.max), let type = MatchType(rawValue: UInt8(m.type)) else {
-                throw RPCError(code: .invalidArgument,
-                               message: "\(name): matcher type \(m.type); the contract defines 0 (=), 1 (!=), 2 (=~) and 3 (!~)")
-            }
-            do {
-                matchers.append(try LabelMatcher(type, m.name, m.value))
-            } catch {
-                throw RPCError(code: .invalidArgument, message: "\(name): matcher \(m.name)\(type)\(quoteLabelValue(m.value)): \(error)")
-            }
-        }
+        let matchers = try MatcherCodec.validated(raw.matchers, message: name)
         if requiresLimit {
             guard raw.limit >= 1, raw.limit <= UInt64(CardinalityRPCLimits.maxActiveSeries) else {
                 throw RPCError(code: .invalidArgument,

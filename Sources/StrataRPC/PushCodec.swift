@@ -10,7 +10,8 @@ struct PushRequest: Sendable {
 }
 
 /// Writes a `strata.PushRequest`. The batch is encoded once as a remote-write `WriteRequest`
-/// and copied once into the transport's buffer.
+/// (labels, float samples and native histograms, integer or float, as the distributor
+/// validated them) and copied once into the transport's buffer.
 struct PushRequestSerializer: MessageSerializer {
     func serialize<Bytes: GRPCContiguousBytes>(_ message: PushRequest) throws -> Bytes {
         let writeRequest = RemoteWriteEncoder.encode(message.batch)
@@ -75,6 +76,7 @@ struct IngestResultSerializer: MessageSerializer {
         // Sorted so equal results encode to equal bytes.
         let rejected = message.rejectedSamples.sorted { $0.key.rawValue < $1.key.rawValue }
         var size = varintFieldSize(field: PushResponseField.appendedSamples, value: UInt64(clamping: message.appendedSamples))
+            + varintFieldSize(field: PushResponseField.appendedHistograms, value: UInt64(clamping: message.appendedHistograms))
         for (id, count) in rejected {
             size += lengthDelimitedSize(field: PushResponseField.rejected, length: rejectedCountSize(id, count))
         }
@@ -83,6 +85,7 @@ struct IngestResultSerializer: MessageSerializer {
         }
         return try serializeMessage(name: RPCMessageName.pushResponse, size: size) { w in
             w.writeVarintField(PushResponseField.appendedSamples, UInt64(clamping: message.appendedSamples))
+            w.writeVarintField(PushResponseField.appendedHistograms, UInt64(clamping: message.appendedHistograms))
             for (id, count) in rejected {
                 w.writeLengthPrefix(PushResponseField.rejected, rejectedCountSize(id, count))
                 w.writeStringField(RejectedCountField.errorID, id.id)
@@ -118,6 +121,8 @@ struct IngestResultDeserializer: MessageDeserializer {
                     switch tag.field {
                     case PushResponseField.appendedSamples:
                         result.appendedSamples = try r.countField(tag)
+                    case PushResponseField.appendedHistograms:
+                        result.appendedHistograms = try r.countField(tag)
                     case PushResponseField.rejected:
                         var sub = try r.subMessage(tag, name: RPCMessageName.rejectedCount)
                         let (id, count) = try Self.rejectedCount(&sub)

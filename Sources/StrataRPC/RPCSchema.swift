@@ -17,6 +17,8 @@ enum PushResponseField {
     static let rejected = 2
     /// `strata.Rejection`: the first refusal, absent when nothing was refused.
     static let firstError = 3
+    /// int64: of `appended_samples`, the native histograms (absent from ingesters before it: 0).
+    static let appendedHistograms = 4
 }
 
 /// `strata.RejectedCount`: samples refused for one reason.
@@ -92,7 +94,7 @@ enum ChunkField {
     static let minTime = 1
     /// int64, ms.
     static let maxTime = 2
-    /// enum: Prometheus `chunkenc.Encoding` (1 = XOR).
+    /// enum: Prometheus `chunkenc.Encoding` (1 = XOR, 2 = histogram, 3 = float histogram, 255 = aggregate).
     static let encoding = 3
     /// bytes: the chunk exactly as Prometheus lays it out.
     static let data = 4

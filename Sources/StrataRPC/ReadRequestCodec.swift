@@ -34,7 +34,7 @@ struct ReadRequestSerializer: MessageSerializer {
             + varintFieldSize(field: ReadRequestField.minTime, value: UInt64(bitPattern: message.minTime))
             + varintFieldSize(field: ReadRequestField.maxTime, value: UInt64(bitPattern: message.maxTime))
         for m in message.matchers {
-            size += lengthDelimitedSize(field: ReadRequestField.matchers, length: Self.matcherSize(m))
+            size += lengthDelimitedSize(field: ReadRequestField.matchers, length: MatcherCodec.size(m))
         }
         if let labelName = message.labelName {
             size += stringFieldSize(field: ReadRequestField.labelName, labelName)
@@ -46,12 +46,7 @@ struct ReadRequestSerializer: MessageSerializer {
             w.writeStringField(ReadRequestField.tenant, message.tenant.rawValue)
             w.writeInt64Field(ReadRequestField.minTime, message.minTime)
             w.writeInt64Field(ReadRequestField.maxTime, message.maxTime)
-            for m in message.matchers {
-                w.writeLengthPrefix(ReadRequestField.matchers, Self.matcherSize(m))
-                w.writeVarintField(MatcherField.type, UInt64(m.type.rawValue))
-                w.writeStringField(MatcherField.name, m.name)
-                w.writeStringField(MatcherField.value, m.value)
-            }
+            for m in message.matchers { MatcherCodec.write(m, field: ReadRequestField.matchers, to: &w) }
             if let labelName = message.labelName {
                 w.writeStringField(ReadRequestField.labelName, labelName)
             }
@@ -59,12 +54,6 @@ struct ReadRequestSerializer: MessageSerializer {
                 w.writeInt64Field(ReadRequestField.maxResolution, message.maxResolution)
             }
         }
-    }
-
-    private static func matcherSize(_ m: LabelMatcher) -> Int {
-        varintFieldSize(field: MatcherField.type, value: UInt64(m.type.rawValue))
-            + stringFieldSize(field: MatcherField.name, m.name)
-            + stringFieldSize(field: MatcherField.value, m.value)
     }
 }
 
@@ -75,19 +64,11 @@ struct ReadRequestDeserializer: MessageDeserializer {
     /// LabelValues requires field 5; the other requests ignore it.
     let requiresLabelName: Bool
 
-    /// A matcher as it arrived, before its regex is compiled.
-    private struct RawMatcher {
-        var type: UInt64 = 0
-        var name = ""
-        var value = ""
-        var offset: Int
-    }
-
     private struct Raw {
         var tenant: String?
         var minTime: Int64 = 0
         var maxTime: Int64 = 0
-        var matchers: [RawMatcher] = []
+        var matchers: [MatcherCodec.Raw] = []
         var labelName: String?
         var maxResolution: Int64 = 0
     }
@@ -105,7 +86,7 @@ struct ReadRequestDeserializer: MessageDeserializer {
                     case ReadRequestField.maxTime: raw.maxTime = try r.int64Field(tag)
                     case ReadRequestField.matchers:
                         var sub = try r.subMessage(tag, name: RPCMessageName.matcher)
-                        raw.matchers.append(try Self.matcher(&sub, offset: tag.offset))
+                        raw.matchers.append(try MatcherCodec.read(&sub, offset: tag.offset))
                     case ReadRequestField.labelName: raw.labelName = try r.stringField(tag)
                     case ReadRequestField.maxResolution: raw.maxResolution = try r.int64Field(tag)
                     default: try r.skip(tag)
@@ -117,19 +98,7 @@ struct ReadRequestDeserializer: MessageDeserializer {
             throw RPCError(code: .invalidArgument, message: error.description)
         }
         let tenant = try validatedTenant(raw.tenant, message: name)
-        var matchers: [LabelMatcher] = []
-        matchers.reserveCapacity(raw.matchers.count)
-        for m in raw.matchers {
-            guard m.type <= UInt64(UInt8.max), let type = MatchType(rawValue: UInt8(m.type)) else {
-                throw RPCError(code: .invalidArgument,
-                               message: "\(name): matcher at byte \(m.offset) has type \(m.type); the contract defines 0 (=), 1 (!=), 2 (=~) and 3 (!~)")
-            }
-            do {
-                matchers.append(try LabelMatcher(type, m.name, m.value))
-            } catch {
-                throw RPCError(code: .invalidArgument, message: "\(name): matcher \(m.name)\(type)\(quoteLabelValue(m.value)): \(error)")
-            }
-        }
+        let matchers = try MatcherCodec.validated(raw.matchers, message: name)
         if requiresLabelName && raw.labelName == nil {
             throw RPCError(code: .invalidArgument, message: "\(name) has no label name (field \(ReadRequestField.labelName))")
         }
@@ -138,19 +107,5 @@ struct ReadRequestDeserializer: MessageDeserializer {
         }
         return ReadRequest(tenant: tenant, minTime: raw.minTime, maxTime: raw.maxTime, matchers: matchers,
                            labelName: requiresLabelName ? raw.labelName : nil, maxResolution: raw.maxResolution)
-    }
-
-    private static func matcher(_ r: inout RPCProtoReader, offset: Int) throws(RPCWireError) -> RawMatcher {
-        var m = RawMatcher(offset: offset)
-        while !r.isAtEnd {
-            let tag = try r.readTag()
-            switch tag.field {
-            case MatcherField.type: m.type = try r.varintField(tag)
-            case MatcherField.name: m.name = try r.stringField(tag)
-            case MatcherField.value: m.value = try r.stringField(tag)
-            default: try r.skip(tag)
-            }
-        }
-        return m
     }
 }

@@ -150,7 +150,7 @@ struct SelectResponseDeserializer: MessageDeserializer {
             case ChunkField.encoding:
                 let raw = try r.varintField(tag)
                 guard raw <= UInt64(UInt8.max), let e = ChunkEncoding(rawValue: UInt8(raw)) else {
-                    throw r.error(tag.field, tag.offset, "chunk encoding \(raw) is not supported (1 = XOR, 255 = downsampled aggregates)")
+                    throw r.error(tag.field, tag.offset, "chunk encoding \(raw) is not supported (1 = XOR, 2 = histogram, 3 = float histogram, 255 = downsampled aggregates)")
                 }
                 encoding = e
             case ChunkField.data:

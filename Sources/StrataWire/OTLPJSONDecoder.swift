@@ -105,8 +105,7 @@ public enum OTLPJSONDecoder {
         } else if let e = o["exponentialHistogram"] ?? o["exponential_histogram"] {
             let p = path + ".exponentialHistogram"
             let eo = try object(e, path: p)
-            out.data = .exponentialHistogram(pointCount: try array(eo, "dataPoints", "data_points", path: p).count,
-                                             temporality: try temporality(eo, path: p))
+            out.data = .exponentialHistogram(try points(eo, path: p, exponentialPoint), temporality: try temporality(eo, path: p))
         } else if let s = o["summary"] {
             let p = path + ".summary"
             out.data = .summary(try points(try object(s, path: p), path: p, summaryPoint))
@@ -155,6 +154,44 @@ public enum OTLPJSONDecoder {
                                   count: try uint64(o, "count", "count", path: path) ?? 0,
                                   sum: try double(o, "sum", "sum", path: path), bucketCounts: counts, explicitBounds: bounds,
                                   flags: UInt32(truncatingIfNeeded: try uint64(o, "flags", "flags", path: path) ?? 0))
+    }
+
+    private static func exponentialPoint(_ any: Any, path: String) throws(OTLPJSONError) -> OTLPExponentialHistogramPoint {
+        let o = try object(any, path: path)
+        func buckets(_ key: String) throws(OTLPJSONError) -> OTLPExponentialBuckets {
+            guard let raw = o[key] else { return OTLPExponentialBuckets() }
+            let bp = path + "." + key
+            let bo = try object(raw, path: bp)
+            var out = OTLPExponentialBuckets()
+            if let offset = try int64(bo, "offset", "offset", path: bp) {
+                guard let o32 = Int32(exactly: offset) else { throw OTLPJSONError(bp + ".offset", "is not a 32-bit integer") }
+                out.offset = o32
+            }
+            let items = try array(bo, "bucketCounts", "bucket_counts", path: bp)
+            guard items.count <= ProtoLimits.maxHistogramItems else {
+                throw OTLPJSONError(bp + ".bucketCounts", "has more than \(ProtoLimits.maxHistogramItems) buckets")
+            }
+            for (i, item) in items.enumerated() {
+                guard let v = uint64Value(item) else { throw OTLPJSONError(bp + ".bucketCounts[\(i)]", "is not an unsigned 64-bit integer") }
+                out.bucketCounts.append(v)
+            }
+            return out
+        }
+        var scale: Int32 = 0
+        if let s = try int64(o, "scale", "scale", path: path) {
+            guard let s32 = Int32(exactly: s) else { throw OTLPJSONError(path + ".scale", "is not a 32-bit integer") }
+            scale = s32
+        }
+        return OTLPExponentialHistogramPoint(
+            attributes: try attributes(o, path: path),
+            startTimeNanos: try uint64(o, "startTimeUnixNano", "start_time_unix_nano", path: path) ?? 0,
+            timeNanos: try uint64(o, "timeUnixNano", "time_unix_nano", path: path) ?? 0,
+            count: try uint64(o, "count", "count", path: path) ?? 0,
+            sum: try double(o, "sum", "sum", path: path), scale: scale,
+            zeroCount: try uint64(o, "zeroCount", "zero_count", path: path) ?? 0,
+            zeroThreshold: try double(o, "zeroThreshold", "zero_threshold", path: path) ?? 0,
+            positive: try buckets("positive"), negative: try buckets("negative"),
+            flags: UInt32(truncatingIfNeeded: try uint64(o, "flags", "flags", path: path) ?? 0))
     }
 
     private static func summaryPoint(_ any: Any, path: String) throws(OTLPJSONError) -> OTLPSummaryPoint {

@@ -119,7 +119,7 @@ public enum OTLPProtobufDecoder {
         var numbers: [OTLPNumberPoint] = []
         var histograms: [OTLPHistogramPoint] = []
         var summaries: [OTLPSummaryPoint] = []
-        var exponentialCount = 0
+        var exponentials: [OTLPExponentialHistogramPoint] = []
         var temporality = OTLPTemporality.unspecified
         var monotonic = false
         while !r.isAtEnd {
@@ -133,9 +133,8 @@ public enum OTLPProtobufDecoder {
                 var p = try r.subMessage(tag, .otlpDataSet)
                 histograms.append(try histogramPoint(&p))
             case (10, 1):
-                // Not translated (no native histograms yet); checked for framing and counted.
-                _ = try r.subMessage(tag, .otlpDataSet)
-                exponentialCount += 1
+                var p = try r.subMessage(tag, .otlpDataSet)
+                exponentials.append(try exponentialPoint(&p))
             case (11, 1):
                 var p = try r.subMessage(tag, .otlpDataSet)
                 summaries.append(try summaryPoint(&p))
@@ -155,7 +154,7 @@ public enum OTLPProtobufDecoder {
         case 5: return .gauge(numbers)
         case 7: return .sum(numbers, temporality: temporality, monotonic: monotonic)
         case 9: return .histogram(histograms, temporality: temporality)
-        case 10: return .exponentialHistogram(pointCount: exponentialCount, temporality: temporality)
+        case 10: return .exponentialHistogram(exponentials, temporality: temporality)
         default: return .summary(summaries)
         }
     }
@@ -198,6 +197,64 @@ public enum OTLPProtobufDecoder {
             }
         }
         return p
+    }
+
+    /// `ExponentialHistogramDataPoint`.
+    private static func exponentialPoint(_ r: inout ProtoReader) throws(WireError) -> OTLPExponentialHistogramPoint {
+        var p = OTLPExponentialHistogramPoint(timeNanos: 0, count: 0, sum: nil, scale: 0)
+        while !r.isAtEnd {
+            let tag = try r.readTag(.otlpDataPoint)
+            switch tag.field {
+            case 1:
+                var kv = try r.subMessage(tag, .otlpDataPoint)
+                p.attributes.append(OTLPAttribute(pair: try keyValue(&kv)))
+            case 2: p.startTimeNanos = try r.fixed64Field(tag, .otlpDataPoint)
+            case 3: p.timeNanos = try r.fixed64Field(tag, .otlpDataPoint)
+            case 4: p.count = try r.fixed64Field(tag, .otlpDataPoint)
+            case 5: p.sum = Double(bitPattern: try r.fixed64Field(tag, .otlpDataPoint))
+            case 6: p.scale = HistogramWireCodec.zigZag32(try r.varintField(tag, .otlpDataPoint))
+            case 7: p.zeroCount = try r.fixed64Field(tag, .otlpDataPoint)
+            case 8, 9:
+                var sub = try r.subMessage(tag, .otlpDataPoint)
+                let buckets = try exponentialBuckets(&sub)
+                if tag.field == 8 { p.positive = buckets } else { p.negative = buckets }
+            case 10: p.flags = UInt32(truncatingIfNeeded: try r.varintField(tag, .otlpDataPoint))
+            case 14: p.zeroThreshold = Double(bitPattern: try r.fixed64Field(tag, .otlpDataPoint))
+            default: try r.skip(tag, .otlpDataPoint)
+            }
+        }
+        return p
+    }
+
+    /// `ExponentialHistogramDataPoint.Buckets`: sint32 offset, repeated uint64 counts (packed
+    /// or not), at most `ProtoLimits.maxHistogramItems` of them.
+    private static func exponentialBuckets(_ r: inout ProtoReader) throws(WireError) -> OTLPExponentialBuckets {
+        var out = OTLPExponentialBuckets()
+        while !r.isAtEnd {
+            let tag = try r.readTag(.otlpDataPoint)
+            switch tag.field {
+            case 1: out.offset = HistogramWireCodec.zigZag32(try r.varintField(tag, .otlpDataPoint))
+            case 2:
+                if tag.wireType == WireType.varint {
+                    try checkBuckets(out.bucketCounts.count, r, tag)
+                    out.bucketCounts.append(try r.readVarint(.otlpDataPoint, field: tag.field))
+                } else {
+                    var packed = try r.subMessage(tag, .otlpDataPoint)
+                    while !packed.isAtEnd {
+                        try checkBuckets(out.bucketCounts.count, r, tag)
+                        out.bucketCounts.append(try packed.readVarint(.otlpDataPoint, field: tag.field))
+                    }
+                }
+            default: try r.skip(tag, .otlpDataPoint)
+            }
+        }
+        return out
+    }
+
+    private static func checkBuckets(_ count: Int, _ r: ProtoReader, _ tag: ProtoTag) throws(WireError) {
+        guard count < ProtoLimits.maxHistogramItems else {
+            throw .tooManyItems(r.location(.otlpDataPoint, tag.field, tag.offset), limit: ProtoLimits.maxHistogramItems)
+        }
     }
 
     private static func summaryPoint(_ r: inout ProtoReader) throws(WireError) -> OTLPSummaryPoint {

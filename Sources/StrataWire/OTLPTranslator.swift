@@ -33,7 +33,7 @@ public struct OTLPTranslation: Sendable {
     public var tooManySamples = false
     /// Builds `batch`, storing each distinct label name and value once.
     var builder = OTLPBatchBuilder()
-    /// Data points refused by the translation (delta temporality, exponential histograms, …).
+    /// Data points refused by the translation (delta temporality, unsupported scales, …).
     public var rejectedDataPoints = 0
     /// Why points were refused: one line per reason (each ends with its `err-strata-*` ID),
     /// at most `maxMessages` of them.
@@ -232,8 +232,31 @@ public enum OTLPTranslator {
                 emit(base + "_bucket", labels, extra: ("le", "+Inf"), nanos: p.timeNanos,
                      value: stale ? StaleNaN.value : Double(p.count))
             }
-        case .exponentialHistogram(let count, _):
-            out.reject(count, "metric \"\(metric.name)\": exponential histograms need native histograms, which this Strata does not store yet; export explicit-bucket histograms instead (an SDK view or the SDK's default histogram aggregation) (\(ErrorID.otlpExponentialHistogram.id))")
+        case .exponentialHistogram(let pts, let temporality):
+            guard temporality == .cumulative else {
+                out.reject(pts.count, "metric \"\(metric.name)\": exponential histograms with \(temporality.name) aggregation temporality are not supported, only cumulative; configure the Collector's deltatocumulative processor (\(ErrorID.otlpDeltaTemporality.id))")
+                return
+            }
+            let name = OTLPMetricNames.metricName(metric.name, unit: metric.unit, kind: .histogram, strategy: strategy)
+            for p in pts {
+                let histogram: Histogram
+                switch OTLPExponentialHistogram.native(p) {
+                case .success(let h): histogram = h
+                case .failure(let refusal):
+                    out.reject(1, "metric \"\(metric.name)\": an exponential histogram point has scale \(refusal.scale), below the coarsest native histogram schema -4; configure the SDK's exponential aggregation with a larger max_scale or fewer buckets (\(ErrorID.otlpExponentialHistogram.id))")
+                    continue
+                }
+                guard let labels = pointLabels(p.attributes, extra: false) else { continue }
+                guard !out.tooManySamples else { return }
+                guard out.builder.sampleCount < options.maxSamples else {
+                    out.tooManySamples = true
+                    return
+                }
+                var series = labels
+                series["__name__"] = name
+                out.builder.append(series, HistogramPoint(timestamp: milliseconds(p.timeNanos), value: .integer(histogram)))
+                newest = max(newest, p.timeNanos)
+            }
         case .summary(let pts):
             let base = OTLPMetricNames.metricName(metric.name, unit: metric.unit, kind: .summary, strategy: strategy)
             for p in pts {
@@ -268,7 +291,8 @@ struct OTLPBatchBuilder {
     var batch = SeriesBatch()
     private var interned: [String: (offset: UInt32, length: UInt32)] = [:]
 
-    var sampleCount: Int { batch.samples.count }
+    /// Float and histogram samples so far.
+    var sampleCount: Int { batch.samples.count + batch.histograms.count }
 
     private mutating func intern(_ s: String) -> (offset: UInt32, length: UInt32) {
         if let hit = interned[s] { return hit }
@@ -280,6 +304,25 @@ struct OTLPBatchBuilder {
 
     /// Appends one series with one sample; labels are sorted by name as validation requires.
     mutating func append(_ labels: [String: String], _ sample: Sample) {
+        let labelStart = appendLabels(labels)
+        let sampleStart = UInt32(truncatingIfNeeded: batch.samples.count)
+        batch.samples.append(sample)
+        batch.series.append(SeriesBatch.Entry(labelStart: labelStart, labelCount: UInt32(truncatingIfNeeded: labels.count),
+                                              sampleStart: sampleStart, sampleCount: 1))
+    }
+
+    /// Appends one series with one native histogram sample.
+    mutating func append(_ labels: [String: String], _ histogram: HistogramPoint) {
+        let labelStart = appendLabels(labels)
+        let histogramStart = UInt32(truncatingIfNeeded: batch.histograms.count)
+        batch.histograms.append(histogram)
+        batch.series.append(SeriesBatch.Entry(labelStart: labelStart, labelCount: UInt32(truncatingIfNeeded: labels.count),
+                                              sampleStart: UInt32(truncatingIfNeeded: batch.samples.count), sampleCount: 0,
+                                              histogramCount: 1, histogramStart: histogramStart))
+    }
+
+    /// Writes the labels sorted by name; returns the index of the first.
+    private mutating func appendLabels(_ labels: [String: String]) -> UInt32 {
         let sorted = labels.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
         let labelStart = UInt32(truncatingIfNeeded: batch.labels.count)
         for (name, value) in sorted {
@@ -287,9 +330,6 @@ struct OTLPBatchBuilder {
             let v = intern(value)
             batch.labels.append(SeriesBatch.LabelRef(nameOffset: n.offset, nameLength: n.length, valueOffset: v.offset, valueLength: v.length))
         }
-        let sampleStart = UInt32(truncatingIfNeeded: batch.samples.count)
-        batch.samples.append(sample)
-        batch.series.append(SeriesBatch.Entry(labelStart: labelStart, labelCount: UInt32(truncatingIfNeeded: sorted.count),
-                                              sampleStart: sampleStart, sampleCount: 1))
+        return labelStart
     }
 }

@@ -83,9 +83,8 @@ public struct OTLPMetric: Sendable, Equatable {
         case sum([OTLPNumberPoint], temporality: OTLPTemporality, monotonic: Bool)
         /// `histogram` (explicit buckets).
         case histogram([OTLPHistogramPoint], temporality: OTLPTemporality)
-        /// `exponential_histogram`: only counted, since Strata has no native histograms yet and
-        /// refuses these points (see docs/otlp.md).
-        case exponentialHistogram(pointCount: Int, temporality: OTLPTemporality)
+        /// `exponential_histogram`: becomes native histograms (see docs/otlp.md).
+        case exponentialHistogram([OTLPExponentialHistogramPoint], temporality: OTLPTemporality)
         /// `summary`.
         case summary([OTLPSummaryPoint])
 
@@ -96,7 +95,7 @@ public struct OTLPMetric: Sendable, Equatable {
             case .gauge(let p): return p.count
             case .sum(let p, _, _): return p.count
             case .histogram(let p, _): return p.count
-            case .exponentialHistogram(let n, _): return n
+            case .exponentialHistogram(let p, _): return p.count
             case .summary(let p): return p.count
             }
         }
@@ -172,6 +171,64 @@ public struct OTLPHistogramPoint: Sendable, Equatable {
         self.sum = sum
         self.bucketCounts = bucketCounts
         self.explicitBounds = explicitBounds
+        self.flags = flags
+    }
+}
+
+/// `ExponentialHistogramDataPoint.Buckets`: counts of consecutive buckets from `offset`.
+public struct OTLPExponentialBuckets: Sendable, Equatable {
+    /// Index of the first bucket (bucket `i` covers `(base^i, base^(i+1)]`).
+    public var offset: Int32
+    /// `bucket_counts`.
+    public var bucketCounts: [UInt64]
+
+    /// Creates buckets.
+    public init(offset: Int32 = 0, bucketCounts: [UInt64] = []) {
+        self.offset = offset
+        self.bucketCounts = bucketCounts
+    }
+}
+
+/// `ExponentialHistogramDataPoint` (min, max and exemplars are not read).
+public struct OTLPExponentialHistogramPoint: Sendable, Equatable {
+    /// `attributes`.
+    public var attributes: [OTLPAttribute]
+    /// `start_time_unix_nano`.
+    public var startTimeNanos: UInt64
+    /// `time_unix_nano`.
+    public var timeNanos: UInt64
+    /// `count`.
+    public var count: UInt64
+    /// `sum` (optional: absent when the instrument can record negative values).
+    public var sum: Double?
+    /// `scale`: the resolution; base = 2^(2^-scale).
+    public var scale: Int32
+    /// `zero_count`.
+    public var zeroCount: UInt64
+    /// `zero_threshold` (0 when the sender left it out).
+    public var zeroThreshold: Double
+    /// `positive`.
+    public var positive: OTLPExponentialBuckets
+    /// `negative`.
+    public var negative: OTLPExponentialBuckets
+    /// `flags`.
+    public var flags: UInt32
+
+    /// Creates a point.
+    public init(attributes: [OTLPAttribute] = [], startTimeNanos: UInt64 = 0, timeNanos: UInt64, count: UInt64, sum: Double?,
+                scale: Int32, zeroCount: UInt64 = 0, zeroThreshold: Double = 0,
+                positive: OTLPExponentialBuckets = OTLPExponentialBuckets(), negative: OTLPExponentialBuckets = OTLPExponentialBuckets(),
+                flags: UInt32 = 0) {
+        self.attributes = attributes
+        self.startTimeNanos = startTimeNanos
+        self.timeNanos = timeNanos
+        self.count = count
+        self.sum = sum
+        self.scale = scale
+        self.zeroCount = zeroCount
+        self.zeroThreshold = zeroThreshold
+        self.positive = positive
+        self.negative = negative
         self.flags = flags
     }
 }

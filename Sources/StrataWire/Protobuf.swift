@@ -26,6 +26,11 @@ enum ProtoLimits {
     static let maxGroupDepth = 32
     /// Bodies are indexed with `UInt32` offsets (`SeriesBatch.LabelRef`).
     static let maxBodySize = Int(UInt32.max)
+    /// Most elements one repeated field of a native histogram (spans, bucket counts, custom
+    /// bounds) may hold. Prometheus's clients keep well under 200 buckets a side and no float64
+    /// histogram at the finest schema needs more than ~540,000 indexes; 2^16 per field keeps
+    /// what a hostile histogram can make the decoder allocate small.
+    static let maxHistogramItems = 1 << 16
 }
 
 /// A decoded tag: field number, wire type, and the offset of its first byte.

@@ -181,7 +181,7 @@ public enum RemoteReadCodec {
         for result in response.results {
             var resultSize = 0
             for series in result {
-                let size = timeSeriesPayloadSize(labels: series.labels, samples: series.samples)
+                let size = timeSeriesPayloadSize(labels: series.labels, samples: series.samples, histograms: series.histograms)
                 seriesSizes.append(size)
                 resultSize += lengthDelimitedSize(field: QueryResultField.timeseries, length: size)
             }
@@ -194,7 +194,7 @@ public enum RemoteReadCodec {
                 w.writeLengthPrefix(ReadResponseField.results, resultSizes[resultIndex])
                 for series in result {
                     w.writeTimeSeriesField(QueryResultField.timeseries, payloadSize: seriesSizes[seriesIndex],
-                                           labels: series.labels, samples: series.samples)
+                                           labels: series.labels, samples: series.samples, histograms: series.histograms)
                     seriesIndex += 1
                 }
             }
@@ -202,7 +202,7 @@ public enum RemoteReadCodec {
     }
 
     /// Decodes a decompressed ReadResponse of type SAMPLES. Label strings must be UTF-8;
-    /// exemplars, histograms and unknown fields are skipped.
+    /// native histograms are decoded, exemplars and unknown fields skipped.
     public static func decodeResponse(_ body: [UInt8]) throws(WireError) -> ReadResponse {
         try withReader(body) { (r: inout ProtoReader) throws(WireError) -> ReadResponse in
             var response = ReadResponse(results: [])
@@ -238,6 +238,7 @@ public enum RemoteReadCodec {
     private static func decodeTimeSeries(_ r: inout ProtoReader) throws(WireError) -> TimeSeriesData {
         var labels = ContiguousArray<Label>()
         var samples: [Sample] = []
+        var histograms: [HistogramPoint] = []
         while !r.isAtEnd {
             let tag = try r.readTag(.timeSeries)
             switch tag.field {
@@ -247,12 +248,15 @@ public enum RemoteReadCodec {
             case TimeSeriesField.samples:
                 var sub = try r.subMessage(tag, .timeSeries)
                 samples.append(try RemoteWriteDecoder.decodeSample(&sub))
+            case TimeSeriesField.histograms:
+                var sub = try r.subMessage(tag, .timeSeries)
+                histograms.append(try HistogramWireCodec.decode(&sub))
             default:
-                // Exemplars, histograms and unknown fields: the SAMPLES answer is floats only.
+                // Exemplars and unknown fields.
                 try r.skip(tag, .timeSeries)
             }
         }
-        return TimeSeriesData(labels: Labels(labels), samples: samples)
+        return TimeSeriesData(labels: Labels(labels), samples: samples, histograms: histograms)
     }
 
     private static func decodeLabel(_ r: inout ProtoReader) throws(WireError) -> Label {

@@ -56,24 +56,43 @@ public struct ReadRequest: Sendable, Equatable {
     }
 }
 
-/// One series of a remote-read answer (`prometheus.TimeSeries`, float samples only).
+/// One series of a remote-read answer (`prometheus.TimeSeries`): float samples and native
+/// histogram samples.
 public struct TimeSeriesData: Sendable, Equatable {
     /// The series' labels.
     public var labels: Labels
-    /// Its samples in time order.
+    /// Its float samples in time order.
     public var samples: [Sample]
+    /// Its native histogram samples in time order (`TimeSeries.histograms`).
+    public var histograms: [HistogramPoint]
 
     /// Creates a series.
-    public init(labels: Labels, samples: [Sample]) {
+    public init(labels: Labels, samples: [Sample], histograms: [HistogramPoint] = []) {
         self.labels = labels
         self.samples = samples
+        self.histograms = histograms
     }
 
     /// Compares sample values bitwise, so NaN and staleness markers equal themselves.
     public static func == (lhs: TimeSeriesData, rhs: TimeSeriesData) -> Bool {
-        guard lhs.labels == rhs.labels, lhs.samples.count == rhs.samples.count else { return false }
+        guard lhs.labels == rhs.labels, lhs.samples.count == rhs.samples.count,
+              lhs.histograms.count == rhs.histograms.count else { return false }
         for (a, b) in zip(lhs.samples, rhs.samples) where !a.isIdentical(to: b) { return false }
+        for (a, b) in zip(lhs.histograms, rhs.histograms) where !Self.identical(a, b) { return false }
         return true
+    }
+
+    /// Bitwise equality of two histogram samples.
+    static func identical(_ a: HistogramPoint, _ b: HistogramPoint) -> Bool {
+        guard a.timestamp == b.timestamp else { return false }
+        switch (a.value, b.value) {
+        case (.integer(let x), .integer(let y)):
+            return x.isIdentical(to: y) && x.customValues.map(\.bitPattern) == y.customValues.map(\.bitPattern)
+        case (.float(let x), .float(let y)):
+            return x.isIdentical(to: y)
+        default:
+            return false
+        }
     }
 }
 

@@ -12,9 +12,9 @@ import StrataModel
 /// no per-append uniqueness checks.
 public enum RemoteWriteDecoder {
     /// Decodes a decompressed WriteRequest body. `body` becomes the batch's buffer and label refs
-    /// point into it. Samples are stored in the order sent. Exemplars and native histograms are
-    /// counted per series (`exemplarCount`, `histogramCount`) and metadata entries counted
-    /// (`metadataCount`), without being decoded.
+    /// point into it. Samples and native histograms (`histograms`, per series in order sent) are
+    /// decoded; exemplars are counted per series (`exemplarCount`) and metadata entries counted
+    /// (`metadataCount`), without being decoded (`RemoteWriteExtrasDecoder` reads them).
     public static func decode(_ body: [UInt8]) throws(WireError) -> SeriesBatch {
         guard body.count <= ProtoLimits.maxBodySize else {
             throw .bodyTooLarge(size: body.count, limit: ProtoLimits.maxBodySize)
@@ -38,6 +38,7 @@ public enum RemoteWriteDecoder {
         var series = 0
         var labels = 0
         var samples = 0
+        var histograms = 0
     }
 
     /// Tag byte of `TimeSeries.labels`.
@@ -77,6 +78,9 @@ public enum RemoteWriteDecoder {
                 case TimeSeriesField.samples:
                     _ = try ts.subMessage(inner, .timeSeries)
                     counts.samples += 1
+                case TimeSeriesField.histograms:
+                    _ = try ts.subMessage(inner, .timeSeries)
+                    counts.histograms += 1
                 default:
                     try ts.skip(inner, .timeSeries)
                 }
@@ -85,7 +89,7 @@ public enum RemoteWriteDecoder {
         // Every label and sample takes at least two bytes of a body of at most 4 GiB, so these
         // fit the batch's UInt32 indexes; checked anyway so they can never wrap.
         let limit = Int(UInt32.max)
-        guard counts.labels <= limit, counts.samples <= limit, counts.series <= limit else {
+        guard counts.labels <= limit, counts.samples <= limit, counts.series <= limit, counts.histograms <= limit else {
             throw .tooManyItems(r.location(.writeRequest, WriteRequestField.timeseries, 0), limit: limit)
         }
         return counts
@@ -107,6 +111,9 @@ public enum RemoteWriteDecoder {
         let seriesCapacity: Int
         var seriesCount = 0
         var metadataCount = 0
+        /// Native histograms hold arrays, so they go into an ordinary array (reserved at the
+        /// counted size) rather than raw memory.
+        var histograms = ContiguousArray<HistogramPoint>()
 
         @inline(__always)
         mutating func append(_ ref: SeriesBatch.LabelRef, _ r: ProtoReader) throws(WireError) {
@@ -136,16 +143,19 @@ public enum RemoteWriteDecoder {
         var metadataCount = 0
         var samples = ContiguousArray<Sample>()
         var series = ContiguousArray<SeriesBatch.Entry>()
+        var histograms = ContiguousArray<HistogramPoint>()
         let labels = ContiguousArray<SeriesBatch.LabelRef>(unsafeUninitializedCapacity: counts.labels) { labelBuffer, labelsDone in
             samples = ContiguousArray(unsafeUninitializedCapacity: counts.samples) { sampleBuffer, samplesDone in
                 series = ContiguousArray(unsafeUninitializedCapacity: counts.series) { seriesBuffer, seriesDone in
                     var w = ColumnWriter(labels: labelBuffer.baseAddress, labelCapacity: labelBuffer.count,
                                          samples: sampleBuffer.baseAddress, sampleCapacity: sampleBuffer.count,
                                          series: seriesBuffer.baseAddress, seriesCapacity: seriesBuffer.count)
+                    w.histograms.reserveCapacity(counts.histograms)
                     do throws(WireError) {
                         var reader = ProtoReader(raw, codec: .remoteWrite)
                         try decodeWriteRequest(&reader, into: &w)
                         metadataCount = w.metadataCount
+                        histograms = w.histograms
                     } catch {
                         failure = error
                     }
@@ -158,7 +168,8 @@ public enum RemoteWriteDecoder {
             }
         }
         if let failure { throw failure }
-        return SeriesBatch(buffer: body, labels: labels, series: series, samples: samples, metadataCount: metadataCount)
+        return SeriesBatch(buffer: body, labels: labels, series: series, samples: samples, histograms: histograms,
+                           metadataCount: metadataCount)
     }
 
     static func decodeWriteRequest(_ r: inout ProtoReader, into w: inout ColumnWriter) throws(WireError) {
@@ -182,8 +193,8 @@ public enum RemoteWriteDecoder {
     static func decodeTimeSeries(_ r: inout ProtoReader, into w: inout ColumnWriter) throws(WireError) {
         let labelStart = w.labelCount
         let sampleStart = w.sampleCount
+        let histogramStart = w.histograms.count
         var exemplars: UInt32 = 0
-        var histograms: UInt32 = 0
         while !r.isAtEnd {
             // Fast path: a label field with a one-byte length (nearly every label).
             let p = r.position
@@ -210,8 +221,8 @@ public enum RemoteWriteDecoder {
                 _ = try r.subMessage(tag, .timeSeries)
                 exemplars &+= 1
             case TimeSeriesField.histograms:
-                _ = try r.subMessage(tag, .timeSeries)
-                histograms &+= 1
+                var sub = try r.subMessage(tag, .timeSeries)
+                w.histograms.append(try HistogramWireCodec.decode(&sub))
             default:
                 try r.skip(tag, .timeSeries)
             }
@@ -223,7 +234,8 @@ public enum RemoteWriteDecoder {
             sampleStart: UInt32(truncatingIfNeeded: sampleStart),
             sampleCount: UInt32(truncatingIfNeeded: w.sampleCount - sampleStart),
             exemplarCount: exemplars,
-            histogramCount: histograms), r)
+            histogramCount: UInt32(truncatingIfNeeded: w.histograms.count - histogramStart),
+            histogramStart: UInt32(truncatingIfNeeded: histogramStart)), r)
     }
 
     @inline(__always)

@@ -6,8 +6,9 @@ import StrataModel
 /// Sizes are computed first so the output is allocated once and written front to back, with no
 /// intermediate buffer per series or label.
 public enum RemoteWriteEncoder {
-    /// Encodes the batch's `series` entries, in order, as a WriteRequest. Exemplar and histogram
-    /// counts are not encoded (the batch does not carry their contents).
+    /// Encodes the batch's `series` entries, in order, as a WriteRequest: labels, float samples
+    /// and native histograms. Exemplar counts are not encoded (the batch does not carry their
+    /// contents).
     public static func encode(_ batch: SeriesBatch) -> [UInt8] {
         batch.buffer.withUnsafeBytes { buffer in
             // One array for all series' payload sizes, so the write pass need not recompute them.
@@ -27,6 +28,7 @@ public enum RemoteWriteEncoder {
                     size += lengthDelimitedSize(field: TimeSeriesField.labels, length: payload)
                 }
                 size += samplesFieldsSize(samples(of: entry, in: batch))
+                size += histogramsFieldsSize(histograms(of: entry, in: batch))
                 payloadSizes.append(size)
                 total += lengthDelimitedSize(field: WriteRequestField.timeseries, length: size)
             }
@@ -42,6 +44,7 @@ public enum RemoteWriteEncoder {
                         w.writeLabelField(name: name, value: value)
                     }
                     for s in samples(of: entry, in: batch) { w.writeSampleField(s) }
+                    for h in histograms(of: entry, in: batch) { w.writeHistogramField(TimeSeriesField.histograms, h) }
                 }
             }
         }
@@ -53,20 +56,31 @@ public enum RemoteWriteEncoder {
         return batch.samples[start..<start + Int(entry.sampleCount)]
     }
 
+    @inline(__always)
+    private static func histograms(of entry: SeriesBatch.Entry, in batch: SeriesBatch) -> ContiguousArray<HistogramPoint>.SubSequence {
+        let start = Int(entry.histogramStart)
+        return batch.histograms[start..<start + Int(entry.histogramCount)]
+    }
+
     /// Encodes series given as values, in order, as a WriteRequest.
     public static func encode(series: [(labels: Labels, samples: [Sample])]) -> [UInt8] {
+        encode(seriesWithHistograms: series.map { (labels: $0.labels, samples: $0.samples, histograms: [HistogramPoint]()) })
+    }
+
+    /// Encodes series with float samples and native histograms, in order, as a WriteRequest.
+    public static func encode(seriesWithHistograms series: [(labels: Labels, samples: [Sample], histograms: [HistogramPoint])]) -> [UInt8] {
         var payloadSizes = ContiguousArray<Int>()
         payloadSizes.reserveCapacity(series.count)
         var total = 0
         for s in series {
-            let size = timeSeriesPayloadSize(labels: s.labels, samples: s.samples)
+            let size = timeSeriesPayloadSize(labels: s.labels, samples: s.samples, histograms: s.histograms)
             payloadSizes.append(size)
             total += lengthDelimitedSize(field: WriteRequestField.timeseries, length: size)
         }
         return buildMessage(size: total) { w in
             for (index, s) in series.enumerated() {
                 w.writeTimeSeriesField(WriteRequestField.timeseries, payloadSize: payloadSizes[index],
-                                       labels: s.labels, samples: s.samples)
+                                       labels: s.labels, samples: s.samples, histograms: s.histograms)
             }
         }
     }

@@ -4,9 +4,9 @@ import StrataModel
 /// produces (so validation, limits, HA deduplication, ring forwarding and the WAL treat both
 /// versions alike), plus the exemplars and metadata it carried.
 public struct RemoteWriteV2Request: Sendable {
-    /// Series and float samples; label refs point at the symbols in the body. Native histograms
-    /// are counted per series (`histogramCount`) and skipped, as in 1.0; exemplars are counted
-    /// per series and `metadataCount` is the number of distinct metadata entries.
+    /// Series, float samples and native histograms; label refs point at the symbols in the body.
+    /// Exemplars are counted per series and `metadataCount` is the number of distinct metadata
+    /// entries.
     public var batch: SeriesBatch
     /// Exemplars (with their series' labels) and distinct metadata entries.
     public var extras: WriteExtras
@@ -55,6 +55,7 @@ public enum RemoteWriteV2Decoder {
         var series = 0
         var labels = 0
         var samples = 0
+        var histograms = 0
     }
 
     static func scan(_ r: inout ProtoReader) throws(WireError) -> Scan {
@@ -77,6 +78,9 @@ public enum RemoteWriteV2Decoder {
                     case V2TimeSeriesField.samples:
                         _ = try ts.subMessage(inner, .v2TimeSeries)
                         scan.samples += 1
+                    case V2TimeSeriesField.histograms:
+                        _ = try ts.subMessage(inner, .v2TimeSeries)
+                        scan.histograms += 1
                     default:
                         try ts.skip(inner, .v2TimeSeries)
                     }
@@ -92,7 +96,8 @@ public enum RemoteWriteV2Decoder {
         // Every symbol, label ref and sample takes at least one byte of a body below 4 GiB, so
         // these fit the batch's UInt32 indexes; checked anyway so they can never wrap.
         let limit = Int(UInt32.max)
-        guard scan.labels <= limit, scan.samples <= limit, scan.series <= limit, scan.symbols.count <= limit else {
+        guard scan.labels <= limit, scan.samples <= limit, scan.series <= limit, scan.symbols.count <= limit,
+              scan.histograms <= limit else {
             throw .tooManyItems(r.location(.v2Request, V2RequestField.timeseries, 0), limit: limit)
         }
         return scan
@@ -178,6 +183,7 @@ public enum RemoteWriteV2Decoder {
         var extras = ExtrasCollector()
         var samples = ContiguousArray<Sample>()
         var series = ContiguousArray<SeriesBatch.Entry>()
+        var histograms = ContiguousArray<HistogramPoint>()
         let table = SymbolTable(raw: raw, symbols: scan.symbols)
         let labels = ContiguousArray<SeriesBatch.LabelRef>(unsafeUninitializedCapacity: scan.labels) { labelBuffer, labelsDone in
             samples = ContiguousArray(unsafeUninitializedCapacity: scan.samples) { sampleBuffer, samplesDone in
@@ -186,6 +192,7 @@ public enum RemoteWriteV2Decoder {
                         labels: labelBuffer.baseAddress, labelCapacity: labelBuffer.count,
                         samples: sampleBuffer.baseAddress, sampleCapacity: sampleBuffer.count,
                         series: seriesBuffer.baseAddress, seriesCapacity: seriesBuffer.count)
+                    w.histograms.reserveCapacity(scan.histograms)
                     do throws(WireError) {
                         var r = ProtoReader(raw, codec: .remoteWriteV2)
                         while !r.isAtEnd {
@@ -198,6 +205,7 @@ public enum RemoteWriteV2Decoder {
                                 try r.skip(tag, .v2Request)
                             }
                         }
+                        histograms = w.histograms
                     } catch {
                         failure = error
                     }
@@ -208,7 +216,8 @@ public enum RemoteWriteV2Decoder {
             }
         }
         if let failure { throw failure }
-        let batch = SeriesBatch(buffer: body, labels: labels, series: series, samples: samples, metadataCount: extras.metadata.count)
+        let batch = SeriesBatch(buffer: body, labels: labels, series: series, samples: samples, histograms: histograms,
+                                metadataCount: extras.metadata.count)
         return RemoteWriteV2Request(batch: batch, extras: WriteExtras(exemplars: extras.exemplars, metadata: extras.metadata))
     }
 
@@ -217,7 +226,7 @@ public enum RemoteWriteV2Decoder {
         let labelStart = w.labelCount
         let sampleStart = w.sampleCount
         let symbolCount = table.symbols.count
-        var histograms: UInt32 = 0
+        let histogramStart = w.histograms.count
         var pendingName: UInt32? = nil
         // Rare: kept as readers and decoded once the series' labels are known.
         var exemplarReaders: [ProtoReader] = []
@@ -242,9 +251,8 @@ public enum RemoteWriteV2Decoder {
                 var sub = try r.subMessage(tag, .v2TimeSeries)
                 try w.append(try RemoteWriteDecoder.decodeSample(&sub), r)
             case V2TimeSeriesField.histograms:
-                // Native histograms are not stored yet: counted and skipped, as in 1.0.
-                _ = try r.subMessage(tag, .v2TimeSeries)
-                histograms &+= 1
+                var sub = try r.subMessage(tag, .v2TimeSeries)
+                w.histograms.append(try HistogramWireCodec.decode(&sub))
             case V2TimeSeriesField.exemplars:
                 exemplarReaders.append(try r.subMessage(tag, .v2TimeSeries))
             case V2TimeSeriesField.metadata:
@@ -268,7 +276,8 @@ public enum RemoteWriteV2Decoder {
             sampleStart: UInt32(truncatingIfNeeded: sampleStart),
             sampleCount: UInt32(truncatingIfNeeded: w.sampleCount - sampleStart),
             exemplarCount: UInt32(truncatingIfNeeded: exemplarReaders.count),
-            histogramCount: histograms), r)
+            histogramCount: UInt32(truncatingIfNeeded: w.histograms.count - histogramStart),
+            histogramStart: UInt32(truncatingIfNeeded: histogramStart)), r)
 
         let hasMetadata = metadata.map { $0.type != .unknown || !$0.help.isEmpty || !$0.unit.isEmpty } ?? false
         guard !exemplarReaders.isEmpty || hasMetadata, let labels = w.labels else { return }

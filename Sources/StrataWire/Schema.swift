@@ -61,3 +61,24 @@ enum ReadResponseField {
 enum QueryResultField {
     static let timeseries = 1
 }
+
+/// `prometheus.ChunkedReadResponse` (remote read, `STREAMED_XOR_CHUNKS`).
+enum ChunkedReadResponseField {
+    static let chunkedSeries = 1
+    static let queryIndex = 2
+}
+
+/// `prometheus.ChunkedSeries`.
+enum ChunkedSeriesField {
+    static let labels = 1
+    static let chunks = 2
+}
+
+/// `prometheus.Chunk`.
+enum ChunkField {
+    static let minTimeMs = 1
+    static let maxTimeMs = 2
+    /// enum Encoding: UNKNOWN 0, XOR 1, HISTOGRAM 2, FLOAT_HISTOGRAM 3 (`chunkenc.Encoding`).
+    static let type = 3
+    static let data = 4
+}

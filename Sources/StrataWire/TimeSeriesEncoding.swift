@@ -30,15 +30,26 @@ func samplesFieldsSize(_ samples: some Collection<Sample>) -> Int {
     return size
 }
 
+/// Size of the `histograms` fields of a series.
+@inline(__always)
+func histogramsFieldsSize(_ histograms: some Collection<HistogramPoint>) -> Int {
+    var size = 0
+    for h in histograms {
+        size += lengthDelimitedSize(field: TimeSeriesField.histograms, length: HistogramWireCodec.payloadSize(h))
+    }
+    return size
+}
+
 /// Size of a `TimeSeries` payload built from `Labels`.
 @inline(__always)
-func timeSeriesPayloadSize(labels: Labels, samples: some Collection<Sample>) -> Int {
+func timeSeriesPayloadSize(labels: Labels, samples: some Collection<Sample>,
+                           histograms: some Collection<HistogramPoint> = EmptyCollection<HistogramPoint>()) -> Int {
     var size = 0
     for label in labels {
         let payload = labelPayloadSize(nameLength: label.name.utf8.count, valueLength: label.value.utf8.count)
         size += lengthDelimitedSize(field: TimeSeriesField.labels, length: payload)
     }
-    return size + samplesFieldsSize(samples)
+    return size + samplesFieldsSize(samples) + histogramsFieldsSize(histograms)
 }
 
 extension ProtoWriter {
@@ -88,9 +99,11 @@ extension ProtoWriter {
 
     /// Writes a whole `TimeSeries` field (tag, length, payload) whose payload size is known.
     @inline(__always)
-    mutating func writeTimeSeriesField(_ field: Int, payloadSize: Int, labels: Labels, samples: some Collection<Sample>) {
+    mutating func writeTimeSeriesField(_ field: Int, payloadSize: Int, labels: Labels, samples: some Collection<Sample>,
+                                       histograms: some Collection<HistogramPoint> = EmptyCollection<HistogramPoint>()) {
         writeLengthPrefix(field, payloadSize)
         for label in labels { writeLabelField(label) }
         for s in samples { writeSampleField(s) }
+        for h in histograms { writeHistogramField(TimeSeriesField.histograms, h) }
     }
 }

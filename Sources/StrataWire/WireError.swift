@@ -60,6 +60,10 @@ public enum WireMessage: String, Sendable, Equatable {
     case v2Exemplar = "v2.Exemplar"
     /// A remote write 2.0 series' metadata.
     case v2Metadata = "v2.Metadata"
+    /// A native histogram sample (1.0 and 2.0 share the layout).
+    case histogram = "Histogram"
+    /// One span of a native histogram's buckets.
+    case bucketSpan = "BucketSpan"
 }
 
 /// Where in a body a decoder failed.
@@ -119,6 +123,11 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
     case symbolRefOutOfRange(WireLocation, ref: UInt64, symbols: Int)
     /// A remote write 2.0 `labels_refs` list of odd length (refs come in name/value pairs).
     case oddLabelRefCount(WireLocation, count: Int)
+    /// A native histogram mixing integer fields (`count_int`, `zero_count_int`, `*_deltas`) with
+    /// float fields (`count_float`, `zero_count_float`, `*_counts`): it is neither kind.
+    case mixedHistogramKinds(WireLocation)
+    /// A streamed remote-read frame whose CRC-32C does not match its message.
+    case checksumMismatch(WireLocation, expected: UInt32, actual: UInt32)
 
     private static func prefix(_ loc: WireLocation) -> String {
         "malformed \(loc.codec.rawValue) protobuf: \(loc)"
@@ -156,6 +165,10 @@ public enum WireError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(Self.prefix(loc)) refers to symbol \(ref), but the request's symbols table has \(symbols) entries; the sender's symbols table and references disagree"
         case .oddLabelRefCount(let loc, let count):
             return "\(Self.prefix(loc)) has \(count) label references; labels_refs must hold name/value pairs (an even count)"
+        case .checksumMismatch(let loc, let expected, let actual):
+            return "\(Self.prefix(loc)) is a frame whose CRC-32C is \(actual), but the frame header says \(expected); the stream is corrupt"
+        case .mixedHistogramKinds(let loc):
+            return "\(Self.prefix(loc)) mixes integer-count fields (count_int, zero_count_int, *_deltas) with float-count fields (count_float, zero_count_float, *_counts); a native histogram is either an integer or a float histogram"
         }
     }
 }

@@ -32,6 +32,46 @@ struct LocalBlockTests {
         #expect(span == 59 * 60_000)
     }
 
+    @Test("a block whose first series holds histogram chunks has a probe counting its histograms")
+    func histogramProbe() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let end = now - 3_600_000
+        let parent = NSTemporaryDirectory() + "strata-localblock-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        // Two chunks, one of each histogram encoding: 30 + 20 samples.
+        var ints = HistogramChunk()
+        for i in 0..<30 {
+            let h = Histogram(count: UInt64(i + 1), sum: Double(i), positiveSpans: [HistogramSpan(offset: 0, length: 1)],
+                              positiveBuckets: [Int64(i + 1)])
+            _ = ints.append(timestamp: end - Int64(49 - i) * 60_000, histogram: h)
+        }
+        var floats = FloatHistogramChunk()
+        for i in 30..<50 {
+            let h = FloatHistogram(count: Double(i + 1), sum: Double(i), positiveSpans: [HistogramSpan(offset: 0, length: 1)],
+                                   positiveBuckets: [Double(i + 1)])
+            _ = floats.append(timestamp: end - Int64(49 - i) * 60_000, histogram: h)
+        }
+        #expect(ints.count == 30 && floats.count == 20)
+        let series = [BlockSeries(labels: Labels(["__name__": "hist", "job": "x"]), chunks: [ints.encoded(), floats.encoded()])]
+        let meta = try BlockWriter.write(parentDirectory: parent, series: series)
+        let block = try LocalBlock.load(parent + "/" + meta.ulid, now: now)
+        #expect(block.problems.isEmpty, "\(block.problems)")
+        let probe = try #require(block.probe, "no probe for a histogram series")
+        #expect(probe.samples == 50 && probe.labels == Labels(["__name__": "hist", "job": "x"]))
+        #expect(probe.maxTime - probe.minTime == 49 * 60_000)
+    }
+
+    @Test("chunk headers: sample counts of XOR and histogram chunks; none for aggregates or truncated chunks")
+    func headerCounts() {
+        #expect(LocalBlock.sampleCount(.xor, [0x01, 0x02]) == 258)
+        #expect(LocalBlock.sampleCount(.histogram, [0x00, 0x07, 0x40]) == 7)
+        #expect(LocalBlock.sampleCount(.floatHistogram, [0x00, 0x03, 0x00, 0x11]) == 3)
+        #expect(LocalBlock.sampleCount(.histogram, [0x00, 0x07]) == nil)
+        #expect(LocalBlock.sampleCount(.xor, [0x00]) == nil)
+        #expect(LocalBlock.sampleCount(.aggregate, [0x00, 0x07, 0x00]) == nil)
+    }
+
     @Test("a block in the future, a stray file and a gap in the segments are problems")
     func layoutProblems() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1000)

@@ -60,7 +60,7 @@ import Testing
         let harness = Harness(limits: Self.rateLimits(rate: 1, burst: 10))
         let batch = makeBatch([validSeries("ok", count: 10), ([("job", "no-name")], Array(repeating: testNow, count: 5))])
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(_, let id, let rejected, let accepted) = error else {
+        guard case .invalid(_, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -84,7 +84,7 @@ import Testing
         let ingester = FakeIngester(.reject(id: .sampleOutOfOrder, count: 2, message: "the sample has been rejected because another sample with a more recent timestamp has already been ingested and out-of-order samples are not allowed (err-strata-sample-out-of-order)"))
         let harness = Harness(ingester: ingester)
         let error = await harness.pushExpectingError(makeBatch([validSeries("a", count: 5)]))
-        guard case .invalid(let message, let id, let rejected, let accepted) = error else {
+        guard case .invalid(let message, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -100,7 +100,7 @@ import Testing
         let harness = Harness(ingester: ingester)
         let batch = makeBatch([validSeries("a", count: 2), ([("__name__", "bad name")], [testNow])])
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, let rejected, let accepted) = error else {
+        guard case .invalid(let message, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }

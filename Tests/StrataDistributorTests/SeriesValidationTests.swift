@@ -64,7 +64,7 @@ private let perTenantSuffix = ", or contact your service administrator."
         let harness = Harness(limits: rule.limits)
         let batch = makeBatch([(rule.labels, rule.timestamps), validSeries("ok")])
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, let rejected, let accepted) = error else {
+        guard case .invalid(let message, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -103,7 +103,7 @@ private let perTenantSuffix = ", or contact your service administrator."
         batch.buffer[Int(valueRef.valueOffset)] = 0x80
         batch.buffer[Int(valueRef.valueOffset) + 1] = 0xff
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, _, _) = error else {
+        guard case .invalid(let message, let id, _, _, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -138,7 +138,7 @@ private let perTenantSuffix = ", or contact your service administrator."
             validSeries("ok", count: 2),
         ])
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, let rejected, let accepted) = error else {
+        guard case .invalid(let message, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -162,7 +162,7 @@ private let perTenantSuffix = ", or contact your service administrator."
             ([("__name__", "up"), ("b", "1"), ("a", "2")], [testNow]),
         ])
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, let rejected, _) = error else {
+        guard case .invalid(let message, let id, let rejected, _, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -176,7 +176,7 @@ private let perTenantSuffix = ", or contact your service administrator."
     @Test func allInvalidNeverCallsTheIngester() async throws {
         let harness = Harness()
         let error = await harness.pushExpectingError(makeBatch([([("job", "x")], [testNow])]))
-        guard case .invalid(_, _, let rejected, let accepted) = error else {
+        guard case .invalid(_, _, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }
@@ -204,7 +204,7 @@ private let perTenantSuffix = ", or contact your service administrator."
         batch.labels[0].valueLength = 10_000
         batch.series[1].sampleCount = 1_000
         let error = await harness.pushExpectingError(batch)
-        guard case .invalid(let message, let id, let rejected, let accepted) = error else {
+        guard case .invalid(let message, let id, let rejected, let accepted, _) = error else {
             Issue.record("expected .invalid, got \(String(describing: error))")
             return
         }

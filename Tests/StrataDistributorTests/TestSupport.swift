@@ -35,9 +35,13 @@ final class FakeIngester: IngesterClient {
         pushes.withLock { $0.append((tenant, batch)) }
         switch behaviour.withLock({ $0 }) {
         case .acceptAll:
-            return IngestResult(appendedSamples: batch.sampleCount)
+            return IngestResult(appendedSamples: batch.sampleCount + batch.histogramSampleCount,
+                                appendedHistograms: batch.histogramSampleCount)
         case .reject(let id, let count, let message):
-            return IngestResult(appendedSamples: batch.sampleCount - count, rejectedSamples: [id: count],
+            // Refusals count against the floats first, so the histograms appended are exact.
+            return IngestResult(appendedSamples: batch.sampleCount + batch.histogramSampleCount - count,
+                                appendedHistograms: batch.histogramSampleCount - max(0, count - batch.sampleCount),
+                                rejectedSamples: [id: count],
                                 firstError: IngestRejection(id: id, message: message))
         case .fail(let error):
             throw error

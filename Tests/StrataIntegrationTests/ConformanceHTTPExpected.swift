@@ -3,7 +3,6 @@
 enum ConformanceHTTPExpected {
     /// Corpus files not run over HTTP, with the reason.
     static let skippedFiles: [String: String] = [
-        "native_histograms.test": "native histograms: remote write 1.0 cannot carry them and Strata does not store them",
         "duration_expression.test": "experimental duration expressions",
         "extended_vectors.test": "experimental smoothed/anchored range selectors",
         "fill-modifier.test": "experimental fill modifiers",

@@ -86,48 +86,6 @@ struct DeletesTests {
         return list
     }
 
-    /// `promtool tsdb dump` of every block of the tenant in the bucket. A running compactor may
-    /// replace a block while it is copied: then the whole dump is taken again.
-    static func dumpBucket(_ bucket: FilesystemBucket) async throws -> (blocks: Int, series: [Labels: [Sample]]) {
-        var attempt = 0
-        while true {
-            do {
-                return try await dumpBucketOnce(bucket)
-            } catch let error as BucketError {
-                attempt += 1
-                guard attempt < 20, case .notFound = error else { throw error }
-                try await Task.sleep(for: .milliseconds(500))
-            }
-        }
-    }
-
-    static func dumpBucketOnce(_ bucket: FilesystemBucket) async throws -> (blocks: Int, series: [Labels: [Sample]]) {
-        let work = try makeTempDirectory("strata-deletes-dump")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let listing = try await bucket.list(prefix: tenant + "/", delimiter: "/")
-        var all: [Labels: [Sample]] = [:]
-        var blocks = 0
-        for prefix in listing.commonPrefixes {
-            let id = String(prefix.dropFirst(tenant.count + 1).dropLast())
-            guard id.count == 26 else { continue }
-            var keys: [String] = []
-            try await bucket.iter(prefix: "\(tenant)/\(id)/", delimiter: nil) { (page: ListPage) throws(BucketError) in keys += page.keys }
-            guard keys.contains("\(tenant)/\(id)/meta.json") else { continue }
-            blocks += 1
-            let db = work.appendingPathComponent(id)
-            for key in keys {
-                let path = db.appendingPathComponent(id).appendingPathComponent(String(key.dropFirst("\(tenant)/\(id)/".count)))
-                try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try await bucket.download(key, toFile: path.path)
-            }
-            try FileManager.default.createDirectory(at: db.appendingPathComponent("wal"), withIntermediateDirectories: true)
-            for (labels, samples) in try Promtool.parseDump(try Promtool.run(["tsdb", "dump", db.path])) {
-                all[labels, default: []] += samples
-            }
-        }
-        return (blocks, all)
-    }
-
     @Test("delete {job=\"x\", secret=\"leaked\"}: masked at once and after kill -9, rewritten by the compactor, audited; then a redaction")
     func deleteAndRedact() async throws {
         try Promtool.require()
@@ -232,7 +190,7 @@ struct DeletesTests {
         // The head's part is shipped too; then a compactor process rewrites every block.
         try await BlocksStorageTests.flush(server: server, client: .shared)
         let bucket = try FilesystemBucket(root: dir.appendingPathComponent("blocks").path)
-        let shipped = try await Self.dumpBucket(bucket)
+        let shipped = try await promtoolDumpBucket(bucket, tenant: Self.tenant)
         #expect(shipped.series[Self.leaked]?.isEmpty == false, "before the compactor the bucket still holds the series")
         let compactorPort = try freePort()
         let compactor = try StrataProcess(port: compactorPort, dataDirectory: dir,
@@ -242,7 +200,7 @@ struct DeletesTests {
         try await eventually("the compactor processes the delete request", timeout: .seconds(120)) {
             try await Self.requests(server).contains { ($0["user"] as? String) == "alice" && ($0["status"] as? String) == "processed" }
         }
-        let rewritten = try await Self.dumpBucket(bucket)
+        let rewritten = try await promtoolDumpBucket(bucket, tenant: Self.tenant)
         #expect(rewritten.blocks > 0)
         #expect(rewritten.series[Self.leaked] == nil, "promtool dump still shows the deleted series in the bucket")
         #expect(rewritten.series[Self.fine] == expectedFine, "the bucket lost samples of job=x secret=fine")
@@ -295,7 +253,7 @@ struct DeletesTests {
         try await eventually("the compactor processes the redaction", timeout: .seconds(120)) {
             try await Self.requests(server).filter { ($0["status"] as? String) == "processed" }.count == 2
         }
-        let final = try await Self.dumpBucket(bucket)
+        let final = try await promtoolDumpBucket(bucket, tenant: Self.tenant)
         #expect(final.series[redactedLabels] == expectedOther && final.series[Self.other] == nil, "\(final.series.keys)")
         #expect(!final.series.keys.contains { $0["secret"] == "leaked" }, "no block holds secret=\"leaked\" any more")
 
@@ -310,7 +268,7 @@ struct DeletesTests {
         try await eventually("the compactor deletes the tenant's blocks", timeout: .seconds(120)) {
             try await Self.call(.GET, server.baseURL + "/api/v1/tenant_delete_status").body.contains("\"blocks_deleted\":true")
         }
-        #expect(try await Self.dumpBucket(bucket).blocks == 0)
+        #expect(try await promtoolDumpBucket(bucket, tenant: Self.tenant).blocks == 0)
         server.terminate()
     }
 }

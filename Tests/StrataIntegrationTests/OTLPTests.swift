@@ -125,7 +125,7 @@ struct OTLPTests {
             let object = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
             let p = object?["partialSuccess"] as? [String: Any]
             #expect(p?["rejectedDataPoints"] as? String == "2", "\(reply.text)")
-            #expect((p?["errorMessage"] as? String)?.contains("rpc.latency") == true)
+            #expect((p?["errorMessage"] as? String)?.contains("dns.lookup.duration") == true)
         }
 
         for tenant in ["otlp-pb", "otlp-json", "otlp-json-gz"] {

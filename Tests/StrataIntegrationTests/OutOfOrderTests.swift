@@ -33,34 +33,6 @@ struct OutOfOrderTests {
         a.count == b.count && zip(a, b).allSatisfy { $0.timestamp == $1.timestamp && $0.value.bitPattern == $1.value.bitPattern }
     }
 
-    /// `promtool tsdb dump` of every block of the tenant in the filesystem bucket.
-    static func dumpBucket(_ bucket: FilesystemBucket) async throws -> (blocks: Int, series: [Labels: [Sample]]) {
-        let work = try makeTempDirectory("strata-ooo-dump")
-        defer { try? FileManager.default.removeItem(at: work) }
-        let listing = try await bucket.list(prefix: tenant + "/", delimiter: "/")
-        var all: [Labels: [Sample]] = [:]
-        var blocks = 0
-        for prefix in listing.commonPrefixes {
-            let id = String(prefix.dropFirst(tenant.count + 1).dropLast())
-            guard id.count == 26 else { continue }
-            var keys: [String] = []
-            try await bucket.iter(prefix: "\(tenant)/\(id)/", delimiter: nil) { (page: ListPage) throws(BucketError) in keys += page.keys }
-            guard keys.contains("\(tenant)/\(id)/meta.json") else { continue }
-            blocks += 1
-            let db = work.appendingPathComponent(id)
-            for key in keys {
-                let path = db.appendingPathComponent(id).appendingPathComponent(String(key.dropFirst("\(tenant)/\(id)/".count)))
-                try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try await bucket.download(key, toFile: path.path)
-            }
-            try FileManager.default.createDirectory(at: db.appendingPathComponent("wal"), withIntermediateDirectories: true)
-            for (labels, samples) in try Promtool.parseDump(try Promtool.run(["tsdb", "dump", db.path])) {
-                all[labels, default: []] += samples
-            }
-        }
-        return (blocks, all)
-    }
-
     @Test("late samples within the window: 200, read back once each, after kill -9, and in the flushed blocks; beyond: 400")
     func lateSamplesEndToEnd() async throws {
         try Promtool.require()
@@ -106,7 +78,7 @@ struct OutOfOrderTests {
         // Flush: the blocks in the bucket hold every sample, and promtool reads them.
         try await BlocksStorageTests.flush(server: server, client: .shared)
         let bucket = try FilesystemBucket(root: dir.appendingPathComponent("blocks").path)
-        let dumped = try await Self.dumpBucket(bucket)
+        let dumped = try await promtoolDumpBucket(bucket, tenant: Self.tenant)
         #expect(dumped.blocks >= 1)
         let inBlocks = (dumped.series[Self.series] ?? []).sorted { $0.timestamp < $1.timestamp }
         #expect(Self.same(inBlocks, want), "promtool dump of the bucket: \(inBlocks.count) samples, want \(want.count)")

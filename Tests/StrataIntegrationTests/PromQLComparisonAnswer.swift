@@ -9,8 +9,19 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
     struct Point: Sendable {
         /// Milliseconds since the epoch.
         var t: Int64
-        /// The float value (NaN and infinities included).
+        /// The float value (NaN and infinities included); 0 for a histogram point.
         var v: Double
+        /// The native histogram, for a histogram point.
+        var h: HistogramJSON? = nil
+    }
+
+    /// A native histogram as the API prints it: count, sum and the non-empty buckets, each as
+    /// `[boundary rule, lower, upper, count]` (rule 0: open left, closed right; 1: closed left,
+    /// open right; 2: open both; 3: closed both).
+    struct HistogramJSON: Sendable {
+        var count: Double
+        var sum: Double
+        var buckets: [(rule: Int, lower: Double, upper: Double, count: Double)]
     }
 
     /// One series: its canonical label text and points.
@@ -62,7 +73,10 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
     }
 
     /// `seconds=value`, for failure messages.
-    private static func render(_ p: Point) -> String { "\(Double(p.t) / 1000)=\(p.v)" }
+    private static func render(_ p: Point) -> String {
+        guard let h = p.h else { return "\(Double(p.t) / 1000)=\(p.v)" }
+        return "\(Double(p.t) / 1000)={count:\(h.count) sum:\(h.sum) " + h.buckets.map { "\($0.rule)(\($0.lower),\($0.upper)]:\($0.count)" }.joined(separator: " ") + "}"
+    }
 
     /// Parses an API response body (`{"status":…, "data":{"resultType":…, "result":…}}`).
     static func parse(status: Int, body: Data) -> ComparisonAnswer {
@@ -86,8 +100,8 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
             guard let result = data["result"] as? [[String: Any]] else { break }
             var out: [Series] = []
             for element in result {
-                guard let value = element["value"] as? [Any], let p = point(value) else {
-                    return .error(type: "unparsable", message: "vector element without a float value: \(element)")
+                guard let p = (element["value"] as? [Any]).flatMap(point) ?? (element["histogram"] as? [Any]).flatMap(histogramPoint) else {
+                    return .error(type: "unparsable", message: "vector element without a value or histogram: \(element)")
                 }
                 out.append(Series(metric: canonical(element["metric"]), points: [p], labels: element["metric"] as? [String: String] ?? [:]))
             }
@@ -96,11 +110,9 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
             guard let result = data["result"] as? [[String: Any]] else { break }
             var out: [Series] = []
             for element in result {
-                let values = element["values"] as? [[Any]] ?? []
-                if element["histograms"] != nil {
-                    return .error(type: "unparsable", message: "native histograms are not compared: \(element)")
-                }
-                out.append(Series(metric: canonical(element["metric"]), points: values.compactMap(point),
+                let values = (element["values"] as? [[Any]] ?? []).compactMap(point)
+                let histograms = (element["histograms"] as? [[Any]] ?? []).compactMap(histogramPoint)
+                out.append(Series(metric: canonical(element["metric"]), points: (values + histograms).sorted { $0.t < $1.t },
                                   labels: element["metric"] as? [String: String] ?? [:]))
             }
             return .matrix(out)
@@ -125,17 +137,32 @@ enum ComparisonAnswer: Sendable, CustomStringConvertible {
 
     /// `[1700000000.5, "1.25"]` → a point; Prometheus writes NaN and infinities as "NaN", "+Inf", "-Inf".
     private static func point(_ pair: [Any]) -> Point? {
-        guard pair.count == 2, let t = millis(pair[0]), let text = pair[1] as? String else { return nil }
-        let v: Double
-        switch text {
-        case "NaN": v = .nan
-        case "+Inf", "Inf": v = .infinity
-        case "-Inf": v = -.infinity
-        default:
-            guard let parsed = Double(text) else { return nil }
-            v = parsed
-        }
+        guard pair.count == 2, let t = millis(pair[0]), let text = pair[1] as? String, let v = number(text) else { return nil }
         return Point(t: t, v: v)
+    }
+
+    /// `[1700000000.5, {"count":"3","sum":"1.5","buckets":[[0,"0.5","1","2"],…]}]` → a histogram point.
+    private static func histogramPoint(_ pair: [Any]) -> Point? {
+        guard pair.count == 2, let t = millis(pair[0]), let object = pair[1] as? [String: Any],
+              let count = (object["count"] as? String).flatMap(number), let sum = (object["sum"] as? String).flatMap(number) else { return nil }
+        var buckets: [(rule: Int, lower: Double, upper: Double, count: Double)] = []
+        for bucket in object["buckets"] as? [[Any]] ?? [] {
+            guard bucket.count == 4, let rule = (bucket[0] as? NSNumber)?.intValue,
+                  let lower = (bucket[1] as? String).flatMap(number), let upper = (bucket[2] as? String).flatMap(number),
+                  let n = (bucket[3] as? String).flatMap(number) else { return nil }
+            buckets.append((rule, lower, upper, n))
+        }
+        return Point(t: t, v: 0, h: HistogramJSON(count: count, sum: sum, buckets: buckets))
+    }
+
+    /// A JSON number string, with Prometheus's spellings of NaN and the infinities.
+    private static func number(_ text: String) -> Double? {
+        switch text {
+        case "NaN": return .nan
+        case "+Inf", "Inf": return .infinity
+        case "-Inf": return -.infinity
+        default: return Double(text)
+        }
     }
 }
 
@@ -157,6 +184,20 @@ func compareAnswers(_ a: ComparisonAnswer, _ b: ComparisonAnswer, ordered: Bool)
         for (x, y) in zip(p, q) {
             if x.t != y.t { return "series \(metric): timestamp \(x.t) vs \(y.t)" }
             if !close(x.v, y.v) { return "series \(metric) at \(Double(x.t) / 1000): \(x.v) vs \(y.v)" }
+            switch (x.h, y.h) {
+            case (nil, nil):
+                break
+            case (let g?, let h?):
+                let at = "series \(metric) at \(Double(x.t) / 1000)"
+                if !close(g.count, h.count) || !close(g.sum, h.sum) { return "\(at): histogram count/sum \(g.count)/\(g.sum) vs \(h.count)/\(h.sum)" }
+                if g.buckets.count != h.buckets.count { return "\(at): \(g.buckets.count) buckets vs \(h.buckets.count)" }
+                for (a, b) in zip(g.buckets, h.buckets)
+                where a.rule != b.rule || !close(a.lower, b.lower) || !close(a.upper, b.upper) || !close(a.count, b.count) {
+                    return "\(at): bucket \(a) vs \(b)"
+                }
+            default:
+                return "series \(metric) at \(Double(x.t) / 1000): a float and a histogram"
+            }
         }
         return nil
     }

@@ -134,7 +134,8 @@ import Yams
             "ingestion_rate", "ingestion_burst_size", "max_global_series_per_user", "max_global_series_per_metric",
             "max_global_exemplars_per_user", "out_of_order_time_window",
             "max_label_names_per_series", "max_label_name_length", "max_label_value_length",
-            "creation_grace_period", "past_grace_period", "max_recv_msg_size",
+            "creation_grace_period", "past_grace_period",
+            "max_native_histogram_buckets", "reduce_native_histogram_over_max_buckets", "max_recv_msg_size",
             "accept_ha_samples", "ha_cluster_label", "ha_replica_label", "ha_max_clusters",
             "max_fetched_series_per_query", "max_fetched_chunk_bytes_per_query", "max_query_lookback",
             "max_partial_query_length", "max_total_query_length",
@@ -148,6 +149,8 @@ import Yams
         #expect(values["ingestion_rate"] == "1e+06")
         #expect(values["creation_grace_period"] == "10m")
         #expect(values["past_grace_period"] == "0s")
+        #expect(values["max_native_histogram_buckets"] == "0")
+        #expect(values["reduce_native_histogram_over_max_buckets"] == "true")
         #expect(values["max_recv_msg_size"] == "104857600")
         #expect(limits.yamlFields(differingFrom: Limits()).map(\.key) == ["ingestion_rate"])
     }
@@ -166,9 +169,9 @@ import Yams
     }
 
     @Test func everyKeyHasAFlag() {
-        // 16 write-path limits, 5 query limits, 4 compactor limits, 7 query-frontend limits and
+        // 18 write-path limits, 5 query limits, 4 compactor limits, 7 query-frontend limits and
         // 2 OTLP limits, each key and flag once.
-        #expect(LimitKey.all.count == 34)
+        #expect(LimitKey.all.count == 36)
         #expect(Set(LimitKey.all.map(\.yamlKey)).count == LimitKey.all.count)
         #expect(Set(LimitKey.all.map(\.flag)).count == LimitKey.all.count)
         #expect(LimitKey.named("ingestion_rate")?.flag == "distributor.ingestion-rate-limit")

@@ -6,7 +6,7 @@ enum KnownUnsupported {
         case smoothed = "experimental `smoothed` range-selector modifier (Prometheus feature flag promql-extended-range-selectors)"
         case anchored = "experimental `anchored` range-selector modifier (Prometheus feature flag promql-extended-range-selectors)"
         case fill = "experimental fill / fill_left / fill_right binary-operator modifiers (feature flag)"
-        case trim = "native-histogram trim operators </ and >/ (native histograms are not supported yet)"
+        case trim = "experimental native-histogram trim operators </ and >/"
         case durationExpression = "experimental duration expressions: arithmetic in ranges/offsets, step(), range(), start(), end(), min_of(), max_of() (feature flag promql-duration-expr)"
     }
 

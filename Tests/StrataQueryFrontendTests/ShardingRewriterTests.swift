@@ -55,7 +55,8 @@ import Testing
 
         let stddev = try #require(try plan("stddev(x)"))
         #expect(stddev.legs.map { $0.queries[0] } == [
-            "count(x{__query_shard__=\"1_of_3\"})", "avg(x{__query_shard__=\"1_of_3\"})", "stdvar(x{__query_shard__=\"1_of_3\"})",
+            "count(clamp(x{__query_shard__=\"1_of_3\"}, -Inf, +Inf))", "avg(clamp(x{__query_shard__=\"1_of_3\"}, -Inf, +Inf))",
+            "stdvar(clamp(x{__query_shard__=\"1_of_3\"}, -Inf, +Inf))",
         ])
         #expect(outer(stddev).hasPrefix("sqrt("))
         #expect(outer(stddev).contains("ignoring (__embedded_shard__) group_left"))

@@ -33,7 +33,17 @@ import Testing
         }
         #expect(translation.rejectedDataPoints == OTLPCollectorPayload.refusedDataPoints)
         #expect(translation.errorMessage.contains("jobs.done") && translation.errorMessage.contains(ErrorID.otlpDeltaTemporality.id))
-        #expect(translation.errorMessage.contains("rpc.latency") && translation.errorMessage.contains(ErrorID.otlpExponentialHistogram.id))
+        #expect(translation.errorMessage.contains("dns.lookup.duration") && translation.errorMessage.contains(ErrorID.otlpExponentialHistogram.id))
+        // Row 7: the exponential histogram is one native histogram series.
+        let batch = translation.batch
+        let native = batch.series.indices.filter { !batch.histograms(of: $0).isEmpty }
+        #expect(native.count == 1)
+        if let i = native.first {
+            #expect(batch.labels(of: i) == Labels(["__name__": "rpc_latency_milliseconds", "http_method": "GET",
+                                                   "job": OTLPCollectorPayload.job, "instance": OTLPCollectorPayload.instance]))
+            #expect(Array(batch.histograms(of: i)) == [HistogramPoint(timestamp: 1_700_000_000_123, value: .integer(Histogram(
+                schema: 1, zeroThreshold: 1e-128, count: 4, sum: 10, positiveSpans: [HistogramSpan(offset: 1, length: 1)], positiveBuckets: [4])))])
+        }
     }
 
     @Test("the protobuf Collector payload becomes exactly the series of docs/otlp.md")

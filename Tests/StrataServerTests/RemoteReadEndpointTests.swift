@@ -52,9 +52,10 @@ import Testing
                                      body: ByteBuffer(bytes: [0x01, 0x02, 0x03])) { r in
                 #expect(r.status == .badRequest)
             }
+            // A response type Prometheus may define later (2) and nothing Strata implements.
             let streamedOnly = ReadRequest(queries: [ReadQuery(startTimestampMs: 0, endTimestampMs: 1,
                                                                matchers: [WireMatcher(type: .equal, name: "a", value: "b")])],
-                                           acceptedResponseTypes: [1])
+                                           acceptedResponseTypes: [2])
             try await client.execute(uri: "/prometheus/api/v1/read", method: .post, headers: pushHeaders(),
                                      body: ByteBuffer(bytes: Snappy.compress(RemoteReadCodec.encodeRequest(streamedOnly)))) { r in
                 #expect(r.status == .badRequest)

@@ -30,7 +30,9 @@ import Testing
                           exemplars: [(labels: [("trace_id", "abc")], value: 2, timestamp: t - 1000)],
                           metadata: (type: 1, help: "Requests served.", unit: ""), createdTimestamp: t - 60_000),
             RW2TestSeries(labels: [("__name__", "latency_seconds"), ("job", "api")],
-                          metadata: (type: 3, help: "Latency.", unit: "seconds"), histograms: 1),
+                          metadata: (type: 3, help: "Latency.", unit: "seconds"),
+                          nativeHistograms: [HistogramPoint(timestamp: t - 1000, value: .integer(Histogram(
+                              schema: 1, count: 3, sum: 0.75, positiveSpans: [HistogramSpan(offset: -2, length: 2)], positiveBuckets: [1, 1])))]),
         ]
     }
 
@@ -42,15 +44,19 @@ import Testing
             try await client.execute(uri: "/api/v1/push", method: .post, headers: v2Headers(), body: body) { r in
                 #expect(r.status == .ok)
                 #expect(header(r, "X-Prometheus-Remote-Write-Samples-Written") == "2")
-                // Native histograms are counted and skipped, as in 1.0.
-                #expect(header(r, "X-Prometheus-Remote-Write-Histograms-Written") == "0")
+                #expect(header(r, "X-Prometheus-Remote-Write-Histograms-Written") == "1")
                 #expect(header(r, "X-Prometheus-Remote-Write-Exemplars-Written") == "1")
             }
             try await client.execute(uri: "/prometheus/api/v1/read", method: .post, headers: pushHeaders(),
                                      body: remoteReadBody([WireMatcher(type: .equal, name: "job", value: "api")])) { r in
                 let stored = try decodeRead(r.body)
-                #expect(stored.map(\.labels) == [Labels(["__name__": "http_requests_total", "job": "api"])])
+                #expect(stored.map(\.labels) == [Labels(["__name__": "http_requests_total", "job": "api"]),
+                                                  Labels(["__name__": "latency_seconds", "job": "api"])])
                 #expect(stored.first?.samples.map(\.value) == [1, 2])
+                // The native histogram comes back from remote read as it was sent.
+                #expect(stored.last?.samples.isEmpty == true)
+                #expect(stored.last?.histograms == [HistogramPoint(timestamp: t - 1000, value: .integer(Histogram(
+                    schema: 1, count: 3, sum: 0.75, positiveSpans: [HistogramSpan(offset: -2, length: 2)], positiveBuckets: [1, 1])))])
             }
             try await client.execute(uri: "/prometheus/api/v1/query_exemplars?query=http_requests_total&start=0&end=\(t / 1000 + 10)",
                                      method: .get, headers: pushHeaders()) { r in

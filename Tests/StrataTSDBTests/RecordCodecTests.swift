@@ -121,7 +121,8 @@ struct RecordCodecTests {
         #expect(throws: RecordError.unknownType(2)) { try decodeSeries(out) }
         #expect(throws: RecordError.unknownType(9)) { try decodeChunks([9, 1, 2]) }
         #expect(throws: RecordError.self) { try decodeSamples([]) }
-        #expect([UInt8]([9]).withUnsafeBytes { RecordDecoder.type(of: $0) } == nil)
+        #expect([UInt8]([3]).withUnsafeBytes { RecordDecoder.type(of: $0) } == nil)
+        #expect([UInt8]([9]).withUnsafeBytes { RecordDecoder.type(of: $0) } == .customBucketsHistogramSamples)
         #expect([UInt8]().withUnsafeBytes { RecordDecoder.type(of: $0) } == nil)
         #expect([UInt8]([64]).withUnsafeBytes { RecordDecoder.type(of: $0) } == .seriesChunks)
     }

@@ -2,7 +2,7 @@ import Foundation
 import StrataModel
 
 /// A Collector-shaped OTLP metrics export (gauge, cumulative and delta sums, histogram,
-/// exponential histogram, summary) in protobuf and OTLP/JSON, and the parser of the table in
+/// exponential histograms, summary) in protobuf and OTLP/JSON, and the parser of the table in
 /// docs/otlp.md that says which series it becomes. The unit tests and the integration test check
 /// the same table, so the documentation cannot drift from what Strata stores.
 public enum OTLPCollectorPayload {
@@ -10,7 +10,7 @@ public enum OTLPCollectorPayload {
     public static let job = "shop/checkout"
     public static let instance = "pod-1"
 
-    /// Data points the translation refuses (the delta sum and the exponential histogram).
+    /// Data points the translation refuses (the delta sum and the exponential histogram of scale -5).
     public static let refusedDataPoints = 2
 
     // MARK: protobuf
@@ -73,7 +73,7 @@ public enum OTLPCollectorPayload {
                 h.varint(2, 2)
             }
         }
-        // 7: exponential histogram (refused).
+        // 7: exponential histogram, stored as a native histogram.
         scope.message(2) { m in
             m.string(1, "rpc.latency"); m.string(3, "ms")
             m.message(10) { e in
@@ -82,6 +82,19 @@ public enum OTLPCollectorPayload {
                     p.fixed64(2, start); p.fixed64(3, t); p.fixed64(4, 4); p.double(5, 10)
                     p.varint(6, 2) // scale 1 (zigzag)
                     p.message(8) { $0.varint(1, 0); $0.varint(2, 4) }
+                }
+                e.varint(2, 2)
+            }
+        }
+        // 7b: exponential histogram of scale -5 (refused: no native schema is that coarse).
+        scope.message(2) { m in
+            m.string(1, "dns.lookup.duration"); m.string(3, "s")
+            m.message(10) { e in
+                e.message(1) { p in
+                    p.message(1) { $0.keyValue("http.method", "GET") }
+                    p.fixed64(2, start); p.fixed64(3, t); p.fixed64(4, 1); p.double(5, 0.5)
+                    p.varint(6, 9) // scale -5 (zigzag)
+                    p.message(8) { $0.varint(1, 0); $0.varint(2, 1) }
                 }
                 e.varint(2, 2)
             }
@@ -127,6 +140,7 @@ public enum OTLPCollectorPayload {
           {"name":"jobs.done","sum":{"aggregationTemporality":1,"isMonotonic":true,"dataPoints":[{"attributes":\(attrs),"startTimeUnixNano":\(s),"timeUnixNano":\(t),"asDouble":3}]}},
           {"name":"http.server.duration","unit":"s","histogram":{"aggregationTemporality":2,"dataPoints":[{"attributes":\(attrs),"startTimeUnixNano":\(s),"timeUnixNano":\(t),"count":"6","sum":1.5,"bucketCounts":["3","2","1"],"explicitBounds":[0.1,0.5]}]}},
           {"name":"rpc.latency","unit":"ms","exponentialHistogram":{"aggregationTemporality":2,"dataPoints":[{"attributes":\(attrs),"startTimeUnixNano":\(s),"timeUnixNano":\(t),"count":"4","sum":10,"scale":1,"positive":{"offset":0,"bucketCounts":["4"]}}]}},
+          {"name":"dns.lookup.duration","unit":"s","exponentialHistogram":{"aggregationTemporality":2,"dataPoints":[{"attributes":\(attrs),"startTimeUnixNano":\(s),"timeUnixNano":\(t),"count":"1","sum":0.5,"scale":-5,"positive":{"offset":0,"bucketCounts":["1"]}}]}},
           {"name":"gc.pause","unit":"ms","summary":{"dataPoints":[{"attributes":\(attrs),"startTimeUnixNano":\(s),"timeUnixNano":\(t),"count":"10","sum":30,"quantileValues":[{"quantile":0.5,"value":2},{"quantile":0.99,"value":9}]}]}}
          ]}]}]}
         """

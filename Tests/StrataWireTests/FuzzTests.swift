@@ -13,6 +13,11 @@ struct FuzzTests {
         RemoteWriteTests.golden,
         RemoteWriteEncoder.encode(series: Array(awkwardSeries.prefix(4))),
         field(1, field(1, field(1, Array("a".utf8)) + unknownFields) + field(3, [1, 2]) + field(4, [])) + field(3, [8, 1]),
+        // Native histograms of every shape, on two series.
+        RemoteWriteEncoder.encode(seriesWithHistograms: [
+            (labels: awkwardSeries[0].labels, samples: awkwardSeries[0].samples, histograms: Array(awkwardHistograms.prefix(3))),
+            (labels: awkwardSeries[1].labels, samples: [], histograms: Array(awkwardHistograms.dropFirst(3))),
+        ]),
     ]
     static let readSeeds: [[UInt8]] = [
         RemoteReadTests.goldenRequest,
@@ -20,6 +25,9 @@ struct FuzzTests {
             WireMatcher(type: .regexNoMatch, name: "job", value: "ü.*"), WireMatcher(type: .notEqual, name: "x", value: "")])],
                                                   acceptedResponseTypes: [1, 0])),
         RemoteReadCodec.encodeResponse(RemoteReadTests.awkwardResponse),
+        RemoteReadCodec.encodeResponse(ReadResponse(results: [[
+            TimeSeriesData(labels: Labels(["__name__": "h"]), samples: [Sample(timestamp: 1, value: 1)], histograms: awkwardHistograms),
+        ]])),
     ]
 
     /// Applies one to four random edits: flip a byte, insert, delete, duplicate a range, truncate.
@@ -69,7 +77,10 @@ struct FuzzTests {
                 }
                 // What was accepted re-encodes to something that decodes to the same series.
                 let again = try RemoteWriteDecoder.decode(RemoteWriteEncoder.encode(batch))
-                let expected = plain(batch).map { PlainSeries(labels: $0.labels, samples: $0.samples) }
+                let expected = plain(batch).map {
+                    PlainSeries(labels: $0.labels, samples: $0.samples, histograms: $0.histograms, histogramPoints: $0.histogramPoints)
+                }
+                if batch.histograms.count != batch.histogramSampleCount { Issue.record("histogram column disagrees for \(body)") }
                 if plain(again) != expected { Issue.record("re-encoding changed \(body)") }
             } catch {
                 refused += 1
@@ -87,6 +98,10 @@ struct FuzzTests {
         RemoteWriteV2TestEncoder.encode(awkwardSeries.map { s in
             RW2TestSeries(labels: s.labels.map { ($0.name, $0.value) }, samples: s.samples.map { ($0.timestamp, $0.value) })
         }),
+        RemoteWriteV2TestEncoder.encode([
+            RW2TestSeries(labels: [("__name__", "h"), ("job", "a")], samples: [(5, 1)], nativeHistograms: awkwardHistograms),
+            RW2TestSeries(labels: [("__name__", "g")], nativeHistograms: [awkwardHistograms[2]]),
+        ]),
     ]
 
     @Test func remoteWrite2DecoderSurvivesGarbage() {
@@ -108,6 +123,11 @@ struct FuzzTests {
                 // What was accepted re-encodes (as 1.0) to the same series.
                 let again = try RemoteWriteDecoder.decode(RemoteWriteEncoder.encode(request.batch))
                 if plain(again).map(\.labels) != plain(request.batch).map(\.labels) { Issue.record("re-encoding changed \(body)") }
+                let points = plain(request.batch).map(\.histogramPoints)
+                let againPoints = plain(again).map(\.histogramPoints)
+                if points.count != againPoints.count || !zip(points, againPoints).allSatisfy({ $0.count == $1.count && zip($0, $1).allSatisfy(identical) }) {
+                    Issue.record("re-encoding changed the histograms of \(body)")
+                }
             } catch {
                 refused += 1
                 if error.description.isEmpty { Issue.record("empty message") }

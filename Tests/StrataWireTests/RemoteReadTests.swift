@@ -123,13 +123,15 @@ struct RemoteReadTests {
             != TimeSeriesData(labels: .empty, samples: [Sample(timestamp: 1, value: -0.0)]))
     }
 
-    @Test func responseDecoderSkipsExemplarsAndRefusesBadLabels() throws {
+    @Test func responseDecoderSkipsExemplarsDecodesHistogramsAndRefusesBadLabels() throws {
         let ts = field(1, field(1, Array("__name__".utf8)) + field(2, Array("x".utf8)))
             + field(3, field(1, field(1, Array("trace".utf8)))) + field(4, tag(1, 0) + varint(1))
             + field(2, tag(2, 0) + varint(9))
         let decoded = try RemoteReadCodec.decodeResponse(field(1, field(1, ts) + unknownFields) + unknownFields)
+        // Field 4 is a native histogram with count_int 1.
         #expect(decoded == ReadResponse(results: [[TimeSeriesData(labels: Labels(["__name__": "x"]),
-                                                                  samples: [Sample(timestamp: 9, value: 0)])]]))
+                                                                  samples: [Sample(timestamp: 9, value: 0)],
+                                                                  histograms: [HistogramPoint(timestamp: 0, value: .integer(Histogram(count: 1)))])]]))
         #expect(throws: WireError.self) {
             try RemoteReadCodec.decodeResponse(field(1, field(1, field(1, field(2, [0xff])))))
         }

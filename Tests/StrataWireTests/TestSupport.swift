@@ -18,14 +18,28 @@ struct PlainSeries: Equatable, CustomStringConvertible {
     var samples: [Sample]
     var exemplars: UInt32 = 0
     var histograms: UInt32 = 0
+    /// The native histogram samples, in order.
+    var histogramPoints: [HistogramPoint] = []
 
     static func == (a: PlainSeries, b: PlainSeries) -> Bool {
         a.labels == b.labels && a.exemplars == b.exemplars && a.histograms == b.histograms
             && a.samples.count == b.samples.count
             && zip(a.samples, b.samples).allSatisfy { $0.isIdentical(to: $1) }
+            && a.histogramPoints.count == b.histogramPoints.count
+            && zip(a.histogramPoints, b.histogramPoints).allSatisfy(identical)
     }
 
-    var description: String { "\(labels) \(samples) ex=\(exemplars) h=\(histograms)" }
+    var description: String { "\(labels) \(samples) ex=\(exemplars) h=\(histograms) \(histogramPoints)" }
+}
+
+/// Bitwise equality of two histogram samples (NaN sums and stale markers equal themselves).
+func identical(_ a: HistogramPoint, _ b: HistogramPoint) -> Bool {
+    guard a.timestamp == b.timestamp else { return false }
+    switch (a.value, b.value) {
+    case (.integer(let x), .integer(let y)): return x.isIdentical(to: y) && x.customValues.map(\.bitPattern) == y.customValues.map(\.bitPattern)
+    case (.float(let x), .float(let y)): return x.isIdentical(to: y)
+    default: return false
+    }
 }
 
 /// Reads a batch back as plain values, in sender order.
@@ -36,7 +50,8 @@ func plain(_ batch: SeriesBatch) -> [PlainSeries] {
             Label(name: batch.labelName(series: index, label: $0), value: batch.labelValue(series: index, label: $0))
         }
         return PlainSeries(labels: labels, samples: Array(batch.samples(of: index)),
-                           exemplars: entry.exemplarCount, histograms: entry.histogramCount)
+                           exemplars: entry.exemplarCount, histograms: entry.histogramCount,
+                           histogramPoints: Array(batch.histograms(of: index)))
     }
 }
 
@@ -50,6 +65,7 @@ func refsInBounds(_ batch: SeriesBatch) -> Bool {
     for e in batch.series {
         if Int(e.labelStart) + Int(e.labelCount) > batch.labels.count { return false }
         if Int(e.sampleStart) + Int(e.sampleCount) > batch.samples.count { return false }
+        if Int(e.histogramStart) + Int(e.histogramCount) > batch.histograms.count { return false }
     }
     return true
 }
@@ -98,3 +114,22 @@ let unknownFields: [UInt8] =
     + tag(102, 2) + varint(3) + [0xff, 0xfe, 0xfd]
     + tag(103, 5) + [9, 9, 9, 9]
     + tag(104, 3) + tag(1, 0) + varint(7) + tag(105, 3) + tag(2, 2) + [0] + tag(105, 4) + tag(104, 4)
+
+/// Native histogram samples exercising every field: both kinds, negative schema and offsets,
+/// negative buckets, custom buckets, every reset hint, a stale marker and a NaN sum.
+let awkwardHistograms: [HistogramPoint] = [
+    HistogramPoint(timestamp: 1_764_000_000_000, value: .integer(Histogram(
+        counterResetHint: .notCounterReset, schema: 3, zeroThreshold: 0.001, zeroCount: 2, count: 19, sum: 42.5,
+        positiveSpans: [HistogramSpan(offset: -2, length: 2), HistogramSpan(offset: 3, length: 1)], positiveBuckets: [3, -1, 4],
+        negativeSpans: [HistogramSpan(offset: 0, length: 1)], negativeBuckets: [7]))),
+    HistogramPoint(timestamp: -5, value: .integer(Histogram(schema: -4, count: 0))),
+    HistogramPoint(timestamp: 1_764_000_015_000, value: .float(FloatHistogram(
+        counterResetHint: .gauge, schema: -2, zeroThreshold: 0, zeroCount: 0.5, count: 10.25, sum: -3,
+        positiveSpans: [HistogramSpan(offset: 1, length: 3)], positiveBuckets: [1, 2.5, 0.25],
+        negativeSpans: [HistogramSpan(offset: -1, length: 2)], negativeBuckets: [4, 2]))),
+    HistogramPoint(timestamp: 1_764_000_030_000, value: .integer(Histogram(
+        counterResetHint: .counterReset, schema: -53, count: 6, sum: 1.5,
+        positiveSpans: [HistogramSpan(offset: 0, length: 3)], positiveBuckets: [1, 1, 1], customValues: [0.1, 0.5, 1]))),
+    HistogramPoint(timestamp: 1_764_000_045_000, value: .integer(.staleMarker)),
+    HistogramPoint(timestamp: 1_764_000_060_000, value: .float(FloatHistogram(schema: 8, count: .infinity, sum: .nan))),
+]

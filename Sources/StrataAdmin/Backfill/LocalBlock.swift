@@ -127,15 +127,33 @@ struct LocalBlock: Sendable {
         return (files, problems)
     }
 
-    /// The block's first series and its sample count (from the XOR chunks' headers).
+    /// The block's first series and its sample count, from its chunks' headers: XOR, histogram
+    /// and float-histogram chunks all begin with the big-endian 16-bit count of their samples
+    /// (docs/format/chunks.md), and `count_over_time` counts float and histogram samples alike.
+    /// A series with any other chunk (a downsampled aggregate) gives no probe.
     static func firstSeries(_ directory: String) -> Probe? {
         guard let block = try? Block(directory: directory), let ref = try? block.index.allPostings().first,
               let entry = try? block.index.series(ref), let first = entry.chunks.first, let last = entry.chunks.last else { return nil }
         var samples = 0
         for meta in entry.chunks {
-            guard let chunk = try? block.chunks.chunk(meta), chunk.encoding == .xor, chunk.data.count >= 2 else { return nil }
-            samples += Int(chunk.data[0]) << 8 | Int(chunk.data[1])
+            guard let chunk = try? block.chunks.chunk(meta), let count = sampleCount(chunk.encoding, chunk.data) else { return nil }
+            samples += count
         }
         return Probe(labels: entry.labels, samples: samples, minTime: first.minTime, maxTime: last.maxTime)
+    }
+
+    /// The sample count a chunk's header declares, or nil for an encoding without one or a
+    /// chunk too short to hold its header (XOR: 2 bytes; histogram chunks: 3, the count then
+    /// the counter-reset flags).
+    static func sampleCount(_ encoding: ChunkEncoding, _ data: some Collection<UInt8>) -> Int? {
+        let header: Int
+        switch encoding {
+        case .xor: header = 2
+        case .histogram, .floatHistogram: header = 3
+        case .aggregate: return nil
+        }
+        guard data.count >= header else { return nil }
+        let bytes = data.prefix(2).map(Int.init)
+        return bytes[0] << 8 | bytes[1]
     }
 }

@@ -107,15 +107,16 @@ public enum BlockCompactor {
     /// `thanos.source` of the blocks the compactor writes (Thanos's and Mimir's value).
     public static let source = "compactor"
 
-    /// The series' chunks as they are, in time order, when no two overlap and all are XOR: then
-    /// nothing needs de-duplicating and the bytes (CRC-checked when read) are copied, as
-    /// Prometheus's compactor copies the chunks of blocks that do not overlap. Merging the 2h
-    /// blocks of one series into 12h and 24h blocks is that case. Nil when chunks overlap.
+    /// The series' chunks as they are, in time order, when no two overlap and all hold raw
+    /// samples (XOR, histogram or float-histogram chunks): then nothing needs de-duplicating and
+    /// the bytes (CRC-checked when read) are copied, as Prometheus's compactor copies the chunks
+    /// of blocks that do not overlap; histogram chunks keep their counter-reset headers. Merging
+    /// the 2h blocks of one series into 12h and 24h blocks is that case. Nil when chunks overlap.
     static func disjointChunks(_ series: MergedSeries) -> [EncodedChunk]? {
         var all: [EncodedChunk] = []
         for input in series.inputs {
             for chunk in input.chunks {
-                guard chunk.encoding == .xor else { return nil }
+                guard chunk.encoding != .aggregate else { return nil }
                 all.append(chunk)
             }
         }
@@ -125,10 +126,12 @@ public enum BlockCompactor {
     }
 
     /// The series' raw samples from every input, de-duplicated (`SampleMerge`).
-    static func mergedSamples(_ series: MergedSeries, blockIDs: [String]) throws(CompactionError) -> [Sample] {
+    /// With `floatsOnly`, histogram chunks are skipped instead of refused.
+    static func mergedSamples(_ series: MergedSeries, blockIDs: [String], floatsOnly: Bool = false) throws(CompactionError) -> [Sample] {
         var decoded: [[Sample]] = []
         for input in series.inputs {
-            decoded.append(try SampleMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
+            let chunks = floatsOnly ? input.chunks.filter { $0.encoding != .histogram && $0.encoding != .floatHistogram } : input.chunks
+            decoded.append(try SampleMerge.decode(chunks, block: blockIDs[input.input], series: series.labels))
         }
         return SampleMerge.merge(decoded)
     }
@@ -142,11 +145,16 @@ public enum BlockCompactor {
                 return series.inputs[0].chunks
             }
             if let disjoint = disjointChunks(series) { return disjoint }
+            if HistogramMerge.holdsHistograms(series) {
+                return try HistogramMerge.mergedChunks(series, blockIDs: blockIDs, samplesPerChunk: samplesPerChunk)
+            }
             return Rechunker.chunks(of: try mergedSamples(series, blockIDs: blockIDs), samplesPerChunk: samplesPerChunk)
         case .downsample(let from, let to):
             let out: [DownsampledChunk]
             if from == 0 {
-                out = Downsampler.downsample(raw: try mergedSamples(series, blockIDs: blockIDs), resolution: to)
+                // Native histograms are left out of aggregate chunks (docs/downsampling.md): only
+                // the series' float samples are downsampled; a histogram-only series gets none.
+                out = Downsampler.downsample(raw: try mergedSamples(series, blockIDs: blockIDs, floatsOnly: true), resolution: to)
             } else {
                 var all: [DownsampledChunk] = []
                 for input in series.inputs {

@@ -18,7 +18,7 @@ enum DeleteRewriter {
         case rewritten(BlockMeta)
     }
 
-    /// One output series: unchanged ones are re-read from the input by reference.
+    /// One output series: series no request matches are re-read from the input by reference.
     private enum Source {
         case input(SeriesRef)
         case chunks([EncodedChunk])
@@ -42,7 +42,9 @@ enum DeleteRewriter {
                 for meta in series.chunks { chunks.append(try block.chunks.chunk(meta)) }
                 guard let outputs = try DeleteMask.apply(labels: series.labels, chunks: chunks, requests: requests,
                                                          samplesPerChunk: samplesPerChunk) else {
-                    entries.append((series.labels, .input(ref)))
+                    // Matched but untouched (no sample in a deleted range): keep the chunks
+                    // already read rather than reading them again while writing.
+                    entries.append((series.labels, .chunks(chunks)))
                     continue
                 }
                 changed = true

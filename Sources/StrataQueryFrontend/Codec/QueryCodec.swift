@@ -8,11 +8,19 @@ import StrataPromQL
 /// unsigned or zig-zag varints, length-prefixed UTF-8 strings and little-endian doubles; point
 /// timestamps are delta-encoded.
 public enum QueryCodec {
-    /// The format version written first; a reader refuses any other.
+    /// The format version of requests and failures, written first; a reader refuses any other.
     public static let version: UInt8 = 1
+    /// The format version of responses. 2 added native-histogram points; a version-1
+    /// response (a results-cache entry written before) is refused, so it reads as a miss.
+    public static let responseVersion: UInt8 = 2
 
     private enum ValueTag: UInt8 {
         case scalar = 1, string = 2, vector = 3, matrix = 4
+    }
+
+    /// What follows a vector sample's timestamp: a double, or a histogram.
+    private enum SampleKind: UInt8 {
+        case float = 0, histogram = 1
     }
 
     // MARK: - Requests
@@ -70,7 +78,7 @@ public enum QueryCodec {
     /// Encodes a response.
     public static func encode(_ response: QueryResponse) -> [UInt8] {
         var w = BinaryWriter(capacity: estimatedSize(response.value))
-        w.byte(version)
+        w.byte(responseVersion)
         writeValue(response.value, into: &w)
         w.count(response.warnings.count)
         for s in response.warnings { w.string(s) }
@@ -91,7 +99,7 @@ public enum QueryCodec {
     /// Decodes a response.
     public static func decodeResponse(_ bytes: [UInt8]) throws(QueryCodecError) -> QueryResponse {
         var r = BinaryReader(bytes)
-        try expectVersion(&r)
+        try expectVersion(&r, responseVersion)
         let value = try readValue(&r)
         var warnings: [String] = [], infos: [String] = []
         for _ in 0..<(try r.count()) { warnings.append(try r.string()) }
@@ -153,7 +161,13 @@ public enum QueryCodec {
                 writeLabels(s.metric, into: &w)
                 w.byte(s.dropName ? 1 : 0)
                 w.varint(s.t)
-                w.double(s.f)
+                if let h = s.h {
+                    w.byte(SampleKind.histogram.rawValue)
+                    HistogramCodec.write(h, into: &w)
+                } else {
+                    w.byte(SampleKind.float.rawValue)
+                    w.double(s.f)
+                }
             }
         case .matrix(let m):
             w.byte(ValueTag.matrix.rawValue)
@@ -168,6 +182,13 @@ public enum QueryCodec {
                     prev = p.t
                     w.double(p.f)
                 }
+                w.count(s.histograms.count)
+                prev = 0
+                for p in s.histograms {
+                    w.varint(p.t &- prev)
+                    prev = p.t
+                    HistogramCodec.write(p.h, into: &w)
+                }
             }
         }
     }
@@ -180,17 +201,26 @@ public enum QueryCodec {
         case .string:
             return .string(t: try r.varint(), value: try r.string())
         case .vector:
-            let n = try r.count(minBytesEach: 11)
+            // Smallest sample: no labels (1), dropName (1), t (1), kind (1), a double (8).
+            let n = try r.count(minBytesEach: 12)
             var v = Vector()
             v.reserveCapacity(n)
             for _ in 0..<n {
                 let labels = try readLabels(&r)
                 let drop = try r.byte() != 0
-                v.append(VectorSample(metric: labels, t: try r.varint(), f: try r.double(), dropName: drop))
+                let t = try r.varint()
+                guard let kind = SampleKind(rawValue: try r.byte()) else { throw .malformed("unknown sample kind") }
+                switch kind {
+                case .float:
+                    v.append(VectorSample(metric: labels, t: t, f: try r.double(), dropName: drop))
+                case .histogram:
+                    v.append(VectorSample(metric: labels, t: t, h: try HistogramCodec.read(&r), dropName: drop))
+                }
             }
             return .vector(v)
         case .matrix:
-            let n = try r.count(minBytesEach: 3)
+            // Smallest series: no labels (1), dropName (1), two empty point counts (2).
+            let n = try r.count(minBytesEach: 4)
             var m = Matrix()
             m.reserveCapacity(n)
             for _ in 0..<n {
@@ -204,7 +234,15 @@ public enum QueryCodec {
                     t = t &+ (try r.varint())
                     floats.append(FPoint(t: t, f: try r.double()))
                 }
-                m.append(SeriesResult(metric: labels, floats: floats, dropName: drop))
+                let hpoints = try r.count(minBytesEach: 1 + HistogramCodec.minBytes)
+                var histograms: [HPoint] = []
+                histograms.reserveCapacity(hpoints)
+                t = 0
+                for _ in 0..<hpoints {
+                    t = t &+ (try r.varint())
+                    histograms.append(HPoint(t: t, h: try HistogramCodec.read(&r)))
+                }
+                m.append(SeriesResult(metric: labels, floats: floats, histograms: histograms, dropName: drop))
             }
             return .matrix(m)
         }
@@ -227,18 +265,18 @@ public enum QueryCodec {
         return Labels(list)
     }
 
-    private static func expectVersion(_ r: inout BinaryReader) throws(QueryCodecError) {
+    private static func expectVersion(_ r: inout BinaryReader, _ expected: UInt8 = version) throws(QueryCodecError) {
         let v = try r.byte()
-        guard v == version else { throw .malformed("version \(v), expected \(version)") }
+        guard v == expected else { throw .malformed("version \(v), expected \(expected)") }
     }
 
     private static func estimatedSize(_ value: QueryValue) -> Int {
         switch value {
         case .scalar, .string: return 64
-        case .vector(let v): return 64 + v.count * 64
+        case .vector(let v): return min(64 + v.count * 64, 1 << 28)
         case .matrix(let m):
             var points = 0
-            for s in m { points += s.floats.count }
+            for s in m { points += s.floats.count + s.histograms.count * 8 }
             return min(64 + m.count * 64 + points * 10, 1 << 28)
         }
     }

@@ -16,8 +16,9 @@ struct CachedExtents: Sendable, Equatable {
     /// The answered stretches.
     var extents: [Extent]
 
-    /// Format version of the stored bytes.
-    static let version: UInt8 = 1
+    /// Format version of the stored bytes. 2: responses carry native-histogram points
+    /// (`QueryCodec.responseVersion` 2); an entry of version 1 reads as a miss and is replaced.
+    static let version: UInt8 = 2
     /// Largest decompressed entry read back; anything larger is treated as corrupt.
     static let maxDecodedBytes = 256 << 20
 

@@ -5,8 +5,9 @@ import StrataPromQL
 /// The storage the frontend evaluates a sharding plan's outer expression over: the results of
 /// the plan's legs, answered to the embedded selectors `__embedded_queries__{__leg__="k"}`.
 ///
-/// Each result series becomes one stored series of XOR chunks with a point at each step it
-/// has. A staleness marker is put one step after any point whose next step has none, so the
+/// Each result series becomes one stored series with a point at each step it has: XOR chunks
+/// for float points, float-histogram chunks for native-histogram points, so the merge
+/// expression evaluates histograms exactly as the unsharded query would. A staleness marker is put one step after any point whose next step has none, so the
 /// outer engine's lookback never carries a value over a gap (a step where a shard had no
 /// sample for a group must stay empty, as it is in the unsharded answer). Series of a leg with
 /// `labelsShards` carry `ShardingPlan.shardLabel="i_of_N"`, so that equal label sets from
@@ -57,11 +58,15 @@ public struct EmbeddedQueryable: Queryable {
                 switch value {
                 case .vector(let vector):
                     for s in vector {
-                        out.append(Self.series(labels: s.metric, shardLabel: shardLabel, points: [FPoint(t: s.t, f: s.f)], step: 0))
+                        let histograms = s.h.map { [HPoint(t: s.t, h: $0)] } ?? []
+                        let floats = s.h == nil ? [FPoint(t: s.t, f: s.f)] : []
+                        out.append(Self.series(labels: s.metric, shardLabel: shardLabel, floats: floats,
+                                               histograms: histograms, step: 0))
                     }
                 case .matrix(let matrix):
-                    for s in matrix where !s.floats.isEmpty {
-                        out.append(Self.series(labels: s.metric, shardLabel: shardLabel, points: s.floats, step: step))
+                    for s in matrix where !s.isEmpty {
+                        out.append(Self.series(labels: s.metric, shardLabel: shardLabel, floats: s.floats,
+                                               histograms: s.histograms, step: step))
                     }
                 case .scalar, .string:
                     throw .unexpectedResult(leg: k, resultType: value.resultType)
@@ -74,22 +79,72 @@ public struct EmbeddedQueryable: Queryable {
     }
 
     /// One stored series of a result series: its points, with a staleness marker one step
-    /// after every point not followed by a point at the next step.
-    static func series(labels: Labels, shardLabel: Label?, points: [FPoint], step: Int64) -> QuerySeries {
-        var samples: [Sample] = []
-        samples.reserveCapacity(points.count + 1)
-        for (j, p) in points.enumerated() {
-            // A result is never a staleness marker; a NaN of that bit pattern must not become one.
-            samples.append(Sample(timestamp: p.t, value: StaleNaN.isStale(p.f) ? .nan : p.f))
-            if step > 0 {
-                let next = p.t &+ step
-                if j + 1 == points.count || points[j + 1].t > next {
-                    samples.append(Sample(timestamp: next, value: StaleNaN.value))
+    /// after every point not followed by a point at the next step. Float points become XOR
+    /// chunks, native-histogram points float-histogram chunks (a marker is of its point's kind);
+    /// a series holding both kinds gets one run of chunks per stretch of one kind, in time order.
+    static func series(labels: Labels, shardLabel: Label?, floats: [FPoint], histograms: [HPoint], step: Int64) -> QuerySeries {
+        enum Point {
+            case float(Sample)
+            case histogram(FloatHistogramSample)
+            var t: Int64 {
+                switch self {
+                case .float(let s): return s.timestamp
+                case .histogram(let s): return s.timestamp
                 }
             }
         }
+        // Both kinds in time order (a result never has both at one time).
+        var merged: [Point] = []
+        merged.reserveCapacity(floats.count + histograms.count)
+        var i = 0, j = 0
+        while i < floats.count || j < histograms.count {
+            if j == histograms.count || (i < floats.count && floats[i].t <= histograms[j].t) {
+                // A result is never a staleness marker; a NaN of that bit pattern must not become one.
+                let f = floats[i].f
+                merged.append(.float(Sample(timestamp: floats[i].t, value: StaleNaN.isStale(f) ? .nan : f)))
+                i += 1
+            } else {
+                var h = histograms[j].h
+                if h.isStale { h.sum = .nan }
+                merged.append(.histogram(FloatHistogramSample(timestamp: histograms[j].t, histogram: h)))
+                j += 1
+            }
+        }
+        var samples: [Point] = []
+        samples.reserveCapacity(merged.count + 1)
+        for (k, p) in merged.enumerated() {
+            samples.append(p)
+            guard step > 0 else { continue }
+            let next = p.t &+ step
+            if k + 1 == merged.count || merged[k + 1].t > next {
+                switch p {
+                case .float: samples.append(.float(Sample(timestamp: next, value: StaleNaN.value)))
+                case .histogram: samples.append(.histogram(FloatHistogramSample(timestamp: next, histogram: .staleMarker)))
+                }
+            }
+        }
+        // Chunks per run of one kind.
+        var chunks: [EncodedChunk] = []
+        var runFloats: [Sample] = [], runHistograms: [FloatHistogramSample] = []
+        func flush() {
+            if !runFloats.isEmpty { chunks += Rechunker.chunks(of: runFloats, samplesPerChunk: XORChunk.maxSamples) }
+            if !runHistograms.isEmpty { chunks += HistogramRechunker.chunks(of: runHistograms) }
+            runFloats.removeAll(keepingCapacity: true)
+            runHistograms.removeAll(keepingCapacity: true)
+        }
+        for p in samples {
+            switch p {
+            case .float(let s):
+                if !runHistograms.isEmpty { flush() }
+                runFloats.append(s)
+            case .histogram(let s):
+                if !runFloats.isEmpty { flush() }
+                runHistograms.append(s)
+            }
+        }
+        flush()
         let labelled = shardLabel.map { Labels(labels.storage + [$0]) } ?? labels
-        return QuerySeries(labels: labelled, chunks: Rechunker.chunks(of: samples, samplesPerChunk: XORChunk.maxSamples))
+        return QuerySeries(labels: labelled, chunks: chunks)
     }
 
     /// The series of the leg named by the `__leg__` matcher.

@@ -15,7 +15,9 @@ import StrataPromQL
 ///   among them);
 /// - `stddev`/`stdvar` → Chan et al.'s parallel formula from each shard's count, mean and
 ///   variance; the between-shard term is taken around the smallest shard mean, so shards whose
-///   means are equal contribute exactly nothing, as Welford's algorithm would.
+///   means are equal contribute exactly nothing, as Welford's algorithm would. Input that may
+///   hold native histograms is read through `clamp(…, -Inf, +Inf)` (floats only), since these
+///   aggregations ignore histograms but the count and avg legs would not.
 ///
 /// Not sharded, deliberately:
 /// - anything inside a subquery or a range-vector argument: a shard query runs at the outer
@@ -110,6 +112,40 @@ public enum ShardingRewriter {
             return seriesArgs == 1
         case .number, .string, .matrixSelector, .subquery, .aggregate:
             return false
+        }
+    }
+
+    /// Functions whose result is float samples only, whatever their input (histogram inputs
+    /// are read as floats, or ignored).
+    static let floatOnlyFunctions: Set<String> = [
+        "count_over_time", "present_over_time", "changes", "resets", "timestamp",
+        "max_over_time", "min_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time",
+        "deriv", "predict_linear",
+        "abs", "ceil", "floor", "exp", "ln", "log2", "log10", "sqrt", "sgn", "round",
+        "clamp", "clamp_max", "clamp_min", "acos", "acosh", "asin", "asinh", "atan", "atanh",
+        "cos", "cosh", "sin", "sinh", "tan", "tanh", "deg", "rad",
+        "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year",
+        "histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev", "histogram_stdvar",
+    ]
+
+    /// Whether series-local `expr` can only produce float samples. Conservative: a selector, or
+    /// anything passing its input through (`rate`, `label_replace`, `* 2`), may yield native
+    /// histograms, since the type of stored samples is not known ahead.
+    static func yieldsFloatsOnly(_ expr: Expr) -> Bool {
+        switch expr {
+        case .paren(let p): return yieldsFloatsOnly(p.expr)
+        case .unary(let u): return yieldsFloatsOnly(u.expr)
+        case .binary(let b):
+            // Comparisons drop histograms, but a `bool` comparison or arithmetic keeps the vector side's kind.
+            return (b.lhs.type != .vector || yieldsFloatsOnly(b.lhs)) && (b.rhs.type != .vector || yieldsFloatsOnly(b.rhs))
+        case .call(let c):
+            if floatOnlyFunctions.contains(c.function.name) { return true }
+            if c.function.name == "label_replace" || c.function.name == "label_join" {
+                return c.args.first.map(yieldsFloatsOnly) ?? false
+            }
+            return false
+        case .number: return true
+        default: return false
         }
     }
 
@@ -288,9 +324,19 @@ struct RewriteState {
         default: legOps = [a.op]
         }
         let labelsShards = a.op != .topk && a.op != .bottomk
+        // stddev/stdvar ignore native histograms, but their count and avg legs would not (count
+        // counts them, avg drops a group mixing both kinds). Over input that may hold histograms
+        // the legs read it through `clamp(…, -Inf, +Inf)`, which is the identity on floats (NaN
+        // and ±Inf included) and drops histograms, as the unsharded aggregation ignores them.
+        var input = a.expr
+        if (a.op == .stddev || a.op == .stdvar) && !ShardingRewriter.yieldsFloatsOnly(a.expr) {
+            guard let clamped = try? PromQL.parse("clamp(\(PromQL.format(a.expr)), -Inf, +Inf)") else { return nil }
+            input = clamped
+        }
         var legNumbers: [Int] = []
         for op in legOps {
             var part = a
+            part.expr = input
             part.op = op
             if op != .topk && op != .bottomk { part.param = nil }
             var queries: [String] = []

@@ -28,8 +28,8 @@ struct CutSeries {
             if series.closed[mid].minTime < end { lo = mid + 1 } else { hi = mid }
         }
         closedCount = lo
-        if lo == series.closed.count, let chunk = series.open, chunk.count > 0, chunk.minTime < end {
-            open = chunk.encoded()
+        if lo == series.closed.count, let chunk = series.openEncoded, chunk.minTime < end {
+            open = chunk
         } else {
             open = nil
         }
@@ -50,14 +50,18 @@ struct CutSeries {
         guard !ooo.isEmpty else { return inOrder }
         // Out-of-order samples merged in: one sorted, duplicate-free run re-encoded, so a block
         // never holds overlapping chunks of a series. In-order chunks come first and win a tie.
-        let samples = OOOSeries.mergedSamples(inOrder + ooo, from: from, to: to)
-        var out: [EncodedChunk] = []
+        // Out-of-order samples are floats only: histogram chunks stay as they are, beside them.
+        let histograms = inOrder.filter { $0.encoding == .histogram || $0.encoding == .floatHistogram }
+        let floats = histograms.isEmpty ? inOrder : inOrder.filter { $0.encoding == .xor }
+        let samples = OOOSeries.mergedSamples(floats + ooo, from: from, to: to)
+        var out: [EncodedChunk] = histograms
         var i = 0
         while i < samples.count {
             let part = Array(samples[i..<Swift.min(i + XORChunk.maxSamples, samples.count)])
             if let chunk = OOOSeries.encode(part) { out.append(chunk) }
             i += XORChunk.maxSamples
         }
+        if !histograms.isEmpty { out.sort { $0.minTime < $1.minTime } }
         return out
     }
 
@@ -75,9 +79,8 @@ struct CutSeries {
             if c.minTime >= to { break }
             if c.minTime >= from && c.maxTime < to {
                 out.append(c)
-            } else if var part = ChunkSlicer.slice(c, from: from, through: to - 1) {
-                part.compact()
-                out.append(part.encoded())
+            } else if let part = AnyChunkSlicer.slice(c, from: from, through: to - 1) {
+                out.append(part)
             }
             i += 1
         }
@@ -113,9 +116,10 @@ struct CutSeries {
                     add(first, index)
                     continue
                 }
-                var it = XORIterator(bytes: c.data)
-                while let sample = it.next(), sample.timestamp < plan.end {
-                    add(plan.rangeStart(of: sample.timestamp), index)
+                AnyChunkSlicer.forEachTimestamp(c) { t in
+                    guard t < plan.end else { return false }
+                    add(plan.rangeStart(of: t), index)
+                    return true
                 }
             }
             for c in s.ooo {

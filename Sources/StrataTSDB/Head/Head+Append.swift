@@ -9,7 +9,9 @@ extension Head {
     /// older than the series' newest sample (out of order), same timestamp with other value bits
     /// (duplicate), older than the head's newest sample minus half the block range (too old); an
     /// exact repeat of the newest sample is a no-op. A new series over a series limit is refused
-    /// with all its samples.
+    /// with all its samples. Native histograms (`batch.histograms(of:)`) follow the same rules
+    /// after the entry's floats, are never taken out of order, and are logged in Prometheus's
+    /// histogram records (see `Head+AppendHistogram.swift`).
     ///
     /// Durability: returns only after the WAL records of everything accepted (new series first,
     /// then samples) were written with one write(2); memory is updated after that write, under the
@@ -36,7 +38,7 @@ extension Head {
 
             for index in batch.series.indices {
                 let entry = batch.series[index]
-                if entry.sampleCount == 0 { continue }
+                if entry.sampleCount == 0 && entry.histogramCount == 0 { continue }
                 let hash = batch.stableHash(of: index) & s.hashMask
                 if let series = s.series(hash: hash, batch: batch, index: index)
                     ?? validator.pendingSeries(hash: hash, batch: batch, index: index) {
@@ -72,7 +74,7 @@ extension Head {
                 validator.check(batch: batch, index: index, series: series, scratch: &s.scratch)
             }
 
-            if !s.scratch.samples.isEmpty || !s.scratch.oooSamples.isEmpty {
+            if !s.scratch.samples.isEmpty || !s.scratch.oooSamples.isEmpty || !s.scratch.histograms.isEmpty {
                 try Self.writeWAL(wal, scratch: &s.scratch)
             }
             if !s.scratch.oooSamples.isEmpty {
@@ -92,6 +94,13 @@ extension Head {
             }
             s.samplesAppended += s.scratch.samples.count
             validator.outcome.appended = s.scratch.samples.count
+            if !s.scratch.histograms.isEmpty || !s.scratch.laterSamples.isEmpty {
+                // Histograms, and floats of the later batches, in WAL order.
+                let n = s.applyHistogramBatches(chunkRange: chunkRange, samplesPerChunk: samplesPerChunk)
+                s.samplesAppended += n
+                validator.outcome.appended += n
+                validator.outcome.appendedHistograms = s.scratch.histograms.count
+            }
             if !s.scratch.oooSamples.isEmpty {
                 for (i, sample) in s.scratch.oooSamples.enumerated() {
                     s.applyOOO(s.scratch.oooTargets[i], timestamp: sample.timestamp, value: sample.value,
@@ -129,10 +138,13 @@ extension Head {
             RecordEncoder.samples(scratch.samples, into: &scratch.samplesRecord)
             records.append(scratch.samplesRecord)
         }
+        if !scratch.histograms.isEmpty || !scratch.laterSamples.isEmpty {
+            scratch.histogramBatchRecords(into: &records)
+        }
         do {
             try wal.log(records)
         } catch {
-            throw .wal("writing \(scratch.samples.count) samples to the WAL failed: \(error)")
+            throw .wal("writing \(scratch.samples.count + scratch.laterSamples.count + scratch.histograms.count) samples to the WAL failed: \(error)")
         }
     }
 }
@@ -198,7 +210,8 @@ struct BatchValidator {
         if let ooo {
             // Any sample within the window is stored, in order or not.
             let oldest = Swift.min(minValidTime, ooo.minTime)
-            return batch.samples(of: index).reduce(0) { $0 + ($1.timestamp >= oldest ? 1 : 0) }
+            let floats = batch.samples(of: index).reduce(0) { $0 + ($1.timestamp >= oldest ? 1 : 0) }
+            return floats + acceptableHistogramCount(batch: batch, index: index, after: .min)
         }
         var last = Int64.min
         var n = 0
@@ -206,7 +219,7 @@ struct BatchValidator {
             last = sample.timestamp
             n += 1
         }
-        return n
+        return n + acceptableHistogramCount(batch: batch, index: index, after: last)
     }
 
     /// Validates the samples of entry `index` against `series` (nil: a series that will not be
@@ -216,6 +229,8 @@ struct BatchValidator {
                         refuseAcceptedAs refusal: (ErrorID, String)? = nil, labels: Labels? = nil) {
         var lastT = Int64.min
         var lastBits: UInt64 = 0
+        // The pending newest sample when it is a histogram (nil: a float, or none).
+        var lastHistogram: HistogramValue?
         // Where this entry's accepted in-order samples start in `scratch.samples`, and whether the
         // series already appeared earlier in the batch (for the out-of-order duplicate check).
         let entryStart = scratch.samples.count
@@ -226,9 +241,11 @@ struct BatchValidator {
                 series.scratchEpoch = epoch
                 series.scratchTimestamp = series.lastTimestamp
                 series.scratchValueBits = series.lastValueBits
+                if let h = series.hist { h.scratchLast = h.last }
             }
             lastT = series.scratchTimestamp
             lastBits = series.scratchValueBits
+            lastHistogram = series.hist?.scratchLast
         }
         for sample in batch.samples(of: index) {
             let t = sample.timestamp
@@ -246,7 +263,7 @@ struct BatchValidator {
                     reject(.sampleOutOfOrder, t, batch, index, series, labels)
                 }
             } else if t == lastT {
-                if bits == lastBits {
+                if bits == lastBits && lastHistogram == nil {
                     outcome.duplicatesIgnored += 1
                 } else {
                     reject(.sampleDuplicateTimestamp, t, batch, index, series, labels)
@@ -258,18 +275,29 @@ struct BatchValidator {
                 }
                 lastT = t
                 lastBits = bits
+                lastHistogram = nil
             } else {
                 lastT = t
                 lastBits = bits
+                lastHistogram = nil
                 if let series {
-                    scratch.samples.append(RefSample(ref: series.ref, timestamp: t, value: sample.value))
-                    scratch.targets.append(series)
+                    if series.hist == nil && scratch.batch == 0 {
+                        scratch.samples.append(RefSample(ref: series.ref, timestamp: t, value: sample.value))
+                        scratch.targets.append(series)
+                    } else {
+                        scratch.queueFloat(RefSample(ref: series.ref, timestamp: t, value: sample.value), series: series, epoch: epoch)
+                    }
                 }
             }
+        }
+        if batch.series[index].histogramCount > 0 {
+            checkHistograms(batch: batch, index: index, series: series, scratch: &scratch, refuseAcceptedAs: refusal,
+                            labels: labels, lastT: &lastT, lastBits: &lastBits, lastHistogram: &lastHistogram)
         }
         if let series {
             series.scratchTimestamp = lastT
             series.scratchValueBits = lastBits
+            if lastHistogram != nil || series.hist != nil { series.histogramState.scratchLast = lastHistogram }
         }
     }
 

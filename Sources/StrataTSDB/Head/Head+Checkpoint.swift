@@ -61,7 +61,8 @@ extension Head {
         let ref: UInt64
         let labels: Labels
         let closed: ContiguousArray<EncodedChunk>
-        let open: XORChunk?
+        /// The open chunk (XOR or histogram), bytes shared with the head.
+        let open: EncodedChunk?
         /// Out-of-order chunks (the buffer encoded as the last), empty when none.
         var ooo: [EncodedChunk] = []
     }
@@ -96,7 +97,7 @@ extension Head {
             var snapshot: [SeriesSnapshot] = []
             snapshot.reserveCapacity(s.numSeries)
             for series in s.allSeries {
-                var entry = SeriesSnapshot(ref: series.ref, labels: series.labels, closed: series.closed, open: series.open)
+                var entry = SeriesSnapshot(ref: series.ref, labels: series.labels, closed: series.closed, open: series.openEncoded)
                 if let ooo = series.ooo { entry.ooo = ooo.allChunks }
                 snapshot.append(entry)
             }
@@ -174,7 +175,7 @@ struct CheckpointRecords: Sequence {
             var chunksRecord: [UInt8] = []
             RecordEncoder.seriesChunks(batch.lazy.map { series in
                 var chunks = Array(series.closed)
-                if let open = series.open, open.count > 0 { chunks.append(open.encoded()) }
+                if let open = series.open { chunks.append(open) }
                 return RefChunks(ref: series.ref, chunks: chunks)
             }, into: &chunksRecord)
             if batch.contains(where: { !$0.ooo.isEmpty }) {

@@ -177,7 +177,7 @@ extension Head {
     private func blockChunks(_ chunks: [EncodedChunk], of labels: Labels) throws(BlockError) -> [EncodedChunk] {
         guard options.blockSamplesPerChunk > 0 else { return chunks }
         do {
-            return try Rechunker.rechunk(chunks, samplesPerChunk: options.blockSamplesPerChunk)
+            return try BlockRechunk.rechunk(chunks, samplesPerChunk: options.blockSamplesPerChunk)
         } catch {
             throw .invalidInput(reason: "series \(labels): a head chunk cannot be decoded for re-chunking: \(error)")
         }

@@ -68,6 +68,10 @@ extension Head {
                 "samples": "\(replayer.belowMinValidTime)", "min_valid_time": "\(options.minValidTime)",
             ])
         }
+        if replayer.unknownSchemaHistograms > 0 {
+            logger.warning("WAL replay skipped native histograms of an unknown schema",
+                           metadata: ["samples": "\(replayer.unknownSchemaHistograms)"])
+        }
         if replayer.unknownRefSamples > 0 {
             logger.warning("WAL replay skipped samples of unknown series",
                            metadata: ["samples": "\(replayer.unknownRefSamples)"])
@@ -88,6 +92,9 @@ struct Replayer {
     private var seriesBuffer: [RefSeries] = []
     private var samplesBuffer: [RefSample] = []
     private var chunksBuffer: [RefChunks] = []
+    private var histogramsBuffer: [RefHistogramSample] = []
+    /// Histograms of a schema Strata does not know, skipped (as Prometheus does).
+    var unknownSchemaHistograms = 0
     /// Refs a WAL gave to labels that already had another ref (never written by Strata; kept so
     /// a WAL from elsewhere still replays into one series per label set).
     private var aliases: [UInt64: UInt64] = [:]
@@ -121,6 +128,24 @@ struct Replayer {
                     guard sample.timestamp > series.lastTimestamp else { continue }
                     s.apply(series, timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange,
                             samplesPerChunk: samplesPerChunk)
+                    samples += 1
+                }
+            case .histogramSamples, .floatHistogramSamples, .customBucketsHistogramSamples,
+                 .customBucketsFloatHistogramSamples:
+                histogramsBuffer.removeAll(keepingCapacity: true)
+                try RecordDecoder.histogramSamples(record, into: &histogramsBuffer, skipped: &unknownSchemaHistograms)
+                for sample in histogramsBuffer {
+                    guard let series = s.series(ref: resolve(sample.ref)) else {
+                        unknownRefSamples += 1
+                        continue
+                    }
+                    guard sample.timestamp >= minValidTime else {
+                        belowMinValidTime += 1
+                        continue
+                    }
+                    guard sample.timestamp > series.lastTimestamp else { continue }
+                    s.applyHistogram(series, timestamp: sample.timestamp, value: sample.value, chunkRange: chunkRange,
+                                     samplesPerChunk: samplesPerChunk)
                     samples += 1
                 }
             case .seriesChunks:

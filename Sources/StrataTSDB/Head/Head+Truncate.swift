@@ -64,6 +64,7 @@ extension MemSeries {
     /// Newest sample timestamp held in chunks (`.min` when there is none).
     var maxTime: Int64 {
         if let open, open.count > 0 { return open.maxTime }
+        if let h = hist?.open, h.count > 0 { return h.maxTime }
         return closed.last?.maxTime ?? .min
     }
 
@@ -75,13 +76,13 @@ extension MemSeries {
         while drop < closed.count, closed[drop].maxTime < minValidTime { drop += 1 }
         if drop > 0 { closed.removeFirst(drop) }
         if let first = closed.first, first.minTime < minValidTime {
-            if var kept = ChunkSlicer.slice(first, from: minValidTime, through: .max) {
-                kept.compact()
-                closed[0] = kept.encoded()
+            if let kept = AnyChunkSlicer.slice(first, from: minValidTime, through: .max) {
+                closed[0] = kept
             } else {
                 closed.removeFirst()
             }
         }
+        truncateOpenHistogram(before: minValidTime)
         guard let chunk = open else { return }
         if chunk.count == 0 || chunk.maxTime < minValidTime {
             open = nil

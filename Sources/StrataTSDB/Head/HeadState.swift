@@ -120,6 +120,16 @@ struct HeadState {
         if t > maxTime { maxTime = t }
     }
 
+    /// Appends a validated histogram to `s` and keeps the head's bounds and chunk count.
+    mutating func applyHistogram(_ s: MemSeries, timestamp t: Int64, value: HistogramValue, chunkRange: Int64,
+                                 samplesPerChunk: Int) {
+        let before = s.chunkCount
+        s.appendHistogram(timestamp: t, value: value, chunkRange: chunkRange, samplesPerChunk: samplesPerChunk)
+        numChunks += s.chunkCount - before
+        if t < minTime { minTime = t }
+        if t > maxTime { maxTime = t }
+    }
+
     /// Every live series, in ref order.
     var allSeries: some Sequence<MemSeries> { byRef.lazy.compactMap { $0 } }
 }
@@ -140,9 +150,29 @@ struct AppendScratch {
     /// Accepted out-of-order samples, in WBL order, and their series (parallel).
     var oooSamples: [RefSample] = []
     var oooTargets: ContiguousArray<MemSeries> = []
+    /// WAL batch of the call (see `Head+AppendHistogram.swift`): 0 until a series changes from
+    /// a sample kind to one logged in an earlier record of the batch, then counting up.
+    var batch = 0
+    /// Accepted histograms in acceptance order, their series and batch (parallel).
+    var histograms: [RefHistogramSample] = []
+    var histogramTargets: ContiguousArray<MemSeries> = []
+    var histogramBatch: [Int] = []
+    /// Accepted floats of batches after the first, their series and batch (parallel).
+    var laterSamples: [RefSample] = []
+    var laterTargets: ContiguousArray<MemSeries> = []
+    var laterBatch: [Int] = []
 
     /// Drops the contents, keeping capacity (and releasing series references).
     mutating func reset() {
+        if !histograms.isEmpty || !laterSamples.isEmpty || batch != 0 {
+            batch = 0
+            histograms.removeAll(keepingCapacity: true)
+            histogramTargets.removeAll(keepingCapacity: true)
+            histogramBatch.removeAll(keepingCapacity: true)
+            laterSamples.removeAll(keepingCapacity: true)
+            laterTargets.removeAll(keepingCapacity: true)
+            laterBatch.removeAll(keepingCapacity: true)
+        }
         if !oooSamples.isEmpty {
             oooSamples.removeAll(keepingCapacity: true)
             oooTargets.removeAll(keepingCapacity: true)

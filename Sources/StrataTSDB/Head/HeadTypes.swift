@@ -124,8 +124,10 @@ public struct AppendRejection: Sendable, Equatable {
 
 /// What one `Head.append` did.
 public struct AppendOutcome: Sendable, Equatable {
-    /// Samples stored (and written to the WAL).
+    /// Samples stored (and written to the WAL), native histograms included.
     public var appended: Int
+    /// Of `appended`, the native histograms (integer or float).
+    public var appendedHistograms: Int = 0
     /// Samples refused, by reason.
     public var rejected: [ErrorID: Int]
     /// The first refusal, with a message naming the sample and its series.

@@ -28,6 +28,9 @@ final class MemSeries {
     var lastValueBits: UInt64 = 0
     /// Out-of-order samples (see `OOOSeries`); nil while the series has none.
     var ooo: OOOSeries?
+    /// Native-histogram state (open histogram chunk, newest histogram); nil until the series'
+    /// first histogram (see `MemSeries+Histogram.swift`).
+    var hist: HistogramSeriesState?
 
     // Scratch used while one append call validates a batch (see `Head.append`): lets a series
     // that appears several times in one batch carry its pending last sample from one entry to the
@@ -48,11 +51,12 @@ final class MemSeries {
     var minTime: Int64 {
         if let first = closed.first { return first.minTime }
         if let open, open.count > 0 { return open.minTime }
+        if let h = hist?.open, h.count > 0 { return h.minTime }
         return .max
     }
 
-    /// Number of chunks, the open one included.
-    var chunkCount: Int { closed.count + (open == nil ? 0 : 1) }
+    /// Number of chunks, the open one (XOR or histogram) included.
+    var chunkCount: Int { closed.count + (open == nil && hist?.open == nil ? 0 : 1) }
 
     /// Appends a sample the caller has validated (strictly newer than `lastTimestamp`), cutting the
     /// open chunk when it holds `samplesPerChunk` samples or the sample crosses into the next
@@ -69,6 +73,8 @@ final class MemSeries {
                 full.compact()
                 closed.append(full.encoded())
             }
+            // The head chunk held histograms: a kind change starts a new chunk.
+            if hist?.open != nil { closeOpenHistogramChunk() }
             var chunk = XORChunk()
             chunk.append(timestamp: t, value: v)
             open = chunk
@@ -76,6 +82,7 @@ final class MemSeries {
         }
         lastTimestamp = t
         lastValueBits = v.bitPattern
+        if let h = hist, h.last != nil { h.last = nil }
     }
 
     /// Closes the open chunk when it starts before `end` but could still take samples at or
@@ -84,6 +91,10 @@ final class MemSeries {
     /// every series: the bytes are shared, not copied or compacted (the truncation after the cut
     /// drops the chunk anyway).
     func closeOpenChunk(reaching end: Int64) {
+        if let h = hist, let chunk = h.open, chunk.count > 0, chunk.minTime < end, h.openRangeEnd > end {
+            closeOpenHistogramChunk()
+            return
+        }
         guard let chunk = open, chunk.count > 0, chunk.minTime < end, openRangeEnd > end else { return }
         closed.append(chunk.encoded())
         open = nil
@@ -106,6 +117,9 @@ final class MemSeries {
         if let open, open.count > 0, open.maxTime >= minTime, open.minTime <= maxTime {
             out.append(open.encoded())
         }
+        if let h = hist?.open, h.count > 0, h.maxTime >= minTime, h.minTime <= maxTime {
+            out.append(h.encoded())
+        }
         return out
     }
 
@@ -117,12 +131,18 @@ final class MemSeries {
     }
 
     /// Restores the chunks of a checkpoint: all but the last are closed; the last is resumed as
-    /// the open chunk so appends continue in it.
+    /// the open chunk (XOR or histogram) so appends continue in it.
     func restore(chunks: [EncodedChunk], chunkRange: Int64) throws(ChunkError) {
         closed = []
         open = nil
+        hist?.open = nil
+        hist?.last = nil
         guard let last = chunks.last else { return }
         closed.append(contentsOf: chunks.dropLast())
+        if last.encoding == .histogram || last.encoding == .floatHistogram {
+            try restoreOpenHistogram(last, chunkRange: chunkRange)
+            return
+        }
         let chunk = try XORChunk(bytes: last.data)
         open = chunk
         // The decoded bounds are authoritative; the record's copy could disagree only if damaged.

@@ -2,13 +2,26 @@ import StrataModel
 
 /// The first byte of a WAL record: what the rest of it holds.
 ///
-/// 1 and 2 are Prometheus's `tsdb/record` types; 64 is Strata's checkpoint record, chosen far from
-/// Prometheus's range (1…10 so far) so the two never collide.
+/// 1, 2 and 7–10 are Prometheus's `tsdb/record` types (same numbers and layouts); 64 and 65 are
+/// Strata's checkpoint records, chosen far from Prometheus's range (1…14 so far) so the two never
+/// collide.
 public enum RecordType: UInt8, Sendable {
     /// Series definitions: ref → labels.
     case series = 1
     /// Float samples by series ref.
     case samples = 2
+    /// Native histograms with integer counts and exponential schemas (Prometheus
+    /// `HistogramSamples`).
+    case histogramSamples = 7
+    /// Native histograms with float counts and exponential schemas (Prometheus
+    /// `FloatHistogramSamples`).
+    case floatHistogramSamples = 8
+    /// Native histograms with integer counts and custom buckets, schema -53 (Prometheus
+    /// `CustomBucketsHistogramSamples`).
+    case customBucketsHistogramSamples = 9
+    /// Native histograms with float counts and custom buckets (Prometheus
+    /// `CustomBucketsFloatHistogramSamples`).
+    case customBucketsFloatHistogramSamples = 10
     /// All chunks of series (Strata checkpoints; not in Prometheus).
     case seriesChunks = 64
     /// The out-of-order chunks of series (Strata checkpoints; same layout as `seriesChunks`).

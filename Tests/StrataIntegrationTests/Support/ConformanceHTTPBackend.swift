@@ -19,7 +19,7 @@ struct ConformanceRefusedSeries: Sendable {
 
 /// Runs the conformance runner's loads and queries against a running Strata, through the
 /// public HTTP API only: `load` blocks go through remote write 1.0 (`POST /api/v1/push`, snappy
-/// protobuf), evals through `GET /prometheus/api/v1/query` and `POST /prometheus/api/v1/query_range`
+/// protobuf), or 2.0 when they hold native histograms (`ConformanceHTTPHistogramLoad`), evals through `GET /prometheus/api/v1/query` and `POST /prometheus/api/v1/query_range`
 /// (a form body), so that both ways of passing parameters are used.
 ///
 /// Every `load` block gets a tenant of its own (`X-Scope-OrgID`), holding everything the script
@@ -70,6 +70,11 @@ struct ConformanceHTTPBackend: ConformanceBackend {
         loads.append(load)
         tenantCount += 1
         tenant = "\(tenantPrefix)-\(tenantCount)"
+        let mixed = ConformanceHTTPHistogramLoad.merged(loads)
+        if ConformanceHTTPHistogramLoad.hasHistograms(mixed) {
+            await loadWithHistograms(mixed, load: load)
+            return
+        }
         let series = Self.merged(loads)
         var refusals: [(status: Int, body: String)] = []
         for batch in Self.batches(series, samplesPerRequest: Self.samplesPerRequest) {
@@ -84,20 +89,48 @@ struct ConformanceHTTPBackend: ConformanceBackend {
                 return
             }
         }
-        if !refusals.isEmpty { await findRefusedSeries(series, load: load) }
+        if !refusals.isEmpty {
+            let client = client, url = baseURL + "/api/v1/push"
+            await findRefusedSeries(series, labels: \.labels, load: load) { s, probeTenant in
+                guard let first = s.samples.first else { return nil }
+                return try await pushRemoteWrite(client: client, url: url, tenant: probeTenant, series: [(s.labels, [first])])
+            }
+        }
+    }
+
+    /// Loads series that hold native histograms through remote write 2.0
+    /// (`ConformanceHTTPHistogramLoad`); refused series are found as for 1.0.
+    private mutating func loadWithHistograms(_ series: [ConformanceHTTPHistogramLoad.Part], load: ConformanceLoad) async {
+        var refusals = 0
+        for request in ConformanceHTTPHistogramLoad.requests(series, samplesPerRequest: Self.samplesPerRequest) {
+            requests += 1
+            samples += request.reduce(0) { $0 + $1.samples.count }
+            do {
+                let result = try await ConformanceHTTPHistogramLoad.push(client: client, url: baseURL + "/api/v1/push", tenant: tenant, request)
+                if !(200..<300).contains(result.status) { refusals += 1 }
+            } catch {
+                problems.append("\(file):\(load.line): remote write 2.0 to tenant \(tenant) failed: \(error)")
+                return
+            }
+        }
+        guard refusals > 0 else { return }
+        let client = client, url = baseURL + "/api/v1/push"
+        await findRefusedSeries(series, labels: \.labels, load: load) { s, probeTenant in
+            guard let first = s.samples.first else { return nil }
+            return try await ConformanceHTTPHistogramLoad.push(client: client, url: url, tenant: probeTenant, [(s.labels, [first])])
+        }
     }
 
     /// Pushes each series' first sample alone to a throwaway tenant to learn which series remote
     /// write refuses (a refused request names only its first problem).
-    private mutating func findRefusedSeries(_ series: [(labels: Labels, samples: [Sample])], load: ConformanceLoad) async {
+    private mutating func findRefusedSeries<S>(_ series: [S], labels: (S) -> Labels, load: ConformanceLoad,
+                                               probe: (S, String) async throws -> (status: Int, body: String)?) async {
         let probeTenant = "\(tenant)-probe"
         for s in series {
-            guard let first = s.samples.first else { continue }
             do {
-                let result = try await pushRemoteWrite(client: client, url: baseURL + "/api/v1/push", tenant: probeTenant,
-                                                       series: [(s.labels, [first])])
+                guard let result = try await probe(s, probeTenant) else { continue }
                 if !(200..<300).contains(result.status) {
-                    refused.append(ConformanceRefusedSeries(file: file, loadLine: load.line, labels: s.labels, status: result.status,
+                    refused.append(ConformanceRefusedSeries(file: file, loadLine: load.line, labels: labels(s), status: result.status,
                                                             message: result.body.trimmingCharacters(in: .whitespacesAndNewlines)))
                 }
             } catch {
@@ -127,12 +160,11 @@ struct ConformanceHTTPBackend: ConformanceBackend {
         }
     }
 
-    /// Cuts `series` into requests by time: each request holds, for every series, its samples in
-    /// one window of timestamps, and the windows follow each other in time.
-    static func batches(_ series: [(labels: Labels, samples: [Sample])], samplesPerRequest: Int) -> [[(labels: Labels, samples: [Sample])]] {
+    /// The last timestamp of each window of the time line holding about `samplesPerRequest` of
+    /// `timestamps` (whole timestamps only: a window ends once it has gathered enough).
+    static func windowEnds(_ timestamps: [Int64], samplesPerRequest: Int) -> [Int64] {
         var perTimestamp: [Int64: Int] = [:]
-        for s in series { for p in s.samples { perTimestamp[p.timestamp, default: 0] += 1 } }
-        // Windows end where they have gathered enough samples (whole timestamps only).
+        for t in timestamps { perTimestamp[t, default: 0] += 1 }
         var ends: [Int64] = []
         var count = 0
         for t in perTimestamp.keys.sorted() {
@@ -143,6 +175,13 @@ struct ConformanceHTTPBackend: ConformanceBackend {
             }
         }
         if count > 0, let last = perTimestamp.keys.max() { ends.append(last) }
+        return ends
+    }
+
+    /// Cuts `series` into requests by time: each request holds, for every series, its samples in
+    /// one window of timestamps, and the windows follow each other in time.
+    static func batches(_ series: [(labels: Labels, samples: [Sample])], samplesPerRequest: Int) -> [[(labels: Labels, samples: [Sample])]] {
+        let ends = windowEnds(series.flatMap { $0.samples.map(\.timestamp) }, samplesPerRequest: samplesPerRequest)
 
         var cursor = [Int](repeating: 0, count: series.count)
         var out: [[(labels: Labels, samples: [Sample])]] = []
@@ -210,10 +249,18 @@ struct ConformanceHTTPBackend: ConformanceBackend {
         case .string(let t, let value):
             return .value(.string(t: t, value: value), warnings: warnings, infos: infos)
         case .vector(let series):
-            let vector = series.compactMap { s in s.points.first.map { VectorSample(metric: Labels(s.labels), t: $0.t, f: $0.v) } }
+            let vector = series.compactMap { s in
+                s.points.first.map { p in
+                    p.h.map { VectorSample(metric: Labels(s.labels), t: p.t, h: ConformanceHTTPHistograms.histogram($0)) }
+                        ?? VectorSample(metric: Labels(s.labels), t: p.t, f: p.v)
+                }
+            }
             return .value(.vector(vector), warnings: warnings, infos: infos)
         case .matrix(let series):
-            let matrix = series.map { s in SeriesResult(metric: Labels(s.labels), floats: s.points.map { FPoint(t: $0.t, f: $0.v) }) }
+            let matrix = series.map { s in
+                SeriesResult(metric: Labels(s.labels), floats: s.points.filter { $0.h == nil }.map { FPoint(t: $0.t, f: $0.v) },
+                             histograms: s.points.compactMap { p in p.h.map { HPoint(t: p.t, h: ConformanceHTTPHistograms.histogram($0)) } })
+            }
             return .value(.matrix(matrix), warnings: warnings, infos: infos)
         }
     }

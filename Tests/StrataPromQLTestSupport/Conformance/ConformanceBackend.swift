@@ -1,3 +1,4 @@
+import StrataChunks
 import StrataModel
 import StrataPromQL
 
@@ -21,7 +22,7 @@ enum ConformanceAnswer: Sendable {
 protocol ConformanceBackend: Sendable {
     /// Forgets every loaded series.
     mutating func clear() async
-    /// Stores the float samples of `load` (native histogram values are not loaded).
+    /// Stores the samples of `load` (a backend that cannot store native histograms skips them).
     mutating func load(_ load: ConformanceLoad) async
     /// Runs `query` as an instant query at `time` (ms).
     func instantQuery(_ query: String, at time: Int64) async -> ConformanceAnswer
@@ -66,6 +67,21 @@ struct ConformanceMemoryBackend: ConformanceBackend {
 }
 
 extension ConformanceSeries {
+    /// The samples of both kinds (staleness markers included) at `interval` steps from time 0;
+    /// `_` leaves its step empty.
+    func mixedSamples(interval: Int64) -> [MixedSample] {
+        var samples: [MixedSample] = []
+        samples.reserveCapacity(values.count)
+        for (i, v) in values.enumerated() {
+            switch v {
+            case .float(let f): samples.append(MixedSample(timestamp: Int64(i) * interval, f: f, h: nil))
+            case .histogram(let h): samples.append(MixedSample(timestamp: Int64(i) * interval, f: 0, h: h.h))
+            case .omitted: break
+            }
+        }
+        return samples
+    }
+
     /// The float samples (staleness markers included) at `interval` steps from time 0; `_` and
     /// histogram values leave their step empty.
     func floatSamples(interval: Int64) -> [Sample] {

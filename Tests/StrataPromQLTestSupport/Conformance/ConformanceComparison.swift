@@ -49,9 +49,17 @@ enum ConformanceComparison {
                 return "expected metric \(sample.metric) has no value in the script"
             }
             switch first {
-            case .histogram:
-                return "expected a histogram for \(sample.metric) but got float value \(ConformanceFormat.float(sample.f))"
+            case .histogram(let expected):
+                guard let actual = sample.h else {
+                    return "expected histogram value for \(sample.metric) but got float value \(ConformanceFormat.float(sample.f))"
+                }
+                if let why = ConformanceHistogramCompare.difference(expected, actual) {
+                    return "expected \(expected) for \(sample.metric) but got \(ConformanceHistogramFormat.describe(actual)): \(why)"
+                }
             case .omitted, .float:
+                if let h = sample.h {
+                    return "expected float value for \(sample.metric) but got histogram \(ConformanceHistogramFormat.describe(h))"
+                }
                 // Upstream compares a `_` written in an instant result as the value 0.
                 let f: Double
                 if case .float(let v) = first { f = v } else { f = 0 }
@@ -79,6 +87,7 @@ enum ConformanceComparison {
             }
             seen.insert(series.metric)
             var points: [FPoint] = []
+            var hpoints: [(t: Int64, h: ConformanceHistogram)] = []
             points.reserveCapacity(exp.values.count)
             for (i, v) in exp.values.enumerated() {
                 // Multiply in Int64 only while in range: a huge count with step 0 cannot overflow.
@@ -90,7 +99,18 @@ enum ConformanceComparison {
                 switch v {
                 case .float(let f): points.append(FPoint(t: t, f: f))
                 case .omitted: break
-                case .histogram: return "expected histogram points for \(series.metric); native histograms are not supported"
+                case .histogram(let h): hpoints.append((t, h))
+                }
+            }
+            if hpoints.count != series.histograms.count {
+                return "expected \(hpoints.count) histogram points for \(series.metric), but got \(series.histograms.count) (\(describe(series.histograms)))"
+            }
+            for (i, (e, a)) in zip(hpoints, series.histograms).enumerated() {
+                if e.t != a.t {
+                    return "expected histogram value at index \(i) for \(series.metric) to have timestamp \(e.t), but it had timestamp \(a.t) (result has \(describe(series.histograms)))"
+                }
+                if let why = ConformanceHistogramCompare.difference(e.h, a.h) {
+                    return "expected histogram value at index \(i) (t=\(a.t)) for \(series.metric) to be \(e.h), but got \(ConformanceHistogramFormat.describe(a.h)): \(why)"
                 }
             }
             if points.count != series.floats.count {
@@ -161,11 +181,17 @@ enum ConformanceComparison {
     }
 
     static func describe(_ vector: Vector) -> String {
-        "[" + vector.map { "\($0.metric) => \(ConformanceFormat.float($0.f))" }.joined(separator: ", ") + "]"
+        "[" + vector.map { "\($0.metric) => \($0.h.map(ConformanceHistogramFormat.describe) ?? ConformanceFormat.float($0.f))" }
+            .joined(separator: ", ") + "]"
     }
 
     static func describe(_ matrix: Matrix) -> String {
-        "[" + matrix.map { "\($0.metric) => \(describe($0.floats))" }.joined(separator: ", ") + "]"
+        "[" + matrix.map { "\($0.metric) => \(describe($0.floats))\($0.histograms.isEmpty ? "" : " " + describe($0.histograms))" }
+            .joined(separator: ", ") + "]"
+    }
+
+    static func describe(_ points: [HPoint]) -> String {
+        "\(points.count) histogram point\(points.count == 1 ? "" : "s") [" + points.map { "\(ConformanceHistogramFormat.describe($0.h)) @[\($0.t)]" }.joined(separator: " ") + "]"
     }
 
     static func describe(_ points: [FPoint]) -> String {

@@ -74,11 +74,15 @@ struct ConformanceRunner: Sendable {
         return results
     }
 
-    /// Stores the float samples of a load (histogram values are skipped).
+    /// Stores the samples of a load, floats and native histograms; with `load_with_nhcb` also
+    /// the custom-bucket histograms its classic histograms become.
     static func apply(_ load: ConformanceLoad, to storage: MemoryQueryable) {
         for series in load.series {
-            let samples = series.floatSamples(interval: load.interval)
-            if !samples.isEmpty { storage.add(series.labels, samples) }
+            let samples = series.mixedSamples(interval: load.interval)
+            if !samples.isEmpty { storage.add(series.labels, mixed: samples) }
+        }
+        if load.withNHCB {
+            for (labels, samples) in ConformanceNHCB.series(of: load) { storage.add(labels, mixed: samples) }
         }
     }
 
@@ -188,6 +192,8 @@ struct ConformanceRunner: Sendable {
         for series in matrix {
             if let p = series.floats.first(where: { $0.t == time }) {
                 vector.append(VectorSample(metric: series.metric, t: p.t, f: p.f))
+            } else if let p = series.histograms.first(where: { $0.t == time }) {
+                vector.append(VectorSample(metric: series.metric, t: p.t, h: p.h))
             }
         }
         let failure: String?

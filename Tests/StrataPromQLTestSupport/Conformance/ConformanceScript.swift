@@ -2,31 +2,36 @@ import StrataModel
 
 /// One value of a series written in the promqltest expanding notation.
 ///
-/// Native histogram values (`{{…}}`) are kept only as a placeholder: Strata does not store
-/// histograms yet, but the runner must still advance time over them and know which series
-/// (and which expected results) are histogram-valued.
+/// Native histogram values (`{{…}}`) are decoded as upstream's parser builds them.
 enum ConformanceValue: Sendable, Equatable, CustomStringConvertible {
     /// A float sample (a staleness marker is a float with the stale NaN bit pattern).
     case float(Double)
     /// `_`: no sample at this step.
     case omitted
-    /// `{{…}}`: a native histogram sample, not loaded.
-    case histogram
+    /// `{{…}}`: a native histogram sample.
+    case histogram(ConformanceHistogram)
 
     /// NaN equals NaN here so that parsed scripts can be compared in tests.
     static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
         case (.float(let x), .float(let y)): return x.bitPattern == y.bitPattern || x == y
-        case (.omitted, .omitted), (.histogram, .histogram): return true
+        case (.omitted, .omitted): return true
+        case (.histogram(let x), .histogram(let y)): return x == y
         default: return false
         }
+    }
+
+    /// True for a native histogram value.
+    var isHistogram: Bool {
+        if case .histogram = self { return true }
+        return false
     }
 
     var description: String {
         switch self {
         case .float(let f): return StaleNaN.isStale(f) ? "stale" : ConformanceFormat.float(f)
         case .omitted: return "_"
-        case .histogram: return "{{histogram}}"
+        case .histogram(let h): return h.description
         }
     }
 }
@@ -39,7 +44,7 @@ struct ConformanceSeries: Sendable, Equatable {
     var values: [ConformanceValue]
 
     /// True when any value is a native histogram.
-    var hasHistogram: Bool { values.contains(.histogram) }
+    var hasHistogram: Bool { values.contains { $0.isHistogram } }
 }
 
 /// `load <interval>` (or `load_with_nhcb`) and its series.
@@ -145,7 +150,7 @@ struct ConformanceEval: Sendable, Equatable {
     /// The `expect` lines of one kind.
     func expects(_ kind: ConformanceExpectKind) -> [ConformanceExpect] { expects.filter { $0.kind == kind } }
     /// Whether any expected value is a native histogram.
-    var expectsHistogram: Bool { scalar == .histogram || series.contains { $0.values.contains(.histogram) } }
+    var expectsHistogram: Bool { scalar.isHistogram || series.contains { $0.values.contains { $0.isHistogram } } }
 }
 
 /// One command of a script.

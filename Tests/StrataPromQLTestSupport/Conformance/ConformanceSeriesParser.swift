@@ -5,7 +5,7 @@ import StrataModel
 ///
 /// Expansion follows upstream's grammar: `a+bxN` and `a-bxN` give N+1 values stepping by b,
 /// `axN` repeats a N+1 times, `_xN` gives N missing values, `stale` is a staleness marker.
-/// Native histograms are recognised (also `{{…}}xN` and `{{…}}+{{…}}xN`) but not decoded.
+/// Native histograms (also `{{…}}xN` and `{{…}}+{{…}}xN`) are read by `ConformanceHistogramParser`.
 enum ConformanceSeriesParser {
     /// Parses one series line (already trimmed).
     static func parse(_ line: Substring) throws(ConformanceScriptError) -> ConformanceSeries {
@@ -66,20 +66,7 @@ enum ConformanceSeriesParser {
         var values: [ConformanceValue] = []
         while !c.atEnd {
             if c.hasPrefix("{{") {
-                try c.skipHistogram()
-                var count = 1
-                if c.peek == "+" || c.peek == "-" {
-                    c.advance()
-                    guard c.hasPrefix("{{") else { throw c.error("expected a histogram after the sign") }
-                    try c.skipHistogram()
-                    guard c.peek == "x" else { throw c.error("expected \"x\" after histogram increment") }
-                }
-                if c.peek == "x" {
-                    c.advance()
-                    guard let n = c.unsigned() else { throw c.error("expected a repetition count") }
-                    count = n + 1
-                }
-                values.append(contentsOf: repeatElement(.histogram, count: count))
+                values.append(contentsOf: try ConformanceHistogramParser.parseItem(&c).map(ConformanceValue.histogram))
             } else {
                 let item = c.word()
                 try expand(item, into: &values, c)

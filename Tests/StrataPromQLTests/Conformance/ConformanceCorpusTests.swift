@@ -108,7 +108,8 @@ struct ConformanceCorpusTests {
 
     private static func caseName(_ reason: ConformanceFailureReason) -> String {
         switch reason {
-        case .nativeHistograms: return "nativeHistograms"
+        case .histogramTrimOperators: return "histogramTrimOperators"
+        case .histogramStatsIterator: return "histogramStatsIterator"
         case .extendedRangeSelectors: return "extendedRangeSelectors"
         case .fillModifiers: return "fillModifiers"
         case .durationExpressions: return "durationExpressions"

@@ -44,13 +44,10 @@ enum ConformanceReport {
         let listed: ConformanceFailureReason? = ConformanceExpectedFailures.byFile[r.file]?[r.line]
             ?? KnownUnsupported.reason(file: r.file, expression: r.expression).map(ConformanceFailureReason.init(refused:))
         guard let failure = r.failure else {
-            // Derived native-histogram cases may pass (the histogram part can be irrelevant);
-            // only explicit entries are reported as stale.
             if let listed { return .unexpectedlyPassing(listed) }
             return .passed
         }
         if let listed { return .expectedFailure(listed, failure) }
-        if r.nativeHistogram { return .expectedFailure(.nativeHistograms, failure) }
         return .failed(failure)
     }
 

@@ -30,9 +30,20 @@ struct ConformanceScriptParserTests {
         #expect(try values("stalex1").count == 2)
     }
 
-    @Test func histogramsAreCountedButNotDecoded() throws {
-        let v = try values("1 {{schema:1 sum:3 count:22 buckets:[5 10 7]}} {{count:1}}x2 {{sum:1}}+{{sum:2}}x1 _ 4")
-        #expect(v == [.float(1), .histogram, .histogram, .histogram, .histogram, .histogram, .histogram, .omitted, .float(4)])
+    @Test func histogramsAreDecodedAndExpanded() throws {
+        let v = try values("1 {{schema:1 sum:3 count:22 buckets:[5 10 7] offset:-1 n_buckets:[1] z_bucket:2 z_bucket_w:0.5}} {{count:1}}x2 {{sum:1}}+{{sum:2}}x1 _ 4")
+        #expect(v.count == 9)
+        let h1 = FloatHistogram(schema: 1, zeroThreshold: 0.5, zeroCount: 2, count: 22, sum: 3,
+                                positiveSpans: [HistogramSpan(offset: -1, length: 3)], positiveBuckets: [5, 10, 7],
+                                negativeSpans: [HistogramSpan(offset: 0, length: 1)], negativeBuckets: [1])
+        #expect(v[1] == .histogram(ConformanceHistogram(h: h1, hintSet: false)))
+        #expect(v[2] == .histogram(ConformanceHistogram(h: FloatHistogram(count: 1), hintSet: false)) && v[2] == v[4])
+        #expect(v[5] == .histogram(ConformanceHistogram(h: FloatHistogram(sum: 1), hintSet: false)))
+        #expect(v[6] == .histogram(ConformanceHistogram(h: FloatHistogram(sum: 3), hintSet: false)))
+        #expect(v[7] == .omitted && v[8] == .float(4))
+        let gauge = try values("{{schema:-53 custom_values:[1 5] buckets:[1 2 3] counter_reset_hint:gauge}}")
+        guard case .histogram(let g)? = gauge.first else { Issue.record("not a histogram"); return }
+        #expect(g.hintSet && g.h.counterResetHint == .gauge && g.h.customValues == [1, 5] && g.h.schema == -53)
     }
 
     @Test func metricsAndLabels() throws {

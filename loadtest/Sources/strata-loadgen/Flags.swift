@@ -63,6 +63,10 @@ struct Config: Sendable {
     var counterResetProbability = 0.0005
     /// Upper bound on the memory used by pre-encoded request bodies in throughput mode.
     var maxPreencodedBytes = 4 << 30
+    /// Native-histogram share and shape (`-native-histogram-*`); ratio 0 = float-only traffic.
+    var nativeHistograms = NativeHistogramShape()
+    /// Remote write 1.0 or 2.0 bodies (`-remote-write-version`).
+    var remoteWriteVersion = RemoteWriteVersion.v1
     /// The mode implied by `-duration` / `-samples-per-series` (validated by `parseFlags`).
     var mode: Mode = .throughput(samplesPerSeries: 1)
 }
@@ -126,11 +130,44 @@ private func flagSpecs() -> [FlagSpec] {
         FlagSpec(name: "max-preencoded-bytes", placeholder: "bytes",
                  help: "Throughput mode: refuse to run when the pre-encoded bodies would exceed this many bytes.",
                  defaultText: "4294967296") { c, v in c.maxPreencodedBytes = try parsePositiveInt(v, flag: "max-preencoded-bytes") },
+        FlagSpec(name: "native-histogram-buckets", placeholder: "int",
+                 help: "Populated buckets of each native histogram (laid out in up to three spans).",
+                 defaultText: "20") { c, v in
+                     c.nativeHistograms.buckets = try parsePositiveInt(v, flag: "native-histogram-buckets", max: NativeHistogramShape.maxBuckets)
+                 },
+        FlagSpec(name: "native-histogram-ratio", placeholder: "float",
+                 help: "Share of the series (0 to 1) that send integer-count native histograms instead of floats:\n"
+                     + "counter histograms whose buckets grow each scrape. 0 sends floats only.",
+                 defaultText: "0") { c, v in
+                     guard let r = Double(v), r >= 0, r <= 1 else {
+                         throw FlagError(description: "invalid value \"\(v)\" for flag -native-histogram-ratio: want a number in [0, 1]")
+                     }
+                     c.nativeHistograms.ratio = r
+                 },
+        FlagSpec(name: "native-histogram-schema", placeholder: "int",
+                 help: "Exponential schema of the native histograms, -4 to 8 (3: 8 buckets per power of two).",
+                 defaultText: "3") { c, v in
+                     guard let n = Int32(v), (HistogramSchema.minExponential...HistogramSchema.maxExponential).contains(n) else {
+                         throw FlagError(description: "invalid value \"\(v)\" for flag -native-histogram-schema: want an integer in -4...8")
+                     }
+                     c.nativeHistograms.schema = n
+                 },
         FlagSpec(name: "record-acked", placeholder: "file",
                  help: "Append every sample of every acknowledged (2xx) request to this file (format in README).",
                  defaultText: nil) { c, v in
                      guard !v.isEmpty else { throw FlagError(description: "flag -record-acked needs a file name") }
                      c.recordAcked = v
+                 },
+        FlagSpec(name: "remote-write-version", placeholder: "1|2",
+                 help: "Remote-write protobuf message: 1 (prometheus.WriteRequest) or 2 (io.prometheus.write.v2.Request,\n"
+                     + "as Prometheus 3 sends native histograms).",
+                 defaultText: "1") { c, v in
+                     switch v {
+                     case "1", "1.0": c.remoteWriteVersion = .v1
+                     case "2", "2.0": c.remoteWriteVersion = .v2
+                     default:
+                         throw FlagError(description: "invalid value \"\(v)\" for flag -remote-write-version: want 1 or 2")
+                     }
                  },
         FlagSpec(name: "samples-per-series", placeholder: "int",
                  help: "Throughput mode: generate this many scrape intervals per series, ending now, and send\n"
@@ -242,6 +279,9 @@ func parseFlags(_ arguments: [String]) throws -> FlagParseResult {
         config.mode = .realTime(duration: d)
     case (nil, .some(let k)):
         config.mode = .throughput(samplesPerSeries: k)
+    }
+    if config.nativeHistograms.ratio > 0 && config.recordAcked != nil {
+        throw FlagError(description: "-record-acked records float samples only; it cannot be combined with -native-histogram-ratio > 0")
     }
     if config.scrapeInterval < .milliseconds(1) {
         throw FlagError(description: "-scrape-interval must be at least 1ms")

@@ -19,6 +19,9 @@ struct RunStats: Sendable {
     var requestsAcked = 0
     var samples = 0
     var samplesAcked = 0
+    /// Native histogram samples (not in `samples`).
+    var histograms = 0
+    var histogramsAcked = 0
     /// Compressed body bytes of every request sent.
     var bytesSent = 0
     /// Protobuf bytes before compression.
@@ -35,11 +38,13 @@ struct RunStats: Sendable {
         histogram.record(nanoseconds: outcome.latencyNanos)
         requests += 1
         samples += request.sampleCount
+        histograms += request.histogramCount
         bytesSent += request.body.readableBytes
         rawBytes += request.rawBytes
         if outcome.acknowledged {
             requestsAcked += 1
             samplesAcked += request.sampleCount
+            histogramsAcked += request.histogramCount
         } else if errors[outcome.status] == nil {
             errors[outcome.status] = ErrorSummary(count: 1, firstText: outcome.errorText ?? "")
         } else {
@@ -54,6 +59,8 @@ struct RunStats: Sendable {
         requestsAcked += other.requestsAcked
         samples += other.samples
         samplesAcked += other.samplesAcked
+        histograms += other.histograms
+        histogramsAcked += other.histogramsAcked
         bytesSent += other.bytesSent
         rawBytes += other.rawBytes
         for (status, e) in other.errors {
@@ -99,7 +106,18 @@ struct Summary: Codable, Sendable {
     var requestsPerSecond: Double
     var bytesSent: Int
     var bytesUncompressed: Int
+    /// Per float or histogram sample.
     var bytesPerSample: Double
+    /// Remote write 2.0 runs only (1.0 runs leave it out, as before the flag existed).
+    var remoteWriteVersion: Int?
+    /// Native-histogram runs only: the flags and the histogram samples sent, acknowledged and
+    /// acknowledged per second (float samples stay in `samples*`).
+    var nativeHistogramRatio: Double?
+    var nativeHistogramSchema: Int?
+    var nativeHistogramBuckets: Int?
+    var histograms: Int?
+    var histogramsAcked: Int?
+    var histogramsPerSecond: Double?
     var latencyMs: Latency
     /// Keyed by HTTP status, or "transport" for requests without a response.
     var errors: [String: ErrorEntry]
@@ -126,7 +144,9 @@ func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: 
         requestsFailed: stats.failedRequests, samples: stats.samples, samplesAcked: stats.samplesAcked,
         samplesPerSecond: Double(stats.samplesAcked) / seconds, requestsPerSecond: Double(stats.requests) / seconds,
         bytesSent: stats.bytesSent, bytesUncompressed: stats.rawBytes,
-        bytesPerSample: stats.samples == 0 ? 0 : Double(stats.bytesSent) / Double(stats.samples),
+        bytesPerSample: stats.samples + stats.histograms == 0 ? 0 : Double(stats.bytesSent) / Double(stats.samples + stats.histograms),
+        remoteWriteVersion: nil, nativeHistogramRatio: nil, nativeHistogramSchema: nil, nativeHistogramBuckets: nil,
+        histograms: nil, histogramsAcked: nil, histogramsPerSecond: nil,
         latencyMs: .init(p50: ms(h.quantile(0.5)), p90: ms(h.quantile(0.9)), p99: ms(h.quantile(0.99)),
                          max: ms(h.maxNanos), mean: ms(h.meanNanos)),
         errors: errors, lateTicks: nil, maxTickLagSeconds: nil,
@@ -134,6 +154,15 @@ func makeSummary(config: Config, stats: RunStats, elapsed: Duration, preencode: 
     summary.samplesPerSecond = summary.samplesPerSecond.rounded()
     summary.requestsPerSecond = (summary.requestsPerSecond * 10).rounded() / 10
     summary.bytesPerSample = (summary.bytesPerSample * 100).rounded() / 100
+    if config.remoteWriteVersion != .v1 { summary.remoteWriteVersion = config.remoteWriteVersion.rawValue }
+    if config.nativeHistograms.ratio > 0 {
+        summary.nativeHistogramRatio = config.nativeHistograms.ratio
+        summary.nativeHistogramSchema = Int(config.nativeHistograms.schema)
+        summary.nativeHistogramBuckets = config.nativeHistograms.buckets
+        summary.histograms = stats.histograms
+        summary.histogramsAcked = stats.histogramsAcked
+        summary.histogramsPerSecond = (Double(stats.histogramsAcked) / seconds).rounded()
+    }
     switch config.mode {
     case .throughput(let k):
         summary.samplesPerSeries = k
@@ -150,6 +179,9 @@ func renderReport(_ s: Summary) -> String {
     var out = "results (\(s.mode) mode, \(s.concurrency) workers, \(fmtSeconds(s.elapsedSeconds))):\n"
     out += "  samples/s     \(group(Int(s.samplesPerSecond)))   (\(group(s.samplesAcked)) acknowledged of \(group(s.samples)) attempted)\n"
     out += "  requests/s    \(String(format: "%.1f", s.requestsPerSecond))   (\(group(s.requestsAcked)) ok, \(group(s.requestsFailed)) failed)\n"
+    if let h = s.histograms, let acked = s.histogramsAcked, let rate = s.histogramsPerSecond {
+        out += "  histograms/s  \(group(Int(rate)))   (\(group(acked)) native histogram samples acknowledged of \(group(h)) attempted)\n"
+    }
     let l = s.latencyMs
     out += "  latency       p50 \(fmtMs(l.p50))  p90 \(fmtMs(l.p90))  p99 \(fmtMs(l.p99))  max \(fmtMs(l.max))  mean \(fmtMs(l.mean))\n"
     let rate = Double(s.bytesSent) / max(s.elapsedSeconds, 1e-9)

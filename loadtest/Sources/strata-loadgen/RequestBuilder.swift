@@ -112,6 +112,8 @@ struct PreparedRequest: Sendable {
     var body: ByteBuffer
     /// Float samples in the request.
     var sampleCount: Int
+    /// Native histogram samples in the request (`-native-histogram-ratio`).
+    var histogramCount = 0
     /// Series (TimeSeries entries) in the request.
     var seriesCount: Int
     /// Size of the protobuf before compression.
@@ -137,18 +139,44 @@ struct ShardGenerator: Sendable {
     let members: [Int]
     /// One state per member.
     private var states: [SeriesState]
+    /// Per member: its index in `histogramStates`, or -1 for a float series.
+    private let histogramSlot: [Int32]
+    /// The states of the members that send native histograms (empty for float-only traffic).
+    private var histogramStates: [HistogramSeriesState]
+    /// The protobuf message the requests carry.
+    let version: RemoteWriteVersion
 
-    /// A shard owning `members`, with values seeded from `seed`.
-    init(fleet: Fleet, members: [Int], seed: UInt64, nowMs: Int64) {
+    /// A shard owning `members`, with values seeded from `seed`. The members `histograms`
+    /// selects send native histograms of its shape; the others (all, by default) floats.
+    init(fleet: Fleet, members: [Int], seed: UInt64, nowMs: Int64, histograms: NativeHistogramShape = NativeHistogramShape(),
+         version: RemoteWriteVersion = .v1) {
         self.fleet = fleet
         self.members = members
+        self.version = version
         states = members.map { SeriesState(series: fleet.series[$0], seed: seed, nowMs: nowMs) }
+        var slots = [Int32](repeating: -1, count: members.count)
+        var histogramStates: [HistogramSeriesState] = []
+        if histograms.ratio > 0 {
+            for (local, index) in members.enumerated() where histograms.selects(seriesHash: fleet.series[index].hash) {
+                slots[local] = Int32(histogramStates.count)
+                histogramStates.append(HistogramSeriesState(seriesHash: fleet.series[index].hash, seed: seed, shape: histograms))
+            }
+        }
+        histogramSlot = slots
+        self.histogramStates = histogramStates
     }
+
+    /// Number of members that send native histograms.
+    var histogramSeriesCount: Int { histogramStates.count }
 
     /// Generates one sample per member for each of `scrapeTimes` (ascending, ms) and cuts them,
     /// scrape after scrape, into requests of `batchSize` samples. A series appearing more than
     /// once in a request gets one TimeSeries entry with its samples in time order. Each request is
-    /// handed to `emit` as soon as it is encoded.
+    /// handed to `emit` as soon as it is encoded, in the shard's remote-write `version`.
+    ///
+    /// Members selected for native histograms contribute one histogram sample per scrape instead
+    /// of a float (counted towards `batchSize` alike). Without such members the float-only loop
+    /// runs, unchanged, so float-only traffic costs and encodes exactly as before.
     ///
     /// - Parameters:
     ///   - interval: seconds between scrapes (for counter increments).
@@ -162,6 +190,10 @@ struct ShardGenerator: Sendable {
         var slotOf = [Int32](repeating: -1, count: members.count)
         var order: [Int] = []
         var pending: [[Sample]] = []
+        // Native histograms per entry, only when some members send them.
+        var pendingHistograms: [[HistogramPoint]] = []
+        var pendingHistogramCount = 0
+        let withHistograms = !histogramStates.isEmpty
         var pendingSamples = 0
 
         /// Encodes the pending samples and resets the pending state.
@@ -170,22 +202,60 @@ struct ShardGenerator: Sendable {
             var content = keepContent ? RequestContent() : nil
             for (entry, local) in order.enumerated() {
                 let series = fleet.series[members[local]]
-                batch.append(labels: series.labels, samples: pending[entry])
-                content?.hashes.append(series.hash)
-                content?.counts.append(UInt32(pending[entry].count))
-                content?.samples.append(contentsOf: pending[entry])
+                if withHistograms && !pendingHistograms[entry].isEmpty {
+                    // -record-acked lists float samples only (flags refuse it with histograms).
+                    batch.append(labels: series.labels, samples: pending[entry], histograms: pendingHistograms[entry])
+                } else {
+                    batch.append(labels: series.labels, samples: pending[entry])
+                    content?.hashes.append(series.hash)
+                    content?.counts.append(UInt32(pending[entry].count))
+                    content?.samples.append(contentsOf: pending[entry])
+                }
                 slotOf[local] = -1
             }
-            let raw = RemoteWriteEncoder.encode(batch)
+            let raw = version == .v1 ? RemoteWriteEncoder.encode(batch) : RemoteWriteV2Encoder.encode(batch)
             let compressed = Snappy.compress(raw)
-            let request = PreparedRequest(body: ByteBuffer(bytes: compressed), sampleCount: pendingSamples,
+            var request = PreparedRequest(body: ByteBuffer(bytes: compressed), sampleCount: pendingSamples - pendingHistogramCount,
                                           seriesCount: order.count, rawBytes: raw.count, content: content)
+            request.histogramCount = pendingHistogramCount
             order.removeAll(keepingCapacity: true)
             pending.removeAll(keepingCapacity: true)
+            pendingHistograms.removeAll(keepingCapacity: true)
+            pendingHistogramCount = 0
             pendingSamples = 0
             return request
         }
 
+        if withHistograms {
+            // Mixed traffic: the float loop below, plus a branch to the histogram members.
+            for ts in scrapeTimes {
+                for local in 0..<members.count {
+                    let jitter = jitterMs > 0 ? Int64(states[local].rng.next() % UInt64(jitterMs + 1)) : 0
+                    let t = ts + jitter
+                    let h = Int(histogramSlot[local])
+                    var slot = slotOf[local]
+                    if slot < 0 {
+                        slot = Int32(order.count)
+                        slotOf[local] = slot
+                        order.append(local)
+                        pending.append([])
+                        pendingHistograms.append([])
+                    }
+                    if h >= 0 {
+                        histogramStates[h].advance(interval: interval, resetProbability: resetProbability)
+                        pendingHistograms[Int(slot)].append(HistogramPoint(timestamp: t, value: .integer(histogramStates[h].histogram)))
+                        pendingHistogramCount += 1
+                    } else {
+                        let v = states[local].advance(timestampMs: t, interval: interval, resetProbability: resetProbability)
+                        pending[Int(slot)].append(Sample(timestamp: t, value: v))
+                    }
+                    pendingSamples += 1
+                    if pendingSamples == batchSize { try emit(take()) }
+                }
+            }
+            if pendingSamples > 0 { try emit(take()) }
+            return
+        }
         for ts in scrapeTimes {
             for local in 0..<members.count {
                 let jitter = jitterMs > 0 ? Int64(states[local].rng.next() % UInt64(jitterMs + 1)) : 0

@@ -39,7 +39,8 @@ final class Progress: Sendable {
     func add(_ request: PreparedRequest, _ outcome: SendOutcome) {
         requests.add(1, ordering: .relaxed)
         if outcome.acknowledged {
-            samplesAcked.add(request.sampleCount, ordering: .relaxed)
+            // Float and histogram samples alike.
+            samplesAcked.add(request.sampleCount + request.histogramCount, ordering: .relaxed)
         } else {
             failures.add(1, ordering: .relaxed)
         }

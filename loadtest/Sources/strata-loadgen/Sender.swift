@@ -40,11 +40,14 @@ final class Sender: Sendable {
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         url = config.url
+        // Remote write 2.0 names its message in Content-Type and announces version 2.0.0.
+        let v2 = config.remoteWriteVersion == .v2
         let defaults = [
             ExtraHeader(name: "Content-Encoding", value: "snappy"),
-            ExtraHeader(name: "Content-Type", value: "application/x-protobuf"),
+            ExtraHeader(name: "Content-Type",
+                        value: v2 ? "application/x-protobuf;proto=io.prometheus.write.v2.Request" : "application/x-protobuf"),
             ExtraHeader(name: "User-Agent", value: "strata-loadgen/0.1"),
-            ExtraHeader(name: "X-Prometheus-Remote-Write-Version", value: "0.1.0"),
+            ExtraHeader(name: "X-Prometheus-Remote-Write-Version", value: v2 ? "2.0.0" : "0.1.0"),
         ]
         // A -header with the name of a default header replaces it.
         let overridden = Set(config.headers.map { $0.name.lowercased() })

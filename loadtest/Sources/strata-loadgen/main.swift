@@ -40,7 +40,15 @@ func runLoadGen(arguments: [String]) async -> Int32 {
         membersByShard[Int(s.hash % UInt64(config.concurrency))].append(i)
     }
     let startedMs = wallClockMs()
-    let shards = membersByShard.map { ShardGenerator(fleet: fleet, members: $0, seed: config.seed, nowMs: startedMs) }
+    let shards = membersByShard.map {
+        ShardGenerator(fleet: fleet, members: $0, seed: config.seed, nowMs: startedMs, histograms: config.nativeHistograms,
+                       version: config.remoteWriteVersion)
+    }
+    if config.nativeHistograms.ratio > 0 {
+        let count = shards.reduce(0) { $0 + $1.histogramSeriesCount }
+        log("native histograms: \(group(count)) of \(group(fleet.series.count)) series (schema \(config.nativeHistograms.schema), "
+            + "\(config.nativeHistograms.buckets) buckets each)")
+    }
 
     var recorder: AckRecorder?
     if let path = config.recordAcked {
@@ -54,7 +62,7 @@ func runLoadGen(arguments: [String]) async -> Int32 {
         }
     }
 
-    log("sending to \(config.url): batch \(group(config.batchSize)) samples, \(config.concurrency) workers, "
+    log("sending remote write \(config.remoteWriteVersion.rawValue).0 to \(config.url): batch \(group(config.batchSize)) samples, \(config.concurrency) workers, "
         + "scrape interval \(GoDuration.format(config.scrapeInterval))")
     let sender = Sender(config: config)
     let result: RunResult

@@ -78,6 +78,32 @@ struct CountValuesState: Sendable {
         return out
     }
 
+    /// Counts one step's histogram samples, each by its text (`HistogramGoString`), after the
+    /// floats of the same step were counted by `step`. Without the value label (`without` the
+    /// label itself) every sample of a group counts together, so histograms count as floats.
+    mutating func histogramStep(ts: Int64, samples: [AggregationSample], histograms: [(series: Int, text: String)]) -> Vector {
+        guard keepsValue else {
+            return step(ts: ts, samples: samples + histograms.map { AggregationSample(series: $0.series, f: 0) })
+        }
+        var out = step(ts: ts, samples: samples)
+        var counts: [String: Int] = [:]
+        var order: [(base: Int, text: String)] = []
+        for h in histograms {
+            let key = "\(baseOf[h.series])\u{0}\(h.text)"
+            if let n = counts[key] {
+                counts[key] = n + 1
+            } else {
+                counts[key] = 1
+                order.append((baseOf[h.series], h.text))
+            }
+        }
+        for (base, text) in order {
+            let metric = Self.adding(Label(name: valueLabel, value: text), to: baseLabels[base])
+            out.append(VectorSample(metric: metric, t: ts, f: Double(counts["\(base)\u{0}\(text)"] ?? 0)))
+        }
+        return out
+    }
+
     /// `labels` with `label` inserted at its sorted place (replacing a label of the same name).
     static func adding(_ label: Label, to labels: Labels) -> Labels {
         var storage = labels.storage

@@ -26,11 +26,12 @@ extension Engine {
                 value = .matrix(mat)
             default:
                 value = .vector(mat.compactMap { s in
-                    s.floats.first.map { VectorSample(metric: s.metric, t: start, f: $0.f) }
+                    if let p = s.floats.first { return VectorSample(metric: s.metric, t: start, f: p.f) }
+                    return s.histograms.first.map { VectorSample(metric: s.metric, t: start, h: $0.h) }
                 })
             }
         } else {
-            mat.removeAll { $0.floats.isEmpty }
+            mat.removeAll { $0.isEmpty }
             mat.sort { $0.metric < $1.metric }
             value = .matrix(mat)
         }
@@ -62,6 +63,7 @@ extension Engine {
         for s in mat {
             if let i = index[s.metric] {
                 merged[i].floats.append(contentsOf: s.floats)
+                merged[i].histograms.append(contentsOf: s.histograms)
                 mergedAny = true
             } else {
                 index[s.metric] = merged.count
@@ -73,6 +75,16 @@ extension Engine {
             merged[i].floats.sort { $0.t < $1.t }
             let f = merged[i].floats
             for j in f.indices.dropFirst() where f[j].t == f[j - 1].t {
+                throw .execution("vector cannot contain metrics with the same labelset")
+            }
+            guard !merged[i].histograms.isEmpty else { continue }
+            merged[i].histograms.sort { $0.t < $1.t }
+            let h = merged[i].histograms
+            for j in h.indices.dropFirst() where h[j].t == h[j - 1].t {
+                throw .execution("vector cannot contain metrics with the same labelset")
+            }
+            let floatTimes = Set(f.map(\.t))
+            if h.contains(where: { floatTimes.contains($0.t) }) {
                 throw .execution("vector cannot contain metrics with the same labelset")
             }
         }

@@ -22,10 +22,17 @@ extension Evaluator {
         if a.op.isPlainReduction, numSteps > 1, case .vectorSelector(let vs) = a.expr.unwrapped, vs.at == nil {
             return try await evalAggregateOfSelector(a, selector: vs, params: params, label: label)
         }
-        let input = try await eval(a.expr)
+        return try await aggregate(a, input: try await eval(a.expr), params: params, label: label, base: base)
+    }
+
+    /// Aggregates an evaluated input matrix step by step.
+    func aggregate(_ a: AggregateExpr, input: Matrix, params: [Double]?, label: String?, base: Int) async throws(QueryError) -> Matrix {
         var aggregation = try Aggregation(expr: a, series: input.map(\.metric), dropName: input.map(\.dropName))
         // One check of the parameter over all steps, so a varying parameter warns once, as upstream.
         if let params { try aggregation.validate(params: params, annotations: &ctx.annotations) }
+        if input.contains(where: { !$0.histograms.isEmpty }) {
+            return try aggregateWithHistograms(a, input: input, aggregation: &aggregation, params: params, label: label, base: base)
+        }
         var gather = StepBlockGather(input: input, start: start, end: end, interval: interval)
         var collector = SeriesCollector(stepCapacity: numSteps)
         var k = 0
@@ -122,5 +129,44 @@ struct StepBlockGather {
             pos[i] = p
         }
         return true
+    }
+}
+
+extension Evaluator {
+    /// The aggregation of an input holding native histograms, a step at a time (the block
+    /// gather reads floats only).
+    func aggregateWithHistograms(
+        _ a: AggregateExpr, input: Matrix, aggregation: inout Aggregation, params: [Double]?, label: String?, base: Int
+    ) throws(QueryError) -> Matrix {
+        var cursor = StepCursor(count: input.count)
+        var vector = Vector()
+        var indices = [Int]()
+        var floats = [AggregationSample]()
+        var histograms = [HistogramAggregationSample]()
+        var collector = SeriesCollector(stepCapacity: numSteps)
+        let position = a.expr.unwrapped.position
+        var k = 0
+        var ts = start
+        while ts <= end {
+            try ctx.tick(1 &+ input.count)
+            cursor.gather(input, at: ts, into: &vector, indices: &indices)
+            floats.removeAll(keepingCapacity: true)
+            histograms.removeAll(keepingCapacity: true)
+            for (s, i) in zip(vector, indices) {
+                if let h = s.h {
+                    histograms.append(HistogramAggregationSample(series: i, h: h))
+                } else {
+                    floats.append(AggregationSample(series: i, f: s.f))
+                }
+            }
+            let out = try aggregation.stepWithHistograms(ts: ts, floats: floats, histograms: histograms, param: params?[k], label: label,
+                                                         position: position, annotations: &ctx.annotations)
+            try ctx.checkSamples(collector.points + out.count)
+            try collector.add(out, ts: ts)
+            ts &+= interval
+            k += 1
+        }
+        ctx.currentSamples = base + collector.points
+        return collector.series
     }
 }

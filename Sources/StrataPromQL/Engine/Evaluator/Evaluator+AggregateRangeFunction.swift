@@ -89,6 +89,11 @@ extension Evaluator {
         _ a: AggregateExpr, stored: [QuerySeries], mint: Int64, maxt: Int64, keepStale: Bool, job: FusedJob,
         dropName: Bool, params: [Double]?, label: String?, base: Int, counterInfoAt position: PositionRange
     ) async throws(QueryError) -> Matrix {
+        // The fused path reads floats only: a selection holding native histograms is evaluated
+        // the general way (its input matrix, then the aggregation).
+        if stored.contains(where: { !MixedSeriesIterator.usesOnlyXOR($0.chunks) }) {
+            return try await aggregate(a, input: try await eval(a.expr), params: params, label: label, base: base)
+        }
         let labels = stored.map(\.labels)
         var aggregation = try Aggregation(expr: a, series: labels, dropName: [Bool](repeating: dropName, count: stored.count))
         if let params { try aggregation.validate(params: params, annotations: &ctx.annotations) }

@@ -21,11 +21,11 @@ extension Evaluator {
         case (.vector, .scalar):
             let v = try await eval(b.lhs)
             let s = scalarValues(try await eval(b.rhs))
-            result = vectorScalar(b, vector: v, scalar: s, swap: false)
+            result = vectorScalar(b, vector: v, scalar: s, swap: false, annotations: &ctx.annotations)
         case (.scalar, .vector):
             let s = scalarValues(try await eval(b.lhs))
             let v = try await eval(b.rhs)
-            result = vectorScalar(b, vector: v, scalar: s, swap: true)
+            result = vectorScalar(b, vector: v, scalar: s, swap: true, annotations: &ctx.annotations)
         default:
             let l = try await eval(b.lhs)
             let r = try await eval(b.rhs)
@@ -36,7 +36,7 @@ extension Evaluator {
     }
 
     /// A vector and a scalar: each series maps to itself, so this runs series by series.
-    func vectorScalar(_ b: BinaryExpr, vector: Matrix, scalar: [Double], swap: Bool) -> Matrix {
+    func vectorScalar(_ b: BinaryExpr, vector: Matrix, scalar: [Double], swap: Bool, annotations: inout Annotations) -> Matrix {
         let op = b.op
         let drops = op.changesMetricSchema || b.returnBool
         var out = Matrix()
@@ -56,8 +56,21 @@ extension Evaluator {
                 }
                 if keep { floats.append(FPoint(t: p.t, f: value)) }
             }
-            if !floats.isEmpty {
-                out.append(SeriesResult(metric: s.metric, floats: floats, dropName: s.dropName || drops))
+            var histograms = [HPoint]()
+            for p in s.histograms {
+                let k = stepIndex(p.t)
+                let sv = k >= 0 && k < scalar.count ? scalar[k] : .nan
+                var r = swap ? HistogramBinaryArithmetic.apply(op, sv, nil, 0, p.h, position: Expr.binary(b).position, &annotations)
+                    : HistogramBinaryArithmetic.apply(op, 0, p.h, sv, nil, position: Expr.binary(b).position, &annotations)
+                if b.returnBool && !r.incompatible {
+                    r = HistogramBinaryArithmetic.Outcome(f: r.keep ? 1 : 0, keep: true)
+                }
+                guard r.keep else { continue }
+                if let h = r.h { histograms.append(HPoint(t: p.t, h: h)) } else { floats.append(FPoint(t: p.t, f: r.f)) }
+            }
+            if !histograms.isEmpty && !floats.isEmpty { floats.sort { $0.t < $1.t } }
+            if !floats.isEmpty || !histograms.isEmpty {
+                out.append(SeriesResult(metric: s.metric, floats: floats, histograms: histograms, dropName: s.dropName || drops))
             }
         }
         return out
@@ -68,7 +81,7 @@ extension Evaluator {
         let matching = b.matching ?? VectorMatching(
             cardinality: b.op.isSetOperator ? .manyToMany : .oneToOne, on: false, matchingLabels: [], include: [])
         let plan = VectorMatchingPlan(lhs: lhs, rhs: rhs, matching: matching)
-        var state = BinaryStepState(plan: plan, matching: matching, op: b.op, returnBool: b.returnBool)
+        var state = BinaryStepState(plan: plan, matching: matching, op: b.op, returnBool: b.returnBool, position: Expr.binary(b).position)
         var lc = StepCursor(count: lhs.count), rc = StepCursor(count: rhs.count)
         var lv = Vector(), rv = Vector(), li = [Int](), ri = [Int]()
         var out = Vector()
@@ -94,6 +107,7 @@ extension Evaluator {
             try collector.add(out, ts: ts)
             ts &+= interval
         }
+        ctx.annotations.merge(state.annotations)
         return collector.series
     }
 }
@@ -108,6 +122,10 @@ struct BinaryStepState {
     let op: BinaryOp
     /// The `bool` modifier.
     let returnBool: Bool
+    /// Where the operation is in the query, for annotations.
+    let position: PositionRange
+    /// Annotations raised by elements with histograms.
+    var annotations = Annotations()
     /// Per signature: the step (generation) it was last seen on the other side, and where.
     private var seenGen: [Int]
     private var seenAt: [Int]
@@ -119,11 +137,12 @@ struct BinaryStepState {
     private var resultCache: [Int: Labels] = [:]
 
     /// Scratch state for one operation node.
-    init(plan: VectorMatchingPlan, matching: VectorMatching, op: BinaryOp, returnBool: Bool) {
+    init(plan: VectorMatchingPlan, matching: VectorMatching, op: BinaryOp, returnBool: Bool, position: PositionRange) {
         self.plan = plan
         self.matching = matching
         self.op = op
         self.returnBool = returnBool
+        self.position = position
         seenGen = [Int](repeating: 0, count: plan.count)
         seenAt = [Int](repeating: 0, count: plan.count)
         matchedGen = [Int](repeating: 0, count: plan.count)
@@ -192,7 +211,17 @@ struct BinaryStepState {
             let j = seenAt[ord]
             let ls = l[i], rs = r[j]
             let (fl, fr) = swapped ? (rs.f, ls.f) : (ls.f, rs.f)
-            var (value, keep) = op.apply(fl, fr)
+            var value: Double, keep: Bool
+            var hvalue: FloatHistogram? = nil
+            if ls.h == nil && rs.h == nil {
+                (value, keep) = op.apply(fl, fr)
+            } else {
+                let (hl, hr) = swapped ? (rs.h, ls.h) : (ls.h, rs.h)
+                let r = HistogramBinaryArithmetic.apply(op, fl, hl, fr, hr, position: position, &annotations)
+                if r.incompatible { continue }
+                (value, keep, hvalue) = (r.f, r.keep, r.h)
+                if returnBool { hvalue = nil }
+            }
             if returnBool { value = keep ? 1 : 0 }
             let key = li[i] &* rCount &+ ri[j]
             let metric: Labels
@@ -211,7 +240,11 @@ struct BinaryStepState {
                 throw .execution("multiple matches for labels: grouping labels must ensure unique matches")
             }
             if !keep && !returnBool { continue }
-            out.append(VectorSample(metric: metric, t: ts, f: value, dropName: returnBool))
+            if let hvalue {
+                out.append(VectorSample(metric: metric, t: ts, h: hvalue, dropName: returnBool))
+            } else {
+                out.append(VectorSample(metric: metric, t: ts, f: value, dropName: returnBool))
+            }
         }
     }
 

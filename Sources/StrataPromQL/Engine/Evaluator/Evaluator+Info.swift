@@ -57,6 +57,13 @@ extension Evaluator {
             let stored = try await ctx.select(selectMatchers, mint: refStart &- lookback &+ 1, maxt: refEnd).filter { s in
                 idValues.allSatisfy { name, values in values.contains(s.labels[name] ?? "") }
             }
+            // Info metrics are floats: an info series holding native histograms is an error, as
+            // in Prometheus.
+            for s in stored where s.chunks.contains(where: {
+                ($0.encoding == .histogram || $0.encoding == .floatHistogram) && $0.maxTime > refStart &- lookback && $0.minTime <= refEnd
+            }) {
+                throw .execution("this should be an info metric, with float samples: \(s.labels.promString)")
+            }
             infoMat = try await sampleSeries(stored, offset: offset, at: pinned.map { $0 &- offset }, refStart: refStart,
                                        refEnd: refEnd, sampleTimestamps: true)
         }

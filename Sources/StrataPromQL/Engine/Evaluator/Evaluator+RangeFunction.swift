@@ -41,7 +41,15 @@ extension Evaluator {
             range = milliseconds(sq.range)
             offset = milliseconds(sq.offset)
             at = ctx.resolve(sq.at)
-            subqueryResult = try await evalSubquery(sq)
+            var sub = try await evalSubquery(sq)
+            // The points of a subquery are not consecutive samples of a chunk: a counter
+            // reset between them must be detected from the buckets, not trusted to a hint.
+            for i in sub.indices {
+                for j in sub[i].histograms.indices where sub[i].histograms[j].h.counterResetHint != .gauge {
+                    sub[i].histograms[j].h.counterResetHint = .unknown
+                }
+            }
+            subqueryResult = sub
         default:
             throw .execution("unexpected range argument of \(name)")
         }
@@ -50,6 +58,7 @@ extension Evaluator {
         let steps = numSteps
         if isAbsent { try ctx.checkSamples(steps) }
         let job = RangeFunctionJob(
+            name: name, position: args[m].position,
             impl: impl, kernel: isAbsent || args.count != 1 ? nil : WindowKernel.forFunction(name), isAbsent: isAbsent,
             args: args, scalars: scalars, start: start, end: end, interval: interval,
             steps: steps, at: at, offset: offset, range: range, checkCounter: name == "rate" || name == "increase",
@@ -153,6 +162,10 @@ extension Evaluator {
 
 /// What every part of a range-function evaluation shares.
 struct RangeFunctionJob: Sendable {
+    /// The function's name (series holding histograms take `HistogramRangeFunctions`).
+    let name: String
+    /// Where the range argument is in the query, for annotations.
+    let position: PositionRange
     /// Nil for `absent_over_time`, which only records where windows are non-empty.
     let impl: FunctionImplementation?
     /// The function computed on windows in place, when it has such a form (then `impl` is
@@ -216,6 +229,10 @@ struct RangeFunctionPart: Sendable {
         case .evaluated(let mat):
             for s in mat {
                 try interrupts.tick()
+                if !s.histograms.isEmpty {
+                    try processMixed(job, s.metric, s.dropName, s.floats, s.histograms, &fargs, &enh, &held, &interrupts)
+                    continue
+                }
                 try process(job, s.metric, s.dropName, s.floats, &fargs, &enh, &held, &interrupts)
             }
         case .stored(let series, let mint, let maxt):
@@ -224,6 +241,10 @@ struct RangeFunctionPart: Sendable {
                 try interrupts.tick()
                 decoder.decode(s, mint: mint, maxt: maxt, keepStale: false)
                 try interrupts.tick(decoder.points.count)
+                if !decoder.hpoints.isEmpty {
+                    try processMixed(job, s.labels, false, decoder.points, decoder.hpoints, &fargs, &enh, &held, &interrupts)
+                    continue
+                }
                 if decoder.points.isEmpty { continue }
                 try process(job, s.labels, false, decoder.points, &fargs, &enh, &held, &interrupts)
             }
@@ -306,6 +327,110 @@ struct RangeFunctionPart: Sendable {
         if job.checkCounter, let name = labels.metricName, !name.isEmpty, !name.hasSuffix("_total"),
            !name.hasSuffix("_sum"), !name.hasSuffix("_count"), !name.hasSuffix("_bucket") {
             nonCounters.append(name)
+        }
+    }
+}
+
+extension RangeFunctionPart {
+    /// `process` for a series holding native histograms: per step, the window's floats and
+    /// histograms go to `HistogramRangeFunctions`; functions that do not read histograms see
+    /// the window's floats only.
+    mutating func processMixed(
+        _ job: RangeFunctionJob, _ labels: Labels, _ dropName: Bool, _ pts: [FPoint], _ hpts: [HPoint],
+        _ fargs: inout FunctionArgs, _ enh: inout EvalNodeHelper, _ held: inout Int,
+        _ interrupts: inout InterruptCheck
+    ) throws(QueryError) {
+        fargs.window[0].metric = labels
+        fargs.window[0].dropName = dropName
+        var out = SeriesResult(metric: labels, floats: [], dropName: dropName)
+        var outDropName: Bool? = nil
+        let keepsName = job.name == "last_over_time" || job.name == "first_over_time"
+        let histogramAware = HistogramRangeFunctions.names.contains(job.name)
+        let metricName = labels.metricName ?? ""
+        var lo = 0, hi = 0, hlo = 0, hhi = 0
+        var ts = job.start
+        var k = 0
+        var present = 0
+        while ts <= job.end {
+            let ref = (job.at ?? ts) &- job.offset
+            let lower = ref &- job.range
+            while hi < pts.count && pts[hi].t <= ref { hi += 1 }
+            while lo < hi && pts[lo].t <= lower { lo += 1 }
+            while hhi < hpts.count && hpts[hhi].t <= ref { hhi += 1 }
+            while hlo < hhi && hpts[hlo].t <= lower { hlo += 1 }
+            let n = (hi &- lo) &+ (hhi &- hlo)
+            try interrupts.tick(1 &+ n)
+            defer {
+                ts &+= job.interval
+                k += 1
+            }
+            if n == 0 { continue }
+            if job.isAbsent {
+                presentSteps[k] = true
+                present += 1
+                continue
+            }
+            if n &+ out.floats.count &+ out.histograms.count > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
+            loaded += (hi &- lo) &+ HistogramSampleCost.of(hpts[hlo..<hhi])
+            var outcome = HistogramRangeFunctions.Outcome.floatsOnly
+            if histogramAware {
+                let window = HistogramRangeFunctions.Window(
+                    floats: pts[lo..<hi], histograms: hpts[hlo..<hhi], rangeStart: lower, rangeEnd: ref, range: job.range,
+                    metricName: metricName, position: job.position)
+                outcome = HistogramRangeFunctions.evaluate(job.name, window, &annotations)
+            }
+            switch outcome {
+            case .none:
+                continue
+            case .float(let f):
+                out.floats.append(FPoint(t: ts, f: f))
+                if outDropName == nil { outDropName = keepsName ? dropName : true }
+            case .histogram(let h):
+                out.histograms.append(HPoint(t: ts, h: h))
+                if outDropName == nil { outDropName = keepsName ? dropName : true }
+            case .floatsOnly:
+                guard lo < hi else { continue }
+                if hlo < hhi && HistogramRangeFunctions.ignoresHistogramsInMixedRange.contains(job.name) {
+                    annotations.info(HistogramRangeFunctions.ignoredInMixedRange(metricName), at: job.position)
+                }
+                if let kernel = job.kernel {
+                    let value = pts.withUnsafeBufferPointer { kernel.compute(UnsafeBufferPointer(rebasing: $0[lo..<hi]), lower, ref) }
+                    if let value {
+                        out.floats.append(FPoint(t: ts, f: value))
+                        if outDropName == nil { outDropName = kernel.keepName ? dropName : true }
+                    }
+                } else if let impl = job.impl {
+                    fargs.window[0].floats.removeAll(keepingCapacity: true)
+                    fargs.window[0].floats.append(contentsOf: pts[lo..<hi])
+                    fargs.rangeStart = lower
+                    fargs.rangeEnd = ref
+                    for i in job.args.indices {
+                        if let s = job.scalars[i] {
+                            fargs.vectors[i][0].t = ts
+                            fargs.vectors[i][0].f = s[k]
+                        }
+                    }
+                    enh.ts = ts
+                    enh.out.removeAll(keepingCapacity: true)
+                    let result = try impl(fargs, &enh, &annotations)
+                    if let first = result.first {
+                        out.floats.append(FPoint(t: ts, f: first.f))
+                        if outDropName == nil { outDropName = first.dropName }
+                    }
+                }
+            }
+        }
+        if present == job.steps { completeSeries = true }
+        if out.isEmpty { return }
+        let cost = out.floats.count &+ HistogramSampleCost.of(out.histograms)
+        if cost > job.maxSamples &- held { throw .tooManySamples(limit: job.maxSamples) }
+        held += cost
+        out.dropName = outDropName ?? dropName
+        self.out.append(out)
+        // As Prometheus: only a series with float results is reported.
+        if job.checkCounter, !out.floats.isEmpty, !metricName.isEmpty, !metricName.hasSuffix("_total"), !metricName.hasSuffix("_sum"),
+           !metricName.hasSuffix("_count"), !metricName.hasSuffix("_bucket") {
+            nonCounters.append(metricName)
         }
     }
 }

@@ -1,21 +1,44 @@
 import StrataChunks
 import StrataModel
 
-/// Decodes the samples of one stored series into a reused buffer.
+/// Decodes the samples of one stored series into reused buffers.
 struct SeriesDecoder {
-    /// Decoded points of the current series, in time order.
+    /// Decoded float points of the current series, in time order.
     var points: [FPoint] = []
+    /// Decoded native-histogram points of the current series, in time order (empty for a
+    /// series of XOR chunks only).
+    var hpoints: [HPoint] = []
 
     /// Decodes `series` clipped to `[mint, maxt]`. Staleness markers are kept when
     /// `keepStale` (an instant selector needs them to end a series) and dropped otherwise.
+    /// A series of XOR chunks only (the usual case) is read by the float-only iterator.
     mutating func decode(_ series: QuerySeries, mint: Int64, maxt: Int64, keepStale: Bool) {
         points.removeAll(keepingCapacity: true)
+        if !hpoints.isEmpty { hpoints.removeAll(keepingCapacity: true) }
+        guard MixedSeriesIterator.usesOnlyXOR(series.chunks) else {
+            var it = MixedSeriesIterator(chunks: series.chunks, minTime: mint, maxTime: maxt)
+            while let s = it.next() {
+                if !keepStale && s.isStale { continue }
+                if let h = s.h {
+                    hpoints.append(HPoint(t: s.timestamp, h: h))
+                } else {
+                    points.append(FPoint(t: s.timestamp, f: s.f))
+                }
+            }
+            return
+        }
         var it = ChunkSeriesIterator(chunks: series.chunks, minTime: mint, maxTime: maxt)
         while let s = it.next() {
             if !keepStale && StaleNaN.isStale(s.value) { continue }
             points.append(FPoint(t: s.timestamp, f: s.value))
         }
     }
+
+    /// True when the decoded series has no point of either kind.
+    var isEmpty: Bool { points.isEmpty && hpoints.isEmpty }
+
+    /// The number of decoded points of both kinds.
+    var count: Int { points.count &+ hpoints.count }
 }
 
 extension Evaluator {
@@ -115,12 +138,13 @@ extension Evaluator {
         for series in stored {
             try ctx.tick()
             decoder.decode(series, mint: mint, maxt: ref, keepStale: false)
-            try ctx.tick(decoder.points.count)
-            if decoder.points.isEmpty { continue }
-            try ctx.checkSamples(decoder.points.count)
-            ctx.currentSamples += decoder.points.count
-            ctx.samplesLoaded += decoder.points.count
-            out.append(SeriesResult(metric: series.labels, floats: decoder.points))
+            try ctx.tick(decoder.count)
+            if decoder.isEmpty { continue }
+            let n = decoder.points.count &+ HistogramSampleCost.of(decoder.hpoints)
+            try ctx.checkSamples(n)
+            ctx.currentSamples += n
+            ctx.samplesLoaded += n
+            out.append(SeriesResult(metric: series.labels, floats: decoder.points, histograms: decoder.hpoints))
         }
         return out
     }
@@ -156,7 +180,16 @@ struct SelectorSampling: Sendable {
         for s in series {
             try interrupts.tick()
             decoder.decode(s, mint: mint, maxt: maxt, keepStale: true)
-            try interrupts.tick(decoder.points.count)
+            try interrupts.tick(decoder.count)
+            if !decoder.hpoints.isEmpty {
+                let series = try sampleMixed(decoder.points, decoder.hpoints, held: total, &interrupts)
+                if series.isEmpty { continue }
+                let n = series.floats.count &+ HistogramSampleCost.of(series.histograms)
+                if n > maxSamples &- total { throw .tooManySamples(limit: maxSamples) }
+                total += n
+                out.append(SeriesResult(metric: s.labels, floats: series.floats, histograms: series.histograms))
+                continue
+            }
             let pts = decoder.points
             if pts.isEmpty { continue }
             var floats = [FPoint]()
@@ -184,6 +217,42 @@ struct SelectorSampling: Sendable {
             if floats.count > maxSamples &- total { throw .tooManySamples(limit: maxSamples) }
             total += floats.count
             out.append(SeriesResult(metric: s.labels, floats: floats))
+        }
+        return out
+    }
+
+    /// The step points of a series holding histograms: per step, the newest sample of either
+    /// kind in the lookback window, unless it is a staleness marker. With `sampleTimestamps`
+    /// every chosen sample gives its timestamp as a float.
+    func sampleMixed(_ fpts: [FPoint], _ hpts: [HPoint], held: Int, _ interrupts: inout InterruptCheck) throws(QueryError) -> SeriesResult {
+        var out = SeriesResult(metric: .empty, floats: [])
+        var j = 0, k = 0
+        var ts = start
+        while ts <= end {
+            try interrupts.tick()
+            let ref = pinned ?? (ts &- offset)
+            while j < fpts.count && fpts[j].t <= ref { j += 1 }
+            while k < hpts.count && hpts[k].t <= ref { k += 1 }
+            let ft = j > 0 ? fpts[j - 1].t : Int64.min
+            let ht = k > 0 ? hpts[k - 1].t : Int64.min
+            if k > 0 && ht > ft {
+                let p = hpts[k - 1]
+                if p.t > ref &- lookback && !p.h.isStale {
+                    if sampleTimestamps {
+                        out.floats.append(FPoint(t: ts, f: Double(p.t)))
+                    } else {
+                        out.histograms.append(HPoint(t: ts, h: p.h))
+                    }
+                }
+            } else if j > 0 {
+                let p = fpts[j - 1]
+                if p.t > ref &- lookback && !StaleNaN.isStale(p.f) {
+                    out.floats.append(FPoint(t: ts, f: sampleTimestamps ? Double(p.t) : p.f))
+                }
+            }
+            let n = out.floats.count &+ out.histograms.count
+            if n & 0xFFF == 0xFFF, n > maxSamples &- held { throw .tooManySamples(limit: maxSamples) }
+            ts &+= interval
         }
         return out
     }

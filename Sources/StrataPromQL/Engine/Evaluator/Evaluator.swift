@@ -61,6 +61,7 @@ struct Evaluator {
                 for i in mat.indices {
                     mat[i].dropName = true
                     for j in mat[i].floats.indices { mat[i].floats[j].f = -mat[i].floats[j].f }
+                    for j in mat[i].histograms.indices { mat[i].histograms[j].h = mat[i].histograms[j].h.multiplied(by: -1) }
                 }
             }
             return mat

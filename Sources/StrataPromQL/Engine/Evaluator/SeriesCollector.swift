@@ -51,7 +51,11 @@ struct SeriesCollector {
                 }
                 if lastT[idx] == ts { throw .execution("vector cannot contain metrics with the same labelset") }
                 lastT[idx] = ts
-                series[idx].floats.append(FPoint(t: ts, f: v[k].f))
+                if let h = v[k].h {
+                    series[idx].histograms.append(HPoint(t: ts, h: h))
+                } else {
+                    series[idx].floats.append(FPoint(t: ts, f: v[k].f))
+                }
             }
         }
         points += vec.count
@@ -61,6 +65,8 @@ struct SeriesCollector {
 /// Per-series read positions into a step-aligned matrix, to gather the vector of each step.
 struct StepCursor {
     private var pos: [Int]
+    /// Positions in the series' histogram points, allocated at the first series that has any.
+    private var hpos: [Int] = []
 
     /// Cursors at the start of `count` series.
     init(count: Int) {
@@ -80,6 +86,15 @@ struct StepCursor {
                     out.append(VectorSample(metric: m[i].metric, t: ts, f: m[i].floats[p].f, dropName: m[i].dropName))
                     indices.append(i)
                     pos[i] = p + 1
+                } else if !m[i].histograms.isEmpty {
+                    // A series holds a float or a histogram at a step, never both.
+                    if hpos.isEmpty { hpos = [Int](repeating: 0, count: pos.count) }
+                    let q = hpos[i]
+                    if q < m[i].histograms.count && m[i].histograms[q].t == ts {
+                        out.append(VectorSample(metric: m[i].metric, t: ts, h: m[i].histograms[q].h, dropName: m[i].dropName))
+                        indices.append(i)
+                        hpos[i] = q + 1
+                    }
                 }
             }
         }
@@ -102,7 +117,10 @@ extension Matrix {
     /// Total number of points.
     var pointCount: Int {
         var n = 0
-        for s in self { n += s.floats.count }
+        for s in self {
+            n += s.floats.count
+            if !s.histograms.isEmpty { n += HistogramSampleCost.of(s.histograms) }
+        }
         return n
     }
 }

@@ -54,6 +54,17 @@ extension Evaluator {
         try ctx.checkSamples(total)
         for i in mat.indices {
             try ctx.tick(steps)
+            if mat[i].floats.isEmpty, let first = mat[i].histograms.first {
+                var histograms = [HPoint]()
+                histograms.reserveCapacity(steps)
+                var ts = start
+                while ts <= end {
+                    histograms.append(HPoint(t: ts, h: first.h))
+                    ts &+= interval
+                }
+                mat[i].histograms = histograms
+                continue
+            }
             guard let first = mat[i].floats.first else { continue }
             var floats = [FPoint]()
             floats.reserveCapacity(steps)

@@ -38,7 +38,8 @@ enum ClassicHistogram {
         var groups: [Group] = []
         // Position in `groups` by histogram index; -1 while this step has none of it.
         var slots = [Int](repeating: -1, count: enh.histogramKeys.count)
-        for s in input {
+        // Native histogram samples are not buckets (NativeHistogramFunctions reads them).
+        for s in input where s.h == nil {
             let series = bucketSeries(s.metric, &enh)
             guard let bound = series.bound else {
                 let le = s.metric["le"] ?? ""

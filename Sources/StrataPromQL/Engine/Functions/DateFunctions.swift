@@ -55,7 +55,7 @@ enum DateFunctions {
                 enh.out.append(VectorSample(metric: .empty, t: enh.ts, f: Double(part(Civil(unixSeconds: seconds)))))
                 return enh.out
             }
-            for s in args.vectors[0] {
+            for s in args.vectors[0] where s.h == nil {
                 enh.out.append(VectorSample(metric: s.metric, t: enh.ts, f: Double(part(Civil(unixSeconds: goInt64(s.f)))), dropName: true))
             }
             return enh.out

@@ -42,7 +42,8 @@ enum FunctionSupport {
         let input = vector(args, 0)
         enh.out.removeAll(keepingCapacity: true)
         enh.out.reserveCapacity(input.count)
-        for s in input {
+        // Only float samples: Prometheus's element-wise functions skip histograms.
+        for s in input where s.h == nil {
             enh.out.append(VectorSample(metric: s.metric, t: enh.ts, f: f(s.f), dropName: true))
         }
         return enh.out

@@ -61,11 +61,11 @@ enum FunctionTable {
             "histogram_quantile": HistogramFunctions.quantile,
             "histogram_quantiles": HistogramFunctions.quantiles,
             "histogram_fraction": HistogramFunctions.fraction,
-            "histogram_count": HistogramFunctions.nativeOnly,
-            "histogram_sum": HistogramFunctions.nativeOnly,
-            "histogram_avg": HistogramFunctions.nativeOnly,
-            "histogram_stddev": HistogramFunctions.nativeOnly,
-            "histogram_stdvar": HistogramFunctions.nativeOnly,
+            "histogram_count": NativeHistogramFunctions.count,
+            "histogram_sum": NativeHistogramFunctions.sum,
+            "histogram_avg": NativeHistogramFunctions.avg,
+            "histogram_stddev": NativeHistogramFunctions.stddev,
+            "histogram_stdvar": NativeHistogramFunctions.stdvar,
             // Start timestamps are not stored, so there is never one to return.
             "start_timestamp": HistogramFunctions.nativeOnly,
         ]

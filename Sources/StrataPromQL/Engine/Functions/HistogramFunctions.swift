@@ -1,8 +1,8 @@
 import StrataModel
 
-/// `histogram_quantile`, `histogram_quantiles`, `histogram_fraction` over classic buckets, and
-/// the functions that only read native histograms (which Strata does not store yet, so they
-/// produce nothing for float input — exactly what Prometheus returns for floats).
+/// `histogram_quantile`, `histogram_quantiles`, `histogram_fraction` over classic buckets and
+/// native histograms (the native ones first, as Prometheus), and `start_timestamp`, which
+/// never has a start timestamp to return.
 enum HistogramFunctions {
     /// `histogram_quantile(q scalar, buckets instant-vector)`
     static let quantile: FunctionImplementation = { args, enh, annotations throws(QueryError) in
@@ -11,9 +11,16 @@ enum HistogramFunctions {
             annotations.warn(FunctionSupport.invalidQuantileMessage(q), at: FunctionSupport.position(args, 0))
         }
         let bucketsPosition = FunctionSupport.position(args, 1)
-        let groups = ClassicHistogram.groups(FunctionSupport.vector(args, 1), &enh, &annotations, position: bucketsPosition)
+        let input = FunctionSupport.vector(args, 1)
+        var groups = ClassicHistogram.groups(input, &enh, &annotations, position: bucketsPosition)
+        let natives = NativeHistogramFunctions.samples(input, classic: &groups, &annotations, position: bucketsPosition)
         var out: Vector = []
-        out.reserveCapacity(groups.count)
+        out.reserveCapacity(groups.count + natives.count)
+        for s in natives {
+            guard let h = s.h else { continue }
+            let value = NativeHistogramFunctions.quantile(q, s, h, &annotations, position: bucketsPosition)
+            out.append(VectorSample(metric: s.metric, t: enh.ts, f: value, dropName: true))
+        }
         for g in groups {
             let (value, forced) = ClassicHistogram.quantile(q, g.buckets)
             if forced { annotations.info(monotonicityMessage(g.metric), at: bucketsPosition) }
@@ -38,9 +45,18 @@ enum HistogramFunctions {
             }
         }
         let bucketsPosition = FunctionSupport.position(args, 0)
-        let groups = ClassicHistogram.groups(FunctionSupport.vector(args, 0), &enh, &annotations, position: bucketsPosition)
+        let input = FunctionSupport.vector(args, 0)
+        var groups = ClassicHistogram.groups(input, &enh, &annotations, position: bucketsPosition)
+        let natives = NativeHistogramFunctions.samples(input, classic: &groups, &annotations, position: bucketsPosition)
         var out: Vector = []
-        out.reserveCapacity(groups.count * qs.count)
+        out.reserveCapacity((groups.count + natives.count) * qs.count)
+        for s in natives {
+            guard let h = s.h else { continue }
+            for (q, text) in qs {
+                let value = NativeHistogramFunctions.quantile(q, s, h, &annotations, position: bucketsPosition)
+                out.append(VectorSample(metric: FunctionSupport.setting(label, text, in: s.metric), t: enh.ts, f: value, dropName: true))
+            }
+        }
         for g in groups {
             for (q, text) in qs {
                 let (value, forced) = ClassicHistogram.quantile(q, g.buckets)
@@ -55,18 +71,24 @@ enum HistogramFunctions {
     /// `histogram_fraction(lower scalar, upper scalar, buckets instant-vector)`
     static let fraction: FunctionImplementation = { args, enh, annotations throws(QueryError) in
         let lower = FunctionSupport.scalar(args, 0), upper = FunctionSupport.scalar(args, 1)
-        let groups = ClassicHistogram.groups(
-            FunctionSupport.vector(args, 2), &enh, &annotations, position: FunctionSupport.position(args, 2))
+        let position = FunctionSupport.position(args, 2)
+        let input = FunctionSupport.vector(args, 2)
+        var groups = ClassicHistogram.groups(input, &enh, &annotations, position: position)
+        let natives = NativeHistogramFunctions.samples(input, classic: &groups, &annotations, position: position)
         var out: Vector = []
-        out.reserveCapacity(groups.count)
+        out.reserveCapacity(groups.count + natives.count)
+        for s in natives {
+            guard let h = s.h else { continue }
+            out.append(VectorSample(metric: s.metric, t: enh.ts, f: NativeHistogramFunctions.fraction(lower, upper, s, h, &annotations, position: position),
+                                    dropName: true))
+        }
         for g in groups {
             out.append(VectorSample(metric: g.metric, t: enh.ts, f: ClassicHistogram.fraction(lower, upper, g.buckets), dropName: true))
         }
         return out
     }
 
-    /// `histogram_count`, `histogram_sum`, `histogram_avg`, `histogram_stddev`,
-    /// `histogram_stdvar`: only native histogram samples produce output.
+    /// `start_timestamp`: start timestamps are not stored, so there is never one to return.
     static let nativeOnly: FunctionImplementation = { _, enh, _ throws(QueryError) in
         enh.out.removeAll(keepingCapacity: true)
         return enh.out

@@ -22,8 +22,15 @@ enum ScalarFunctions {
 
     /// `scalar(v)`: the value of the only element, NaN unless there is exactly one.
     static let scalar: FunctionImplementation = { args, enh, _ throws(QueryError) in
-        let v = FunctionSupport.vector(args, 0)
-        return single(v.count == 1 ? v[0].f : .nan, &enh)
+        // The one float sample's value; histograms are ignored, as in Prometheus.
+        var value = Double.nan
+        var found = false
+        for s in FunctionSupport.vector(args, 0) where s.h == nil {
+            if found { return single(.nan, &enh) }
+            found = true
+            value = s.f
+        }
+        return single(value, &enh)
     }
 
     /// `timestamp(v)`: each sample's own time in seconds.

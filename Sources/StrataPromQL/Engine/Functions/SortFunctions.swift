@@ -5,7 +5,8 @@ import StrataModel
 enum SortFunctions {
     /// `sort(v)`: ascending by value, NaN last.
     static let sort: FunctionImplementation = { args, _, _ throws(QueryError) in
-        var v = FunctionSupport.vector(args, 0)
+        // Histograms have no order by value: Prometheus leaves them out.
+        var v = FunctionSupport.vector(args, 0).filter { $0.h == nil }
         // Upstream's "before" test: `a` goes before `b` when `b` is NaN or larger.
         goOrder(&v) { a, b in b.f.isNaN || b.f > a.f }
         return v
@@ -13,7 +14,7 @@ enum SortFunctions {
 
     /// `sort_desc(v)`: descending by value, NaN last.
     static let sortDesc: FunctionImplementation = { args, _, _ throws(QueryError) in
-        var v = FunctionSupport.vector(args, 0)
+        var v = FunctionSupport.vector(args, 0).filter { $0.h == nil }
         goOrder(&v) { a, b in b.f.isNaN || b.f < a.f }
         return v
     }
