@@ -18,10 +18,6 @@ struct RemoteReadHandler: Sendable {
     static let maxRequestSize = 4 << 20
     /// Decoded responses above this size are refused rather than built (ask for a shorter range).
     static let maxResponseSamples = 50_000_000
-    /// Prometheus's `ReadRequest.ResponseType.SAMPLES`.
-    static let samplesResponseType = 0
-    /// Prometheus's `ReadRequest.ResponseType.STREAMED_XOR_CHUNKS`.
-    static let streamedResponseType = 1
 
     let tenants: TenantResolver
     let queryable: any Queryable
@@ -57,14 +53,14 @@ struct RemoteReadHandler: Sendable {
             throw PlainError(.badRequest, "invalid remote read request: \(error)")
         }
         // As Prometheus: the first accepted type the server implements wins; none listed is SAMPLES.
-        let responseType = readRequest.acceptedResponseTypes.isEmpty ? Self.samplesResponseType
-            : readRequest.acceptedResponseTypes.first { $0 == Self.samplesResponseType || $0 == Self.streamedResponseType }
+        let responseType = readRequest.acceptedResponseTypes.isEmpty ? ReadRequest.samplesResponseType
+            : readRequest.acceptedResponseTypes.first { $0 == ReadRequest.samplesResponseType || $0 == ReadRequest.streamedXORChunksResponseType }
         guard let responseType else {
             throw PlainError(.badRequest, "none of the requested response types are implemented: SAMPLES (0) and STREAMED_XOR_CHUNKS (1) are supported")
         }
         // One count of fetched series and bytes for the whole request, every tenant and query.
         let storage = QueryLimitsQueryable.limiting(queryable, overrides.queryLimits(for: tenantList), now: now())
-        if responseType == Self.streamedResponseType {
+        if responseType == ReadRequest.streamedXORChunksResponseType {
             return try await streamed(readRequest, tenants: tenantList, storage: storage)
         }
         var results: [[TimeSeriesData]] = []

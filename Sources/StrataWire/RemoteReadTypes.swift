@@ -40,7 +40,8 @@ public struct ReadQuery: Sendable, Equatable {
 public struct ReadRequest: Sendable, Equatable {
     /// Response type `SAMPLES`: one `ReadResponse` holding every series' samples.
     public static let samplesResponseType = 0
-    /// Response type `STREAMED_XOR_CHUNKS`: a chunked stream (not implemented by this codec).
+    /// Response type `STREAMED_XOR_CHUNKS`: a stream of `ChunkedReadResponse` frames
+    /// (`RemoteReadStreamCodec`).
     public static let streamedXORChunksResponseType = 1
 
     /// The queries, answered in order.
