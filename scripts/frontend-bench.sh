@@ -27,6 +27,8 @@
 # Environment (defaults in brackets): QUERIERS [4] HEAVY_SERIES [100000] LIGHT_SERIES [10000]
 # HEAVY_CONCURRENCY [8] FAIR_DURATION [60s] LIGHT_PAUSE [100ms] SHARD_SERIES [100000] RUNS [5]
 # SHARDS ["2 4"] DASH_SERIES [2000] DASH_INTERVAL [5m] DASH_DAYS [30]
+# EVAL_PARALLELISM [unset: the engine's default] passes -querier.evaluation-parallelism to the
+# sharding part (1: one task per query, as Prometheus's and Mimir's engines).
 # ONLY=fairness|sharding|dashboard (one part only), SKIP_BUILD, SCRATCH [.build-release] (release
 # build directory; SCRATCH=<dir> SKIP_BUILD=1 reuses binaries in <dir>/release), KEEP=1.
 set -euo pipefail
@@ -189,6 +191,7 @@ if [ "${ONLY:-sharding}" = sharding ]; then
         else
             FLAGS=(-query-frontend.parallelize-shardable-queries=true -query-frontend.query-sharding-total-shards="$CFG")
         fi
+        [ -n "${EVAL_PARALLELISM:-}" ] && FLAGS+=(-querier.evaluation-parallelism="$EVAL_PARALLELISM")
         bench_start_strata "$PORT" -query-frontend.cache-results=false "${FLAGS[@]}" "${NO_COMPACTION[@]}" -querier.timeout=10m
         # Warm-up (untimed), kept to compare answers; wait for the store-gateway's first sync.
         echo "$NAME sharding: shards=$CFG: strata -target=all -query-frontend.cache-results=false ${FLAGS[*]}; load average $(load_average)"

@@ -18,14 +18,164 @@ public enum AggregateView: String, Sendable, CaseIterable {
     case average
 
     /// Turns one series' chunks (ordered by `minTime`; raw XOR chunks and aggregate chunks may
-    /// mix) into XOR chunks of the view. A timestamp is kept once, the first chunk holding it
-    /// winning. Throws when an aggregate chunk is malformed or lacks the aggregate the view needs.
+    /// mix) into XOR chunks of the view. Native histograms (raw histogram chunks, and aggregate
+    /// chunks with float histogram sub-chunks) become float histogram chunks of the view (XOR
+    /// chunks for `count`), each run of one kind on its own. A timestamp is kept once, the first
+    /// chunk holding it winning. Throws when an aggregate chunk is malformed or lacks the
+    /// aggregate the view needs.
     /// `resolution` is the series' coarsest resolution (ms): counter points that fall in one
     /// window of it are one point (see `samples(from:resolution:)`).
     public func chunks(from input: [EncodedChunk], resolution: Int64 = 0,
                        samplesPerChunk: Int = XORChunk.maxSamples) throws(ChunkError) -> [EncodedChunk] {
         if let direct = try directChunks(input) { return direct }
-        return Rechunker.chunks(of: try samples(from: input, resolution: resolution), samplesPerChunk: samplesPerChunk)
+        var kinds: [Bool] = []
+        kinds.reserveCapacity(input.count)
+        for chunk in input { kinds.append(try Self.holdsHistograms(chunk)) }
+        guard kinds.contains(true) else {
+            return Rechunker.chunks(of: try samples(from: input, resolution: resolution), samplesPerChunk: samplesPerChunk)
+        }
+        // Runs of float chunks and of native histogram chunks (raw or aggregate), each in its kind.
+        var out: [EncodedChunk] = []
+        var i = 0
+        while i < input.count {
+            var j = i
+            while j < input.count && kinds[j] == kinds[i] { j += 1 }
+            let run = Array(input[i..<j])
+            if !kinds[i] {
+                out += Rechunker.chunks(of: try samples(from: run, resolution: resolution), samplesPerChunk: samplesPerChunk)
+            } else if self == .count {
+                out += Rechunker.chunks(of: try histogramCounts(run), samplesPerChunk: samplesPerChunk)
+            } else {
+                out += HistogramRechunker.chunks(of: try histogramSamples(from: run, resolution: resolution),
+                                                 samplesPerChunk: samplesPerChunk)
+            }
+            i = j
+        }
+        return out
+    }
+
+    /// True for a raw native histogram chunk and for an aggregate chunk of native histograms
+    /// (float histogram `counter` or `sum` sub-chunk).
+    static func holdsHistograms(_ chunk: EncodedChunk) throws(ChunkError) -> Bool {
+        switch chunk.encoding {
+        case .xor: return false
+        case .histogram, .floatHistogram: return true
+        case .aggregate:
+            let encodings = try AggrChunk.entries(chunk.data, through: .counter).encodings
+            return (encodings[Aggregate.counter.rawValue] ?? encodings[Aggregate.sum.rawValue]) == .floatHistogram
+        }
+    }
+
+    /// The `count` view of native histogram chunks: 1 per raw histogram (staleness markers
+    /// left out), the `count` aggregate of each window.
+    private func histogramCounts(_ input: [EncodedChunk]) throws(ChunkError) -> [Sample] {
+        var out: [Sample] = []
+        var last = Int64.min
+        for chunk in input {
+            switch chunk.encoding {
+            case .xor:
+                continue
+            case .histogram, .floatHistogram:
+                for s in try Self.rawHistograms(chunk) where s.timestamp > last && !s.histogram.isStale {
+                    out.append(Sample(timestamp: s.timestamp, value: 1))
+                    last = s.timestamp
+                }
+            case .aggregate:
+                for s in try Self.decode(.count, in: chunk.data, view: self) where s.timestamp > last {
+                    out.append(s)
+                    last = s.timestamp
+                }
+            }
+        }
+        return out
+    }
+
+    /// The view over native histogram chunks (not `.count`): a raw histogram is its own sum,
+    /// mean and counter value; an aggregate chunk gives its `sum`, `sum / count`, or `counter`
+    /// histograms per window, as Thanos reads them. `min` and `max` have no histogram
+    /// aggregate (PromQL's `min_over_time` and `max_over_time` ignore histograms): none.
+    /// Counter points in one window of `resolution` become the later one, as for floats.
+    private func histogramSamples(from input: [EncodedChunk], resolution: Int64) throws(ChunkError) -> [FloatHistogramSample] {
+        if self == .min || self == .max { return [] }
+        var out: [FloatHistogramSample] = []
+        var last = Int64.min
+        for chunk in input {
+            switch chunk.encoding {
+            case .xor:
+                continue
+            case .histogram, .floatHistogram:
+                for s in try Self.rawHistograms(chunk) where s.timestamp > last {
+                    if self == .counter && s.histogram.isStale { continue }
+                    out.append(s)
+                    last = s.timestamp
+                }
+            case .aggregate:
+                for s in try histogramWindows(of: chunk.data) where s.timestamp > last {
+                    out.append(s)
+                    last = s.timestamp
+                }
+            }
+        }
+        guard self == .counter, resolution > 0, out.count > 1 else { return out }
+        var kept: [FloatHistogramSample] = []
+        kept.reserveCapacity(out.count)
+        for p in out {
+            if let previous = kept.last, Self.window(previous.timestamp, resolution) == Self.window(p.timestamp, resolution) {
+                kept[kept.count - 1] = p
+            } else {
+                kept.append(p)
+            }
+        }
+        return kept
+    }
+
+    /// The per-window histograms of one histogram aggregate chunk for this view.
+    private func histogramWindows(of bytes: [UInt8]) throws(ChunkError) -> [FloatHistogramSample] {
+        let needed: Aggregate = self == .counter ? .counter : .sum
+        let values = try Self.decodeHistograms(needed, in: bytes, view: self)
+        guard self == .average else { return values }
+        let counts = try Self.decode(.count, in: bytes, view: self)
+        guard counts.count == values.count else {
+            throw .corrupt("aggregate chunk has \(values.count) sums but \(counts.count) counts")
+        }
+        var out: [FloatHistogramSample] = []
+        out.reserveCapacity(values.count)
+        for (sum, count) in zip(values, counts) where count.value > 0 {
+            out.append(FloatHistogramSample(timestamp: sum.timestamp, histogram: sum.histogram.divided(by: count.value)))
+        }
+        return out
+    }
+
+    /// The samples of a raw histogram or float histogram chunk, as float histograms.
+    static func rawHistograms(_ chunk: EncodedChunk) throws(ChunkError) -> [FloatHistogramSample] {
+        var out: [FloatHistogramSample] = []
+        if chunk.encoding == .histogram {
+            var it = HistogramIterator(bytes: chunk.data)
+            while let s = it.next() { out.append(FloatHistogramSample(timestamp: s.timestamp, histogram: s.histogram.toFloat())) }
+            if let error = it.error { throw error }
+        } else {
+            var it = FloatHistogramIterator(bytes: chunk.data)
+            while let s = it.next() { out.append(s) }
+            if let error = it.error { throw error }
+        }
+        return out
+    }
+
+    /// The histograms of `aggregate` in a histogram aggregate chunk's bytes; throws when it is
+    /// absent, not a float histogram sub-chunk, or does not decode.
+    static func decodeHistograms(_ aggregate: Aggregate, in bytes: [UInt8], view: AggregateView) throws(ChunkError) -> [FloatHistogramSample] {
+        guard let part = try AggrChunk.encodedSubChunk(aggregate, in: bytes) else {
+            throw .corrupt("aggregate chunk has no \(aggregate) aggregate, which a \(view.rawValue) read needs")
+        }
+        guard part.encoding == .floatHistogram else {
+            throw .corrupt("aggregate chunk of histograms has an XOR \(aggregate) aggregate")
+        }
+        var it = FloatHistogramIterator(bytes: part.data)
+        var out: [FloatHistogramSample] = []
+        out.reserveCapacity(it.declaredCount)
+        while let s = it.next() { out.append(s) }
+        if let error = it.error { throw .corrupt("aggregate chunk: \(aggregate): \(error)") }
+        return out
     }
 
     /// The usual case without decoding: chunks that do not overlap, read as `count`, `sum`,
@@ -53,9 +203,11 @@ public enum AggregateView: String, Sendable, CaseIterable {
                 guard self != .count else { return nil }
                 out.append(chunk)
             case .histogram, .floatHistogram:
-                // Native histograms have no float aggregates yet: the decoding path skips them.
+                // Native histograms are turned into the view by decoding (`histogramSamples`).
                 return nil
             case .aggregate:
+                // Histogram aggregates are turned into their view by decoding.
+                if try Self.holdsHistograms(chunk) { return nil }
                 guard let data = try AggrChunk.subChunk(aggregate, in: chunk.data) else {
                     throw .corrupt("aggregate chunk has no \(aggregate) aggregate, which a \(rawValue) read needs")
                 }
@@ -91,6 +243,8 @@ public enum AggregateView: String, Sendable, CaseIterable {
                 // Float views skip histogram samples, as a float read of a series does.
                 continue
             case .aggregate:
+                // Float views skip native histogram aggregates, as they skip raw histograms.
+                if try Self.holdsHistograms(chunk) { continue }
                 for s in try windows(of: chunk.data) where s.timestamp > last {
                     out.append(s)
                     last = s.timestamp
@@ -150,6 +304,7 @@ public enum AggregateView: String, Sendable, CaseIterable {
                 // Float views skip histogram samples, as a float read of a series does.
                 continue
             case .aggregate:
+                if try Self.holdsHistograms(chunk) { continue }
                 // As Thanos: a chunk that starts inside what was already read is skipped up to its end.
                 let counter = try Self.decode(.counter, in: chunk.data, view: self).filter { $0.timestamp >= next }
                 if counter.count > 1, counter[1].timestamp > counter[0].timestamp { leading.insert(counter[0].timestamp) }
@@ -181,9 +336,13 @@ public enum AggregateView: String, Sendable, CaseIterable {
     /// The samples of `aggregate` in an aggregate chunk's bytes; throws when it is absent or
     /// does not decode.
     static func decode(_ aggregate: Aggregate, in bytes: [UInt8], view: AggregateView) throws(ChunkError) -> [Sample] {
-        guard let data = try AggrChunk.subChunk(aggregate, in: bytes) else {
+        guard let part = try AggrChunk.encodedSubChunk(aggregate, in: bytes) else {
             throw .corrupt("aggregate chunk has no \(aggregate) aggregate, which a \(view.rawValue) read needs")
         }
+        guard part.encoding == .xor else {
+            throw .corrupt("aggregate chunk: \(aggregate) is a float histogram sub-chunk where floats were expected")
+        }
+        let data = part.data
         var it = XORIterator(bytes: data)
         var out: [Sample] = []
         out.reserveCapacity(it.declaredCount)

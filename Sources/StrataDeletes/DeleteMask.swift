@@ -83,6 +83,10 @@ public enum DeleteMask {
                 }
             case .aggregate:
                 let aggr = try AggrChunk(bytes: chunk.data)
+                if aggr.isHistogram {
+                    for (l, built) in histogramAggregateChunks(aggr, labels, requests, &cache, &changed) { emit(l, [built]) }
+                    continue
+                }
                 // Per destination, the samples of each aggregate.
                 var groups: [Labels: [[Sample]]] = [:]
                 var groupOrder: [Labels] = []
@@ -129,6 +133,47 @@ public enum DeleteMask {
             groups[dest, default: []].append(s)
         }
         return order.map { ($0, groups[$0] ?? []) }
+    }
+
+    /// A native histogram aggregate chunk (XOR `count`, float histogram `sum` and `counter`)
+    /// split by where each window ends up; windows a deletion covers are dropped.
+    static func histogramAggregateChunks(_ aggr: AggrChunk, _ labels: Labels, _ requests: [DeleteRequest],
+                                         _ cache: inout [Labels: [Bool]], _ changed: inout Bool) -> [(Labels, EncodedChunk)] {
+        var counts: [Labels: XORChunk] = [:]
+        var sums: [Labels: HistogramAggregateEncoder] = [:]
+        var counters: [Labels: HistogramAggregateEncoder] = [:]
+        var ranges: [Labels: (Int64, Int64)] = [:]
+        var order: [Labels] = []
+        func note(_ l: Labels, _ t: Int64) {
+            if ranges[l] == nil { order.append(l) }
+            let r = ranges[l] ?? (t, t)
+            ranges[l] = (min(r.0, t), max(r.1, t))
+        }
+        for s in aggr.samples(of: .count) {
+            guard let dest = destination(labels, s.timestamp, requests, &cache) else { changed = true; continue }
+            if dest != labels { changed = true }
+            counts[dest, default: XORChunk()].append(timestamp: s.timestamp, value: s.value)
+            note(dest, s.timestamp)
+        }
+        // A subset of a sub-chunk's windows always fits a sub-chunk again (the counter stays
+        // monotonic, the layout covers them), so `append` does not refuse here.
+        for (aggregate, isSum) in [(Aggregate.sum, true), (Aggregate.counter, false)] {
+            for s in aggr.histogramSamples(of: aggregate) {
+                guard let dest = destination(labels, s.timestamp, requests, &cache) else { changed = true; continue }
+                if dest != labels { changed = true }
+                if isSum {
+                    _ = sums[dest, default: HistogramAggregateEncoder()].append(timestamp: s.timestamp, histogram: s.histogram)
+                } else {
+                    _ = counters[dest, default: HistogramAggregateEncoder()].append(timestamp: s.timestamp, histogram: s.histogram)
+                }
+                note(dest, s.timestamp)
+            }
+        }
+        return order.compactMap { l in
+            guard let range = ranges[l] else { return nil }
+            let chunk = AggrChunk(count: counts[l], histogramSum: sums[l]?.chunk, histogramCounter: counters[l]?.chunk)
+            return (l, EncodedChunk(minTime: range.0, maxTime: range.1, encoding: .aggregate, data: chunk.encoded()))
+        }
     }
 
     /// An aggregate chunk of the kept samples of each aggregate (absent where `original` has

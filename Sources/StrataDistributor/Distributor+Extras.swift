@@ -17,10 +17,25 @@ extension Distributor {
     /// HA replica, unavailable ingester — stores no exemplars or metadata either, so they obey
     /// the same limits and HA decisions as the samples. Exemplars and metadata were already
     /// counted in the batch (`exemplarCount`, `metadataCount`), so the rate limiter charged
-    /// them. Without a sink (a distributor whose ingesters run in other processes) they are
-    /// counted and dropped.
+    /// them.
+    ///
+    /// Without a sink, when the ingester client carries extras (`IngesterClient.carriesExtras`:
+    /// a distributor whose ingesters run in other processes), each series' exemplars travel to
+    /// its ingesters in the same push as its samples, and the metadata with them; the
+    /// ingesters store them only when they stored the push, and report the exemplars stored.
+    /// Otherwise they are counted and dropped.
     public func push(tenant: TenantID, batch: SeriesBatch, extras: WriteExtras,
                      sink: (any ExemplarMetadataSink)?) async -> ExtrasPushOutcome {
+        if sink == nil, forwardsExtras, !extras.isEmpty {
+            var written = 0
+            let result: Result<PushSummary, PushError>
+            do {
+                result = .success(try await push(tenant: tenant, batch: batch, forwarding: extras, exemplarsWritten: &written))
+            } catch {
+                result = .failure(error)
+            }
+            return ExtrasPushOutcome(result: result, exemplarsWritten: written)
+        }
         let result: Result<PushSummary, PushError>
         do {
             result = .success(try await push(tenant: tenant, batch: batch))
@@ -34,21 +49,35 @@ extension Distributor {
         case .failure:
             return ExtrasPushOutcome(result: result, exemplarsWritten: 0)
         }
-        var extras = extras
         let limits = overrides.limits(for: tenant)
-        if haTracker != nil, limits.acceptHASamples {
-            // The samples' series lost the replica label; their exemplars' series must match.
-            let replica = limits.haReplicaLabel
-            for i in extras.exemplars.indices {
-                extras.exemplars[i].seriesLabels = Labels(extras.exemplars[i].seriesLabels.filter { $0.name != replica })
-            }
-        }
+        var extras = strippingReplicaLabel(extras, limits: limits)
         if case .failure = result, !extras.exemplars.isEmpty {
             // Some series were refused: keep only exemplars of series whose labels pass the
             // same validation (rare path, so the series' labels are re-checked as values).
             extras.exemplars = validExemplarSeries(extras.exemplars, limits: limits)
         }
         return ExtrasPushOutcome(result: result, exemplarsWritten: sink.store(tenant: tenant, extras: extras))
+    }
+
+    /// Whether pushes with extras send them to the ingesters (a cluster's ring client).
+    public var forwardsExtras: Bool { ingester.carriesExtras }
+
+    /// `extras` as they travel with `batch` (the validated batch) to the ingesters: exemplars
+    /// attached to their series, dropped when their series is not in the batch (refused).
+    func forwardedExtras(_ extras: WriteExtras, batch: SeriesBatch, limits: Limits) -> BatchExtras {
+        BatchExtras.aligning(strippingReplicaLabel(extras, limits: limits), to: batch)
+    }
+
+    /// The samples' series lost the HA replica label (when the tracker handles the tenant);
+    /// their exemplars' series must match.
+    func strippingReplicaLabel(_ extras: WriteExtras, limits: Limits) -> WriteExtras {
+        guard haTracker != nil, limits.acceptHASamples, !extras.exemplars.isEmpty else { return extras }
+        var extras = extras
+        let replica = limits.haReplicaLabel
+        for i in extras.exemplars.indices {
+            extras.exemplars[i].seriesLabels = Labels(extras.exemplars[i].seriesLabels.filter { $0.name != replica })
+        }
+        return extras
     }
 
     /// The groups whose series labels pass `SeriesValidator`'s label checks.

@@ -24,7 +24,7 @@ import StrataModel
 ///    problem, but the valid samples are stored regardless (Prometheus does not retry a 400).
 public final class Distributor: Sendable {
     let overrides: Overrides
-    private let ingester: any IngesterClient
+    let ingester: any IngesterClient
     private let rateLimiter: IngestionRateLimiter
     private let metrics: DistributorMetrics
     private let logger: Logger
@@ -52,6 +52,15 @@ public final class Distributor: Sendable {
 
     /// Validates, rate-limits and forwards one decoded remote-write request.
     public func push(tenant: TenantID, batch incoming: SeriesBatch) async throws(PushError) -> PushSummary {
+        var exemplarsWritten = 0
+        return try await push(tenant: tenant, batch: incoming, forwarding: nil, exemplarsWritten: &exemplarsWritten)
+    }
+
+    /// `push(tenant:batch:)`, with `extras` (when given) sent to the ingesters in the same
+    /// pushes as the samples of their series (`Distributor+Extras.swift`); `exemplarsWritten`
+    /// is set to the exemplars the ingesters report stored, also when the push throws.
+    func push(tenant: TenantID, batch incoming: SeriesBatch, forwarding extras: WriteExtras?,
+              exemplarsWritten: inout Int) async throws(PushError) -> PushSummary {
         let limits = overrides.limits(for: tenant)
         let batch = try await deduplicateHAReplicas(tenant: tenant, batch: incoming, limits: limits)
         let counters = metrics.counters(for: tenant)
@@ -83,9 +92,12 @@ public final class Distributor: Sendable {
         }
 
         var result = IngestResult()
-        if !validation.batch.series.isEmpty {
+        let aligned = extras.map { forwardedExtras($0, batch: validation.batch, limits: limits) } ?? BatchExtras()
+        if !validation.batch.series.isEmpty || !aligned.isEmpty {
             do {
-                result = try await ingester.push(tenant: tenant, batch: validation.batch)
+                result = aligned.isEmpty ? try await ingester.push(tenant: tenant, batch: validation.batch)
+                                         : try await ingester.push(tenant: tenant, batch: validation.batch, extras: aligned)
+                exemplarsWritten = result.appendedExemplars
             } catch {
                 logger.warning("push to ingester failed", metadata: ["user": "\(tenant)", "err": "\(error)"])
                 throw .unavailable(message: error.description)

@@ -14,6 +14,10 @@ import Synchronization
 /// pushes still in flight finish in the background, so the slowest replica does not add to the
 /// client's latency while it still receives its copy.
 ///
+/// Exemplars travel with their series' samples, to the same replicas. Each metadata entry goes
+/// to the replication set of its metric family name's token (`SeriesToken.metadataToken`), as
+/// Mimir shards metadata by metric name, and counts toward the push's quorum like a series.
+///
 /// `-target=all` does not use this type: its single ingester is called directly.
 public final class RingIngesterClient: IngesterClient {
     /// Creates (or reuses) the client for one ingester instance.
@@ -42,13 +46,23 @@ public final class RingIngesterClient: IngesterClient {
 
     /// Writes every series of `batch` to its replication set; see the type's documentation.
     public func push(tenant: TenantID, batch: SeriesBatch) async throws(IngesterError) -> IngestResult {
-        let plan = try makePlan(tenant: tenant, batch: batch)
+        try await push(tenant: tenant, batch: batch, extras: BatchExtras())
+    }
+
+    /// True: exemplars and metadata reach the ingesters when their clients carry them.
+    public var carriesExtras: Bool { true }
+
+    /// Writes every series of `batch` with its exemplars to its replication set, and each
+    /// metadata entry to its metric name's; see the type's documentation.
+    public func push(tenant: TenantID, batch: SeriesBatch, extras: BatchExtras) async throws(IngesterError) -> IngestResult {
+        let plan = try makePlan(tenant: tenant, batch: batch, metadata: extras.metadata)
         if plan.targets.isEmpty { return IngestResult() }
 
         let (stream, continuation) = AsyncStream<(Int, Result<IngestResult, IngesterError>)>.makeStream()
         for (slot, target) in plan.targets.enumerated() {
             let client = clients(target.instance)
             let sub = batch.keeping(series: target.series)
+            let subExtras = Self.extras(extras, for: target)
             let counters = counters(for: target.instance.id)
             // Unstructured on purpose: a replica still writing when the quorum is reached must
             // get its copy, so it is not cancelled when this call returns.
@@ -56,7 +70,8 @@ public final class RingIngesterClient: IngesterClient {
                 counters.appends.increment()
                 let result: Result<IngestResult, IngesterError>
                 do throws(IngesterError) {
-                    result = .success(try await client.push(tenant: tenant, batch: sub))
+                    result = .success(subExtras.isEmpty ? try await client.push(tenant: tenant, batch: sub)
+                                                        : try await client.push(tenant: tenant, batch: sub, extras: subExtras))
                 } catch {
                     counters.failures.increment()
                     result = .failure(error)
@@ -77,10 +92,13 @@ public final class RingIngesterClient: IngesterClient {
                 logger.warning("push to ingester failed", metadata: [
                     "user": "\(tenant)", "ingester": "\(target.id)", "addr": "\(target.address)", "err": "\(error)",
                 ])
-                if let failedSeries = tracker.failed(slot: slot) {
+                if let failedItem = tracker.failed(slot: slot) {
                     continuation.finish()
+                    let what = failedItem < batch.series.count
+                        ? "series \(batch.labels(of: failedItem))"
+                        : "metadata of metric \(extras.metadata[failedItem - batch.series.count].metricFamilyName)"
                     throw .unavailable(
-                        "series \(batch.labels(of: failedSeries)) could not reach a quorum of ingesters: "
+                        "\(what) could not reach a quorum of ingesters: "
                             + "ingester \(target.id) (\(target.address)) failed: \(error)")
                 }
             }
@@ -92,15 +110,32 @@ public final class RingIngesterClient: IngesterClient {
         return tracker.combinedResult(seriesCount: batch.series.count)
     }
 
-    /// Looks up each series' replication set and groups the series by ingester.
-    private func makePlan(tenant: TenantID, batch: SeriesBatch) throws(IngesterError) -> PushPlan {
+    /// The extras of one ingester's sub-batch: the exemplars of its series, re-indexed as in
+    /// `batch.keeping(series: target.series)`, and its metadata entries.
+    static func extras(_ extras: BatchExtras, for target: PushPlan.Target) -> BatchExtras {
+        guard !extras.isEmpty else { return extras }
+        var out = BatchExtras(metadata: target.metadata.map { extras.metadata[$0] })
+        if !extras.exemplars.isEmpty {
+            for (subIndex, index) in target.series.enumerated() {
+                if let exemplars = extras.exemplars[index] { out.exemplars[subIndex] = exemplars }
+            }
+        }
+        return out
+    }
+
+    /// Looks up each series' and each metadata entry's replication set and groups them by
+    /// ingester. Quorum items are the series, then the metadata entries.
+    private func makePlan(tenant: TenantID, batch: SeriesBatch, metadata: [MetricMetadata]) throws(IngesterError) -> PushPlan {
         var plan = PushPlan()
-        plan.required.reserveCapacity(batch.series.count)
-        plan.allowedFailures.reserveCapacity(batch.series.count)
+        plan.seriesCount = batch.series.count
+        plan.required.reserveCapacity(batch.series.count + metadata.count)
+        plan.allowedFailures.reserveCapacity(batch.series.count + metadata.count)
         var slotByInstance: [String: Int] = [:]
         let ring = self.ring.snapshot()
-        for index in batch.series.indices {
-            let token = SeriesToken.token(tenant: tenant, batch: batch, series: index)
+        for index in 0..<(batch.series.count + metadata.count) {
+            let token = index < batch.series.count
+                ? SeriesToken.token(tenant: tenant, batch: batch, series: index)
+                : SeriesToken.metadataToken(tenant: tenant, metricFamilyName: metadata[index - batch.series.count].metricFamilyName)
             let set: ReplicationSet
             do {
                 set = try ring.replicationSet(forKey: token, operation: .write)
@@ -112,11 +147,18 @@ public final class RingIngesterClient: IngesterClient {
             plan.required.append(Int32(set.instances.count - tolerated))
             plan.allowedFailures.append(Int32(tolerated))
             for instance in set.instances {
-                if let slot = slotByInstance[instance.id] {
+                let slot: Int
+                if let known = slotByInstance[instance.id] {
+                    slot = known
+                } else {
+                    slot = plan.targets.count
+                    slotByInstance[instance.id] = slot
+                    plan.targets.append(PushPlan.Target(instance: instance, series: []))
+                }
+                if index < batch.series.count {
                     plan.targets[slot].series.append(index)
                 } else {
-                    slotByInstance[instance.id] = plan.targets.count
-                    plan.targets.append(PushPlan.Target(instance: instance, series: [index]))
+                    plan.targets[slot].metadata.append(index - batch.series.count)
                 }
             }
         }
@@ -141,12 +183,21 @@ struct PushPlan {
     struct Target {
         var instance: InstanceDesc
         var series: [Int]
+        /// Indices of the metadata entries this ingester gets.
+        var metadata: [Int] = []
+
+        /// Its quorum items: the series, then the metadata entries after `seriesCount`.
+        func items(seriesCount: Int) -> [Int] {
+            metadata.isEmpty ? series : series + metadata.map { $0 + seriesCount }
+        }
     }
 
     var targets: [Target] = []
-    /// Per series: successful writes needed.
+    /// Series in the batch: quorum items from here on are metadata entries.
+    var seriesCount = 0
+    /// Per quorum item (series, then metadata entry): successful writes needed.
     var required: [Int32] = []
-    /// Per series: failed writes tolerated.
+    /// Per quorum item: failed writes tolerated.
     var allowedFailures: [Int32] = []
 }
 
@@ -158,6 +209,7 @@ struct QuorumTracker {
     private var seriesWithoutQuorum: Int
     private var appended = 0
     private var appendedHistograms = 0
+    private var appendedExemplars = 0
     private var rejected: [ErrorID: Int] = [:]
     private var firstError: IngestRejection?
     /// Series × replica answers summed into `appended` and `rejected`.
@@ -173,21 +225,23 @@ struct QuorumTracker {
     var allSeriesHaveQuorum: Bool { seriesWithoutQuorum == 0 }
 
     mutating func succeeded(slot: Int, result: IngestResult) {
-        for index in plan.targets[slot].series {
+        for index in plan.targets[slot].items(seriesCount: plan.seriesCount) {
             successes[index] += 1
             if successes[index] == plan.required[index] { seriesWithoutQuorum -= 1 }
         }
         appended += result.appendedSamples
         appendedHistograms += result.appendedHistograms
+        appendedExemplars += result.appendedExemplars
         for (id, count) in result.rejectedSamples { rejected[id, default: 0] += count }
         if firstError == nil { firstError = result.firstError }
         coveredSeries += plan.targets[slot].series.count
     }
 
-    /// Records a failed replica; returns a series that can no longer reach its quorum, if any.
+    /// Records a failed replica; returns a quorum item (series, or `seriesCount` + metadata
+    /// entry) that can no longer reach its quorum, if any.
     mutating func failed(slot: Int) -> Int? {
         var lost: Int?
-        for index in plan.targets[slot].series {
+        for index in plan.targets[slot].items(seriesCount: plan.seriesCount) {
             failures[index] += 1
             if failures[index] > plan.allowedFailures[index] && lost == nil { lost = index }
         }
@@ -201,7 +255,8 @@ struct QuorumTracker {
         guard coveredSeries > 0 else { return IngestResult() }
         let scale = Double(seriesCount) / Double(coveredSeries)
         var result = IngestResult(appendedSamples: Int((Double(appended) * scale).rounded()),
-                                  appendedHistograms: Int((Double(appendedHistograms) * scale).rounded()), firstError: firstError)
+                                  appendedHistograms: Int((Double(appendedHistograms) * scale).rounded()), firstError: firstError,
+                                  appendedExemplars: Int((Double(appendedExemplars) * scale).rounded()))
         for (id, count) in rejected where count > 0 {
             result.rejectedSamples[id] = max(1, Int((Double(count) * scale).rounded(.up)))
         }

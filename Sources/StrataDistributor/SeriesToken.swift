@@ -30,6 +30,13 @@ public enum SeriesToken {
         return hash
     }
 
+    /// The token of a metric family's metadata for `tenant`: FNV-1a over the tenant ID, then the
+    /// name (Mimir's `ShardByMetricName`), so every sender's metadata of one metric lands on the
+    /// same ingesters.
+    public static func metadataToken(tenant: TenantID, metricFamilyName: String) -> UInt32 {
+        FNV1a32.add(tenantHash(tenant), metricFamilyName)
+    }
+
     /// FNV-1a of the tenant ID alone: the starting point of every series token of that tenant.
     public static func tenantHash(_ tenant: TenantID) -> UInt32 {
         FNV1a32.hash(tenant.rawValue)

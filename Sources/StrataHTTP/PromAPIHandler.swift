@@ -82,7 +82,7 @@ struct PromAPIHandler: Sendable {
             ("query_range", { h, r, p, t throws(PromAPIError) in try await h.queryRange(r, p, t) }),
             ("series", { h, r, p, t throws(PromAPIError) in try await h.series(r, p, t) }),
             ("labels", { h, r, p, t throws(PromAPIError) in try await h.labelNames(r, p, t) }),
-            ("query_exemplars", { h, r, p, t throws(PromAPIError) in try h.queryExemplars(r, p, t) }),
+            ("query_exemplars", { h, r, p, t throws(PromAPIError) in try await h.queryExemplars(r, p, t) }),
             ("format_query", { h, r, p, _ throws(PromAPIError) in try h.formatQuery(r, p) }),
             ("parse_query", { h, r, p, _ throws(PromAPIError) in try h.parseQuery(r, p) }),
         ]
@@ -98,7 +98,7 @@ struct PromAPIHandler: Sendable {
             }
         }
         router.get(RouterPath("\(prefix)/metadata")) { request, _ in
-            await self.serve(request, needsTenant: true) { h, r, p, t throws(PromAPIError) in try h.metadata(r, p, t) }
+            await self.serve(request, needsTenant: true) { h, r, p, t throws(PromAPIError) in try await h.metadata(r, p, t) }
         }
         router.get(RouterPath("\(prefix)/status/buildinfo")) { request, _ in
             await self.serve(request, needsTenant: false) { h, r, _, _ throws(PromAPIError) in h.buildInfoResponse(r) }

@@ -98,12 +98,11 @@ extension PromAPIHandler {
         return stringListResponse(values, limit: limit, request: request)
     }
 
-    /// `/metadata`: Strata stores no metric metadata yet, so the answer is always empty once
-    /// the parameters are valid.
     /// `/metadata`: type, help and unit per metric name, in Prometheus's shape
     /// (`{"metric":[{"type":…,"help":…,"unit":…}]}`), with `limit`, `limit_per_metric` and
-    /// `metric`. Reads the store remote write fills (empty without one in this process).
-    func metadata(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) throws(PromAPIError) -> Response {
+    /// `metric`. Reads the store remote write fills: this process's, or the ingesters' of the
+    /// ring merged (empty without either).
+    func metadata(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
         var limits: [Int] = []
         for (name, message) in [("limit", "limit must be a number"), ("limit_per_metric", "limit_per_metric must be a number")] {
             let v = params.value(name)
@@ -120,7 +119,13 @@ extension PromAPIHandler {
         var merged: [String: [MetricMetadata]] = [:]
         if let metadataSource {
             for tenant in tenants {
-                for (name, entries) in metadataSource.metadata(tenant: tenant, metric: metric.isEmpty ? nil : metric, limit: -1, limitPerMetric: 0) {
+                let answer: [(metric: String, entries: [MetricMetadata])]
+                do {
+                    answer = try await metadataSource.metadata(tenant: tenant, metric: metric.isEmpty ? nil : metric, limit: -1, limitPerMetric: 0)
+                } catch {
+                    throw Self.storageError(error)
+                }
+                for (name, entries) in answer {
                     var list = merged[name] ?? []
                     for e in entries where !list.contains(e) { list.append(e) }
                     merged[name] = list
@@ -155,9 +160,9 @@ extension PromAPIHandler {
 
     /// `/query_exemplars`: the exemplars of the series the query's selectors match, in
     /// Prometheus's shape (`[{"seriesLabels":{…},"exemplars":[{"labels":{…},"value":"…",
-    /// "timestamp":…}]}]`). Reads the ingester's exemplar store (empty without one in this
-    /// process).
-    func queryExemplars(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) throws(PromAPIError) -> Response {
+    /// "timestamp":…}]}]`). Reads the ingester's exemplar store: this process's, or the
+    /// ingesters' of the ring merged (empty without either).
+    func queryExemplars(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
         let (start, end) = try timeRange(params)
         if end < start { throw PromAPIError(.badData, "end timestamp must not be before start timestamp") }
         let expr: Expr
@@ -170,7 +175,11 @@ extension PromAPIHandler {
         var groups: [SeriesExemplars] = []
         if let exemplarSource, !matcherSets.isEmpty {
             for tenant in tenants {
-                groups.append(contentsOf: exemplarSource.exemplars(tenant: tenant, start: start, end: end, matcherSets: matcherSets))
+                do {
+                    groups.append(contentsOf: try await exemplarSource.exemplars(tenant: tenant, start: start, end: end, matcherSets: matcherSets))
+                } catch {
+                    throw Self.storageError(error)
+                }
             }
         }
         var json = Self.beginSuccess(capacity: 64 + groups.count * 256)

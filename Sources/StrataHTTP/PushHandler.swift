@@ -15,13 +15,15 @@ import StrataWire
 /// Size is checked three times before any large allocation: the declared Content-Length, the
 /// bytes actually read, and the decompressed length snappy declares in its header. Both
 /// versions decode into the same `SeriesBatch`, so validation, limits, HA deduplication and
-/// the ingester treat them alike; exemplars and metadata go to `extrasSink` when present.
+/// the ingester treat them alike; exemplars and metadata go to `extrasSink` when present, or
+/// with the samples to the ingesters of other processes (`Distributor.forwardsExtras`).
 struct PushHandler: Sendable {
     let tenants: TenantResolver
     let overrides: Overrides
     let distributor: Distributor
     let logger: Logger
-    /// Where exemplars and metadata are stored (the in-process ingester's store); nil drops them.
+    /// Where exemplars and metadata are stored (the in-process ingester's store); nil sends them
+    /// to the ingesters when the distributor forwards them, else drops them.
     var extrasSink: (any ExemplarMetadataSink)? = nil
 
     /// The protobuf message a request carries.
@@ -94,7 +96,7 @@ struct PushHandler: Sendable {
             case .v1:
                 batch = try RemoteWriteDecoder.decode(decompressed)
                 // Float-only traffic skips this: the sample decoder counted exemplars and metadata.
-                if extrasSink != nil, batch.carriesExemplarsOrMetadata {
+                if extrasSink != nil || distributor.forwardsExtras, batch.carriesExemplarsOrMetadata {
                     extras = try RemoteWriteExtrasDecoder.decode(decompressed)
                 }
             case .v2:

@@ -69,6 +69,10 @@ public struct StrataAPI: Sendable {
     /// `metadata`. Set when the ingester runs in this process; without it pushes still count
     /// exemplars and metadata, and the two endpoints answer empty.
     public var exemplarsAndMetadata: (any ExemplarMetadataSink & ExemplarQueryable & MetadataQueryable)?
+    /// Where `query_exemplars` and `metadata` read when the store is not in this process: the
+    /// ingesters of the ring, over RPC (a querier of a cluster). Unused when
+    /// `exemplarsAndMetadata` is set.
+    public var exemplarsAndMetadataReader: (any ExemplarQueryable & MetadataQueryable)?
 
     /// Creates the API description.
     public init(tenants: TenantResolver, overrides: Overrides, distributor: Distributor?, queryable: (any Queryable)?,
@@ -86,11 +90,13 @@ public struct StrataAPI: Sendable {
     }
 
     /// Sets the PromQL engine's `-querier.*` settings.
-    public mutating func configureQuerier(lookbackDelta: Duration, maxSamples: Int, timeout: Duration, experimentalFunctions: Bool) {
+    public mutating func configureQuerier(lookbackDelta: Duration, maxSamples: Int, timeout: Duration, experimentalFunctions: Bool,
+                                          evaluationParallelism: Int = 0) {
         engineOptions.lookbackDelta = lookbackDelta.inMilliseconds
         engineOptions.maxSamples = maxSamples
         engineOptions.timeout = timeout
         engineOptions.experimentalFunctions = experimentalFunctions
+        engineOptions.parallelism = evaluationParallelism
     }
 
     /// The querier's runner of frontend requests: the engine over this process's storage, with
@@ -142,8 +148,8 @@ public struct StrataAPI: Sendable {
             var promAPI = PromAPIHandler(tenants: tenants, queryable: api, overrides: overrides, engineOptions: engineOptions,
                                          buildInfo: buildInfo, logger: logger, now: now)
             promAPI.frontend = frontend
-            promAPI.exemplarSource = exemplarsAndMetadata
-            promAPI.metadataSource = exemplarsAndMetadata
+            promAPI.exemplarSource = exemplarsAndMetadata ?? exemplarsAndMetadataReader
+            promAPI.metadataSource = exemplarsAndMetadata ?? exemplarsAndMetadataReader
             promAPI.register(on: router, prefix: "/prometheus/api/v1")
             promAPI.register(on: router, prefix: "/api/v1")
         }

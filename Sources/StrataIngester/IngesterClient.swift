@@ -11,14 +11,18 @@ public struct IngestResult: Sendable, Equatable {
     public var rejectedSamples: [ErrorID: Int]
     /// The first refusal, with a message naming the series, for the client's 400.
     public var firstError: IngestRejection?
+    /// Exemplars the ingester stored from the push's `BatchExtras` (remote write 2.0's
+    /// `X-Prometheus-Remote-Write-Exemplars-Written`); 0 for a push without any.
+    public var appendedExemplars: Int
 
     /// Creates a result.
     public init(appendedSamples: Int = 0, appendedHistograms: Int = 0, rejectedSamples: [ErrorID: Int] = [:],
-                firstError: IngestRejection? = nil) {
+                firstError: IngestRejection? = nil, appendedExemplars: Int = 0) {
         self.appendedSamples = appendedSamples
         self.appendedHistograms = appendedHistograms
         self.rejectedSamples = rejectedSamples
         self.firstError = firstError
+        self.appendedExemplars = appendedExemplars
     }
 
     /// Total samples refused.
@@ -57,9 +61,28 @@ public enum IngesterError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The distributor's view of an ingester. `Ingester` implements it in-process (`-target=all`);
-/// a remote implementation over RPC arrives with the cluster.
+/// `RemoteIngesterClient` over RPC, and the distributor's ring client over a ring of those, in a cluster.
 public protocol IngesterClient: Sendable {
     /// Appends every series of `batch` for `tenant`. Returns only after the accepted samples are
     /// in the WAL; throws when nothing could be stored.
     func push(tenant: TenantID, batch: SeriesBatch) async throws(IngesterError) -> IngestResult
+
+    /// Appends `batch` as `push(tenant:batch:)` and hands the ingester the exemplars and
+    /// metadata of `extras` (aligned with `batch`), which it stores only when it stored the push.
+    /// Clients of an ingester in another process implement it (`RemoteIngesterClient`, the
+    /// distributor's ring client); the default ignores `extras`.
+    func push(tenant: TenantID, batch: SeriesBatch, extras: BatchExtras) async throws(IngesterError) -> IngestResult
+
+    /// Whether `push(tenant:batch:extras:)` carries the extras to an ingester (false: they are dropped).
+    var carriesExtras: Bool { get }
+}
+
+extension IngesterClient {
+    /// Ignores `extras`: this client reaches no exemplar store.
+    public func push(tenant: TenantID, batch: SeriesBatch, extras: BatchExtras) async throws(IngesterError) -> IngestResult {
+        try await push(tenant: tenant, batch: batch)
+    }
+
+    /// False: `push(tenant:batch:extras:)` drops the extras.
+    public var carriesExtras: Bool { false }
 }

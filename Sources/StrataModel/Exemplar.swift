@@ -33,9 +33,11 @@ public struct SeriesExemplars: Sendable, Equatable {
 /// What `/api/v1/query_exemplars` reads: exemplars of the series that match, in a time range.
 ///
 /// A seam like `Queryable`, so the HTTP layer does not know whether exemplars live in an
-/// in-process ingester or elsewhere.
+/// in-process ingester (`ExemplarMetadataStore`) or in the ingesters of a ring, asked over RPC
+/// and merged (the querier's `RingReplicasExemplarMetadataSource`).
 public protocol ExemplarQueryable: Sendable {
     /// Exemplars of `tenant` with `start ≤ timestamp ≤ end` of every series matching any of
     /// `matcherSets` (each set is a conjunction), grouped by series, sorted by series labels.
-    func exemplars(tenant: TenantID, start: Int64, end: Int64, matcherSets: [[LabelMatcher]]) -> [SeriesExemplars]
+    /// Throws when the exemplars cannot be read (an ingester of the ring unreachable).
+    func exemplars(tenant: TenantID, start: Int64, end: Int64, matcherSets: [[LabelMatcher]]) async throws -> [SeriesExemplars]
 }

@@ -25,6 +25,20 @@ public enum MetricType: String, Sendable, Equatable, CaseIterable {
         default: self = .unknown
         }
     }
+
+    /// The protobuf enum number of the type (0 for unknown), as remote write 1.0 and Strata's RPC send it.
+    public var protobufValue: UInt64 {
+        switch self {
+        case .unknown: 0
+        case .counter: 1
+        case .gauge: 2
+        case .histogram: 3
+        case .gaugeHistogram: 4
+        case .summary: 5
+        case .info: 6
+        case .stateset: 7
+        }
+    }
 }
 
 /// Type, help and unit of one metric family, as a sender reported them.
@@ -47,12 +61,14 @@ public struct MetricMetadata: Sendable, Hashable {
     }
 }
 
-/// What `/api/v1/metadata` reads: the metadata stored for a tenant, by metric name.
+/// What `/api/v1/metadata` reads: the metadata stored for a tenant, by metric name, in an
+/// in-process ingester or in the ingesters of a ring (see `ExemplarQueryable`).
 public protocol MetadataQueryable: Sendable {
     /// Metadata of `tenant` by metric family name, in name order: of `metric` alone when given,
     /// of at most `limit` metrics (negative = all; 0 = none, as Prometheus) and at most
-    /// `limitPerMetric` entries each (0 or negative = all).
-    func metadata(tenant: TenantID, metric: String?, limit: Int, limitPerMetric: Int) -> [(metric: String, entries: [MetricMetadata])]
+    /// `limitPerMetric` entries each (0 or negative = all). Throws when the metadata cannot be
+    /// read (an ingester of the ring unreachable).
+    func metadata(tenant: TenantID, metric: String?, limit: Int, limitPerMetric: Int) async throws -> [(metric: String, entries: [MetricMetadata])]
 }
 
 /// Exemplars and metadata of one write request, decoded beside its samples (only when the

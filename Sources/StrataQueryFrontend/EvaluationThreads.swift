@@ -1,6 +1,12 @@
 import DequeModule
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The threads queriers evaluate queries on: threads of their own, more than cores, instead of
 /// Swift's cooperative pool (one thread per core), shared fairly between tenants.
 ///
@@ -10,23 +16,27 @@ import Foundation
 /// end before it can start at all. The HTTP servers, the frontend's queue and the storage
 /// clients stay on the cooperative pool and NIO's event loops.
 ///
-/// Why fair: with one global FIFO a heavy query's parallel parts still took every thread, so a
-/// light query shared the cores with all of them. Here a query runs on `executor(for:)` its
-/// tenant, which queues its jobs (the CPU slices between two suspensions of its tasks) in that
-/// tenant's FIFO. Threads take jobs round-robin over the tenants with jobs queued, and no tenant
-/// has more than `maxRunningPerTenant` (the cores) jobs running at once: a tenant alone still
-/// uses every core, but another tenant's job finds a free thread at once and shares the cores
-/// with at most that many of the first tenant's jobs, however many it has queued
+/// Why fair: a query runs on `executor(for:)` its tenant, which queues its jobs (the CPU slices
+/// between two suspensions of its tasks) in that tenant's FIFO, and threads take jobs
+/// round-robin over the tenants with jobs queued, at most `maxRunningPerTenant` of one tenant at
+/// once. That alone still let a heavy tenant's slices fill the cores that a light tenant's query
+/// and its HTTP and queue hops share (on two cores, ×6 on light's p99). So each tenant's recent CPU
+/// use is tracked (run time of its jobs, decaying with a time constant of `usageDecay`), and a
+/// tenant that used more than `busyAfter` CPU seconds lately is *busy*: its jobs run on the
+/// *background* threads (`maxRunningPerTenant` of them), which the kernel schedules at nice
+/// `backgroundNice`, about a tenth of the weight. Other tenants' jobs run on the *primary*
+/// threads (`threadCount`) at the process's priority, and get a core as soon as they wake. A busy
+/// tenant alone still uses every core; while others need the CPU it yields at once
 /// (docs/query-frontend.md, "Queue and fairness"; figures in docs/benchmarks.md).
 ///
 /// A job never waits for another job: a task suspended (on I/O, on its child tasks) is not
-/// running and holds no thread and no share of its tenant's cap, so a tenant at its cap only
-/// waits for one of its own running slices to end, and every queued job runs eventually.
+/// running and holds no thread and no share of its cap, so a tenant at its cap only waits for one of its own
+/// running slices to end, and every queued job runs eventually.
 public final class EvaluationThreads: @unchecked Sendable {
-    // @unchecked: `tenants` and `turns` are only touched under `condition`.
+    // @unchecked: every stored `var` is only touched while holding `mutex`.
 
-    /// The process-wide threads queriers use: twice as many threads as cores (at least 4), and
-    /// at most as many jobs of one tenant running at once as there are cores.
+    /// The process-wide threads queriers use: twice as many primary threads as cores (at least
+    /// 4), and at most as many jobs of one tenant running at once as there are cores.
     public static let shared: EvaluationThreads = {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return EvaluationThreads(threads: max(4, 2 * cores), maxRunningPerTenant: cores)
@@ -36,10 +46,26 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// depth limits are measured against.
     static let stackSize = 8 << 20
 
+    /// How much nicer than the process the background threads run (Linux: per-thread nice; the
+    /// kernel's weight for +10 is about a tenth of +0's, and raising a nice value needs no
+    /// privilege, whereas lowering it again would, so a thread keeps its class for life).
+    public static let backgroundNice: Int32 = 10
+
+    /// Time constant, in seconds, of the decay of a tenant's recorded CPU use: use older than a
+    /// few of these no longer counts.
+    public let usageDecay: Double
+    /// Decayed CPU seconds above which a tenant is busy: 0.25 with a decay of 1 s is a quarter of
+    /// a core used steadily, or a quarter of a second of CPU just now.
+    public let busyAfter: Double
+
     /// The most jobs of one tenant key running at once.
     public let maxRunningPerTenant: Int
-    /// The threads jobs run on.
+    /// The primary threads: they run the jobs of tenants that are not busy, at the process's
+    /// priority.
     public let threadCount: Int
+    /// The background threads (`maxRunningPerTenant`): they run the jobs of busy tenants, at nice
+    /// `backgroundNice`.
+    public let backgroundThreadCount: Int
 
     /// A job and the tenant view it was queued through, which it runs on so that the task's
     /// executor preference matches and its next slice is queued for the same tenant.
@@ -48,29 +74,81 @@ public final class EvaluationThreads: @unchecked Sendable {
         let executor: TenantEvaluationExecutor
     }
 
+    /// Which kind of thread a tenant's next job waits for.
+    private enum Turn {
+        /// Not busy: a primary thread.
+        case primary
+        /// Busy: a background thread.
+        case background
+    }
+
     /// One tenant's jobs. Present while it has jobs queued or running, removed when it has none.
     private struct Tenant {
         var jobs = Deque<Queued>()
         var running = 0
+        /// The turn list it is in, if any, and the ticket of its live entry there: entries whose
+        /// ticket is not the tenant's current one are stale and skipped.
+        var listed: Turn?
+        var ticket: UInt64 = 0
+    }
+
+    /// A tenant's recent CPU use: CPU seconds of its jobs, decayed to `at` (seconds, monotonic).
+    private struct Usage {
+        var seconds: Double
+        var at: Double
+
+        func decayed(to now: Double, decay: Double) -> Double {
+            now <= at ? seconds : seconds * exp(-(now - at) / decay)
+        }
+    }
+
+    /// An entry of a turn list.
+    private struct Ticket {
+        let key: String
+        let number: UInt64
     }
 
     private var tenants: [String: Tenant] = [:]
-    /// The tenants whose next job may run now (jobs queued, fewer than the cap running), in
-    /// round-robin order. A tenant is in it exactly when that holds, so once at most.
-    private var turns = Deque<String>()
-    private let condition = NSCondition()
+    /// Recent CPU use per tenant key; entries that decayed to nothing are dropped.
+    private var usage: [String: Usage] = [:]
+    /// Tenants whose next job may run on a primary thread, in round-robin order.
+    private var primaryTurns = Deque<Ticket>()
+    /// Tenants whose next job may run on a background thread, in round-robin order.
+    private var backgroundTurns = Deque<Ticket>()
+    private var lastTicket: UInt64 = 0
 
-    /// Starts `threads` threads (at least 1), which live as long as the process, running at most
-    /// `maxRunningPerTenant` (at least 1) jobs of one tenant at once.
-    init(threads: Int, maxRunningPerTenant: Int) {
+    // Two conditions over one mutex, so that a job listed for one kind of thread wakes a thread
+    // of that kind; allocated once, as the threads live as long as the process.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let primaryReady: UnsafeMutablePointer<pthread_cond_t>
+    private let backgroundReady: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Starts `threads` primary threads (at least 1) and `maxRunningPerTenant` background threads,
+    /// which live as long as the process, running at most `maxRunningPerTenant` (at least 1) jobs
+    /// of one tenant at once; a tenant whose CPU seconds, decaying with time constant
+    /// `usageDecay` seconds, exceed `busyAfter` is busy.
+    init(threads: Int, maxRunningPerTenant: Int, busyAfter: Double = 0.25, usageDecay: Double = 1.0) {
         self.threadCount = max(1, threads)
         self.maxRunningPerTenant = max(1, maxRunningPerTenant)
-        for i in 0..<threadCount {
-            let thread = Thread { [unowned self] in self.loop() }
-            thread.stackSize = Self.stackSize
-            thread.name = "strata-eval-\(i)"
-            thread.start()
-        }
+        self.busyAfter = busyAfter
+        self.usageDecay = max(1e-3, usageDecay)
+        self.backgroundThreadCount = self.maxRunningPerTenant
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        primaryReady = .allocate(capacity: 1)
+        pthread_cond_init(primaryReady, nil)
+        backgroundReady = .allocate(capacity: 1)
+        pthread_cond_init(backgroundReady, nil)
+        for i in 0..<threadCount { start(.primary, name: "strata-eval-\(i)") }
+        for i in 0..<backgroundThreadCount { start(.background, name: "strata-evbg-\(i)") }
+    }
+
+    private func start(_ kind: Turn, name: String) {
+        // The threads keep the object alive: they never end, and neither may it.
+        let thread = Thread { self.loop(kind) }
+        thread.stackSize = Self.stackSize
+        thread.name = name
+        thread.start()
     }
 
     /// The executor a query of `tenantKey` (`a|b` for a federated query, as `QueryRequest.tenantKey`)
@@ -82,57 +160,122 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// Queues `job` at the back of its tenant's FIFO.
     func enqueue(_ job: UnownedJob, from executor: TenantEvaluationExecutor) {
         let key = executor.tenantKey
-        condition.lock()
+        pthread_mutex_lock(mutex)
         var tenant = tenants.removeValue(forKey: key) ?? Tenant()
-        let wasWaiting = !tenant.jobs.isEmpty || tenant.running >= maxRunningPerTenant
         tenant.jobs.append(Queued(job: job, executor: executor))
-        tenants[key] = tenant
-        if !wasWaiting {
-            turns.append(key)
-            condition.signal()
-        }
-        condition.unlock()
+        store(key, &tenant)
+        pthread_mutex_unlock(mutex)
     }
 
-    private func loop() {
-        condition.lock()
+    private func loop(_ kind: Turn) {
+        if kind == .background { lowerOwnPriority() }
+        let ready = kind == .primary ? primaryReady : backgroundReady
+        pthread_mutex_lock(mutex)
         while true {
-            guard let (key, next) = takeNext() else {
-                condition.wait()
+            guard let (key, next) = takeNext(kind) else {
+                pthread_cond_wait(ready, mutex)
                 continue
             }
-            // More may run now: pass the wake-up on rather than rely on the enqueuer's one signal.
-            if !turns.isEmpty { condition.signal() }
-            condition.unlock()
+            pthread_mutex_unlock(mutex)
+            let cpuBefore = Self.seconds(CLOCK_THREAD_CPUTIME_ID)
             next.job.runSynchronously(on: next.executor.asUnownedTaskExecutor())
-            condition.lock()
-            finished(key)
+            let used = Self.seconds(CLOCK_THREAD_CPUTIME_ID) - cpuBefore
+            let now = Self.seconds(CLOCK_MONOTONIC)
+            pthread_mutex_lock(mutex)
+            finished(key, used: used, now: now)
         }
     }
 
-    /// The next tenant's oldest job, counted as running; under `condition`.
-    private func takeNext() -> (String, Queued)? {
-        while let key = turns.popFirst() {
-            guard var tenant = tenants.removeValue(forKey: key) else { continue }
-            guard let next = tenant.jobs.popFirst() else {
-                if tenant.running > 0 { tenants[key] = tenant }
+    /// Seconds on `clock`: CPU time of the calling thread (what a job used, however long other
+    /// threads held the core meanwhile) or monotonic time (for the decay).
+    private static func seconds(_ clock: clockid_t) -> Double {
+        var ts = timespec()
+        clock_gettime(clock, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Makes the calling thread `backgroundNice` nicer (Linux's nice is per thread; `who` 0 is
+    /// the calling thread). Elsewhere the thread keeps the process's priority.
+    private func lowerOwnPriority() {
+        #if os(Linux)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        errno = 0
+        let current = getpriority(which, 0)
+        if errno == 0 { _ = setpriority(which, 0, min(19, current + Self.backgroundNice)) }
+        #endif
+    }
+
+    /// The next job for a thread of `list`'s kind: the oldest job of the first tenant in that turn
+    /// list whose entry is live, counted as running; under `mutex`. Each kind serves its own list
+    /// only: a busy tenant's jobs wait for a background thread (there are as many as a tenant may
+    /// run jobs at once, so a busy tenant alone still fills the cores), and a light tenant's job is
+    /// never left at the background threads' priority.
+    private func takeNext(_ list: Turn) -> (String, Queued)? {
+        while let ticket = (list == .primary ? primaryTurns.popFirst() : backgroundTurns.popFirst()) {
+            guard var tenant = tenants.removeValue(forKey: ticket.key) else { continue }
+            guard tenant.listed == list, tenant.ticket == ticket.number, let next = tenant.jobs.popFirst() else {
+                tenants[ticket.key] = tenant
                 continue
             }
             tenant.running += 1
-            if !tenant.jobs.isEmpty && tenant.running < maxRunningPerTenant { turns.append(key) }
-            tenants[key] = tenant
-            return (key, next)
+            // Off the list: `store` lists it again at the back if it may run another job.
+            tenant.listed = nil
+            store(ticket.key, &tenant)
+            return (ticket.key, next)
         }
         return nil
     }
 
-    /// A job of `key` has run; under `condition`.
-    private func finished(_ key: String) {
+    /// A job of `key` has used `used` CPU seconds, ending at `now`; under `mutex`.
+    private func finished(_ key: String, used: Double, now: Double) {
+        let previous = usage[key]?.decayed(to: now, decay: usageDecay) ?? 0
+        usage[key] = Usage(seconds: previous + max(0, used), at: now)
+        if usage.count > 4 * max(16, tenants.count) { pruneUsage(now: now) }
         guard var tenant = tenants.removeValue(forKey: key) else { return }
         tenant.running -= 1
-        if tenant.jobs.isEmpty && tenant.running == 0 { return }  // nothing left: drop the entry
-        // Back under the cap with jobs queued: its turn comes again.
-        if !tenant.jobs.isEmpty && tenant.running == maxRunningPerTenant - 1 { turns.append(key) }
+        store(key, &tenant)
+    }
+
+    /// Drops the usage of tenants whose use decayed to nothing; under `mutex`.
+    private func pruneUsage(now: Double) {
+        usage = usage.filter { $0.value.decayed(to: now, decay: usageDecay) > 1e-4 || tenants[$0.key] != nil }
+    }
+
+    /// Whether `key` used more than `busyAfter` CPU seconds lately; under `mutex`.
+    private func isBusy(_ key: String) -> Bool {
+        guard let recorded = usage[key] else { return false }
+        return recorded.decayed(to: Self.seconds(CLOCK_MONOTONIC), decay: usageDecay) > busyAfter
+    }
+
+    /// Stores `tenant` (or drops it when it has nothing queued or running) and puts it in the
+    /// turn list its state calls for, waking a thread of that kind; under `mutex`.
+    private func store(_ key: String, _ tenant: inout Tenant) {
+        if tenant.jobs.isEmpty && tenant.running == 0 { return }
+        let wanted: Turn?
+        if tenant.jobs.isEmpty || tenant.running >= maxRunningPerTenant {
+            wanted = nil
+        } else if let listed = tenant.listed {
+            // Keep its place in line; which list it waits in is decided when it is listed.
+            wanted = listed
+        } else {
+            wanted = isBusy(key) ? .background : .primary
+        }
+        if wanted != tenant.listed {
+            tenant.listed = wanted
+            if let wanted {
+                lastTicket &+= 1
+                tenant.ticket = lastTicket
+                let ticket = Ticket(key: key, number: lastTicket)
+                switch wanted {
+                case .primary:
+                    primaryTurns.append(ticket)
+                    pthread_cond_signal(primaryReady)
+                case .background:
+                    backgroundTurns.append(ticket)
+                    pthread_cond_signal(backgroundReady)
+                }
+            }
+        }
         tenants[key] = tenant
     }
 
@@ -146,8 +289,8 @@ public final class EvaluationThreads: @unchecked Sendable {
     func running(_ tenantKey: String) -> Int { locked { tenants[tenantKey]?.running ?? 0 } }
 
     private func locked<T>(_ body: () -> T) -> T {
-        condition.lock()
-        defer { condition.unlock() }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return body()
     }
 }

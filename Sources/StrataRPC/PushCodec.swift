@@ -3,18 +3,25 @@ import StrataIngester
 import StrataModel
 import StrataWire
 
-/// One push as it travels to an ingester: the tenant and its batch.
+/// One push as it travels to an ingester: the tenant, its batch, and the exemplars and
+/// metadata that go with it.
 struct PushRequest: Sendable {
     var tenant: TenantID
     var batch: SeriesBatch
+    /// What the distributor sends beside the samples (in the same `WriteRequest`).
+    var extras = BatchExtras()
+    /// What the ingester decoded beside the samples (empty when the request carried none).
+    var receivedExtras = WriteExtras()
 }
 
 /// Writes a `strata.PushRequest`. The batch is encoded once as a remote-write `WriteRequest`
 /// (labels, float samples and native histograms, integer or float, as the distributor
-/// validated them) and copied once into the transport's buffer.
+/// validated them), with the exemplars and metadata of `extras` in the `WriteRequest`'s own
+/// fields (`TimeSeries.exemplars`, `WriteRequest.metadata`), and copied once into the
+/// transport's buffer.
 struct PushRequestSerializer: MessageSerializer {
     func serialize<Bytes: GRPCContiguousBytes>(_ message: PushRequest) throws -> Bytes {
-        let writeRequest = RemoteWriteEncoder.encode(message.batch)
+        let writeRequest = RemoteWriteEncoder.encode(message.batch, extras: message.extras)
         let tenant = message.tenant.rawValue
         let size = stringFieldSize(field: PushRequestField.tenant, tenant)
             + lengthDelimitedSize(field: PushRequestField.writeRequest, length: writeRequest.count)
@@ -27,7 +34,8 @@ struct PushRequestSerializer: MessageSerializer {
 
 /// Reads a `strata.PushRequest` on the ingester. The `WriteRequest` bytes are copied once out
 /// of the transport's buffer and become the batch's buffer (the remote-write decoder keeps
-/// label bytes in place). Anything malformed is the caller's fault: `invalidArgument`.
+/// label bytes in place). Exemplars and metadata are decoded by a second walk only when the
+/// sample decoder counted some. Anything malformed is the caller's fault: `invalidArgument`.
 struct PushRequestDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> PushRequest {
         let (tenantString, body): (String?, [UInt8])
@@ -51,7 +59,12 @@ struct PushRequestDeserializer: MessageDeserializer {
         }
         let tenant = try validatedTenant(tenantString, message: RPCMessageName.pushRequest)
         do {
-            return PushRequest(tenant: tenant, batch: try RemoteWriteDecoder.decode(body))
+            let batch = try RemoteWriteDecoder.decode(body)
+            var request = PushRequest(tenant: tenant, batch: batch)
+            if batch.carriesExemplarsOrMetadata {
+                request.receivedExtras = try RemoteWriteExtrasDecoder.decode(body)
+            }
+            return request
         } catch {
             throw RPCError(code: .invalidArgument, message: "\(RPCMessageName.pushRequest) field \(PushRequestField.writeRequest): \(error)")
         }
@@ -83,6 +96,9 @@ struct IngestResultSerializer: MessageSerializer {
         if let first = message.firstError {
             size += lengthDelimitedSize(field: PushResponseField.firstError, length: rejectionSize(first))
         }
+        if message.appendedExemplars > 0 {
+            size += varintFieldSize(field: PushResponseField.appendedExemplars, value: UInt64(message.appendedExemplars))
+        }
         return try serializeMessage(name: RPCMessageName.pushResponse, size: size) { w in
             w.writeVarintField(PushResponseField.appendedSamples, UInt64(clamping: message.appendedSamples))
             w.writeVarintField(PushResponseField.appendedHistograms, UInt64(clamping: message.appendedHistograms))
@@ -95,6 +111,9 @@ struct IngestResultSerializer: MessageSerializer {
                 w.writeLengthPrefix(PushResponseField.firstError, rejectionSize(first))
                 w.writeStringField(RejectionField.errorID, first.id.id)
                 w.writeStringField(RejectionField.message, first.message)
+            }
+            if message.appendedExemplars > 0 {
+                w.writeVarintField(PushResponseField.appendedExemplars, UInt64(message.appendedExemplars))
             }
         }
     }
@@ -130,6 +149,8 @@ struct IngestResultDeserializer: MessageDeserializer {
                     case PushResponseField.firstError:
                         var sub = try r.subMessage(tag, name: RPCMessageName.rejection)
                         result.firstError = try Self.rejection(&sub)
+                    case PushResponseField.appendedExemplars:
+                        result.appendedExemplars = try r.countField(tag)
                     default:
                         try r.skip(tag)
                     }

@@ -19,6 +19,8 @@ enum PushResponseField {
     static let firstError = 3
     /// int64: of `appended_samples`, the native histograms (absent from ingesters before it: 0).
     static let appendedHistograms = 4
+    /// int64: exemplars the ingester stored from the push (absent: 0).
+    static let appendedExemplars = 5
 }
 
 /// `strata.RejectedCount`: samples refused for one reason.

@@ -25,9 +25,16 @@ public struct RemoteIngesterClient: IngesterClient {
 
     /// Sends `batch` to the ingester; returns its counts once it has written them to its WAL.
     public func push(tenant: TenantID, batch: SeriesBatch) async throws(IngesterError) -> IngestResult {
+        try await push(tenant: tenant, batch: batch, extras: BatchExtras())
+    }
+
+    /// Sends `batch` with the exemplars and metadata of `extras` in the same `WriteRequest`; the
+    /// ingester stores them when it stored the push and counts the exemplars stored
+    /// (`IngestResult.appendedExemplars`). An ingester of an older Strata ignores them.
+    public func push(tenant: TenantID, batch: SeriesBatch, extras: BatchExtras) async throws(IngesterError) -> IngestResult {
         do {
             let client = try pool.client(for: address)
-            return try await client.unary(request: ClientRequest(message: PushRequest(tenant: tenant, batch: batch)),
+            return try await client.unary(request: ClientRequest(message: PushRequest(tenant: tenant, batch: batch, extras: extras)),
                                           descriptor: StrataRPCMethods.push,
                                           serializer: PushRequestSerializer(),
                                           deserializer: IngestResultDeserializer(),
@@ -38,6 +45,9 @@ public struct RemoteIngesterClient: IngesterClient {
             throw mapError(error)
         }
     }
+
+    /// True: the extras travel to the ingester.
+    public var carriesExtras: Bool { true }
 
     private var callOptions: CallOptions { pool.callOptions(timeout: timeout) }
 

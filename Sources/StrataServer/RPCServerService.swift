@@ -18,7 +18,7 @@ struct RPCServerService: Service {
     init(components: ServerComponents, logger: Logger) throws {
         var services: [any RegistrableRPCService] = []
         if let ingester = components.ingester, components.servesIngesterRPC {
-            services.append(IngesterRPCService(ingester: ingester))
+            services.append(IngesterRPCService(ingester: ingester, store: components.exemplarsAndMetadata))
             services.append(QuerierRPCService(queryable: ingester, role: .ingester))
             services.append(CardinalityRPCService(replica: ingester))
         }

@@ -33,6 +33,11 @@ public struct RemotePeers: Sendable {
         pool.cardinality(at: address, timeout: readTimeout)
     }
 
+    /// The exemplar and metadata reader of the ingester at `address` (`-querier.timeout` per call).
+    public func exemplarsAndMetadata(at address: String) -> any ExemplarQueryable & MetadataQueryable {
+        pool.exemplarsAndMetadata(at: address, timeout: readTimeout)
+    }
+
     /// Closes every connection.
     public func shutdown() async {
         await pool.shutdown()

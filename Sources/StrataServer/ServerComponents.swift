@@ -399,7 +399,8 @@ public struct ServerComponents: Sendable {
         )
         let querier = config.querier
         api.configureQuerier(lookbackDelta: querier.lookbackDelta, maxSamples: querier.maxSamples, timeout: querier.timeout,
-                             experimentalFunctions: querier.promqlExperimentalFunctionsEnabled)
+                             experimentalFunctions: querier.promqlExperimentalFunctionsEnabled,
+                             evaluationParallelism: querier.evaluationParallelism)
         api.buildInfo = PromBuildInfo(version: strataVersion)
         api.frontend = frontend
         if let frontend, targets.runs(.querier), let runner = api.querierRunner() {
@@ -441,9 +442,14 @@ public struct ServerComponents: Sendable {
             }, forget: { id in try await ring.forget(instanceID: id) }))
         }
         api.cardinality = cardinalityAPI()
-        // Exemplars and metadata live in this process's memory: served only where distributor,
-        // ingester and querier share it (no RPC method carries them yet).
-        if ingesterInProcess { api.exemplarsAndMetadata = exemplarsAndMetadata }
+        // Exemplars and metadata live in the ingesters' memory: this process's, or, for a querier
+        // of a cluster, those of the ring, read over RPC and merged (RingReplicasExemplarMetadataSource).
+        if ingesterInProcess {
+            api.exemplarsAndMetadata = exemplarsAndMetadata
+        } else if targets.runs(.querier), let ring = ingesterRing, let peers {
+            api.exemplarsAndMetadataReader = RingReplicasExemplarMetadataSource(
+                ring: ring, clients: { peers.exemplarsAndMetadata(at: $0.address) }, logger: logger)
+        }
         return api
     }
 }

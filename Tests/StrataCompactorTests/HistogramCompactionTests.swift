@@ -6,8 +6,8 @@ import Testing
 @testable import StrataCompactor
 
 /// Raw blocks holding native histogram chunks through the compactor: merged (disjoint blocks
-/// copied, overlapping replicas de-duplicated) and downsampled (histograms left out of the
-/// aggregates, floats of the same block still downsampled).
+/// copied, overlapping replicas de-duplicated) and downsampled (histogram aggregates as Thanos
+/// writes them, floats of the same block as before).
 @Suite("Compactor: native histograms")
 struct HistogramCompactionTests {
     static let minute: Int64 = 60_000
@@ -89,7 +89,7 @@ struct HistogramCompactionTests {
         #expect(metas.first?.stats.numSamples == UInt64(want.count))
     }
 
-    @Test("downsampling a raw block with histograms keeps its floats and leaves the histograms out without failing")
+    @Test("downsampling a raw block with histograms writes histogram aggregates, cut where a series switches kind, and 5m → 1h reads them")
     func downsample() throws {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let hist = Labels([Label(name: "__name__", value: "latency"), Label(name: "job", value: "api")])
@@ -106,9 +106,34 @@ struct HistogramCompactionTests {
         #expect(metas.count == 1)
         let b = try Block(directory: dir + "/out/" + metas[0].ulid)
         let got = try b.select(matchers: [try LabelMatcher(.equal, "job", "api")], minTime: .min, maxTime: .max)
-        #expect(got.map { $0.labels[metricNameLabel] } == ["mixed", "up"])
+        #expect(got.map { $0.labels[metricNameLabel] } == ["latency", "mixed", "up"])
         #expect(got.allSatisfy { $0.chunks.allSatisfy { $0.encoding == .aggregate } })
-        // `mixed` has aggregates only for its float hour.
-        #expect(got.first.map { $0.chunks.map(\.maxTime).max() ?? 0 < Self.start + 60 * Self.minute } == true)
+        func kinds(_ name: String) throws -> [Bool] {
+            try got.filter { $0.labels[metricNameLabel] == name }.flatMap { try $0.chunks.map { try AggrChunk(bytes: $0.data).isHistogram } }
+        }
+        #expect(try kinds("latency") == [true])
+        #expect(try kinds("up") == [false])
+        // `mixed`: float aggregates for its first hour, histogram aggregates for its second.
+        #expect(try kinds("mixed") == [false, true])
+        let mixedChunksOut = try #require(got.first { $0.labels[metricNameLabel] == "mixed" }).chunks
+        #expect(mixedChunksOut[0].maxTime < Self.start + 60 * Self.minute && mixedChunksOut[1].minTime >= Self.start + 60 * Self.minute)
+        // 24 windows of 5 histograms each; the counter's last window is the last raw histogram.
+        let latency = try AggrChunk(bytes: try #require(got.first?.chunks.first).data)
+        #expect(latency.samples(of: .count).map(\.value) == Array(repeating: 5, count: 24))
+        #expect(latency.histogramSamples(of: .counter).last?.histogram.count == Double(Self.histogram(120).count))
+        #expect(latency.bytes(of: .min) == nil && latency.bytes(of: .max) == nil)
+
+        // 5m → 1h of that block: histogram aggregates are read and re-aggregated.
+        let fiveMinute = try Block(directory: dir + "/out/" + metas[0].ulid)
+        try FileManager.default.createDirectory(atPath: dir + "/out1h", withIntermediateDirectories: true)
+        let hourly = try BlockCompactor.compact(inputs: [fiveMinute], into: dir + "/out1h", mode: .downsample(from: 5 * Self.minute, to: 60 * Self.minute))
+        let h = try Block(directory: dir + "/out1h/" + hourly[0].ulid)
+        let series = try h.select(matchers: [try LabelMatcher(.equal, "__name__", "latency")], minTime: .min, maxTime: .max)
+        let hour = try AggrChunk(bytes: try #require(series.first?.chunks.first).data)
+        #expect(hour.isHistogram)
+        #expect(hour.samples(of: .count).map(\.value) == [60, 60])
+        #expect(hour.histogramSamples(of: .counter).last?.histogram.count == Double(Self.histogram(120).count))
+        let mixedHourly = try h.select(matchers: [try LabelMatcher(.equal, "__name__", "mixed")], minTime: .min, maxTime: .max)
+        #expect(try mixedHourly.first?.chunks.map { try AggrChunk(bytes: $0.data).isHistogram } == [false, true])
     }
 }

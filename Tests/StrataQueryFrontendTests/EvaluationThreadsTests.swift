@@ -5,7 +5,7 @@ import Testing
 @testable import StrataQueryFrontend
 
 /// `EvaluationThreads`: per-tenant FIFOs served round-robin, at most `maxRunningPerTenant` jobs of
-/// one tenant running at once. Each executor here has a few threads of its own (they live as
+/// one tenant running at once, a busy tenant's on nicer background threads. Each executor here has a few threads of its own (they live as
 /// long as the test process). Orders and counts only, never durations: the machine is busy.
 @Suite(.timeLimit(.minutes(2))) struct EvaluationThreadsTests {
     /// Blocks the threads of the jobs that pass through it until it is opened.
@@ -71,9 +71,9 @@ import Testing
         return x
     }
 
-    @Test(arguments: [1, 2])
-    func tenantsTakeTurnsRoundRobin(cap: Int) async throws {
-        let threads = EvaluationThreads(threads: 1, maxRunningPerTenant: cap)
+    @Test func tenantsTakeTurnsRoundRobin() async throws {
+        // One primary thread and no background thread: every job takes its turn on that thread.
+        let threads = EvaluationThreads(threads: 1, maxRunningPerTenant: 1)
         let gate = Gate()
         defer { gate.open() }
         let probe = Probe()
@@ -104,6 +104,8 @@ import Testing
         defer { gate.open() }
         let probe = Probe()
         let jobs = 8
+        // The jobs wait at the gate without using CPU: heavy is not busy and runs on the primary
+        // threads only.
         let expected = min(count, cap)
         let tasks = (0..<jobs).map { _ in
             job(threads, "heavy") { probe.start("heavy"); gate.pass(); probe.end("heavy") }
@@ -125,6 +127,62 @@ import Testing
         #expect(probe.most("heavy") == expected)
         #expect(probe.started == jobs + (count > cap ? 1 : 0))
         try await eventually("every tenant queue is dropped") { threads.tenantCount == 0 }
+    }
+
+    /// Spins until the calling thread has used `seconds` of CPU (CPU time, not wall time, so a
+    /// busy machine only makes it slower).
+    static func burnCPU(seconds: Double) {
+        func cpu() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+        let start = cpu()
+        var x = 0
+        while cpu() - start < seconds { x &+= work() }
+        if x == 42 { print(x) }
+    }
+
+    @Test func busyTenantsRunOnTheBackgroundThreads() async throws {
+        // Busy after 50 ms of CPU; a decay of an hour keeps it busy for the whole test.
+        let threads = EvaluationThreads(threads: 2, maxRunningPerTenant: 2, busyAfter: 0.05, usageDecay: 3600)
+        #expect(threads.backgroundThreadCount == 2)
+        let nices = Mutex<[Int32]>([])
+        @Sendable func record() { let n = Self.ownNice(); nices.withLock { $0.append(n) } }
+        // Not busy yet: its first job runs on a primary thread, and uses 0.1 s of CPU.
+        await job(threads, "heavy") { record(); Self.burnCPU(seconds: 0.1) }.value
+        // Busy now: its next job runs on a background thread, a light tenant's on a primary one.
+        await job(threads, "heavy") { record() }.value
+        await job(threads, "light") { record() }.value
+        let recorded = nices.withLock { $0 }
+        try #require(recorded.count == 3)
+        let base = recorded[0]
+        #if os(Linux)
+        #expect(recorded == [base, min(19, base + EvaluationThreads.backgroundNice), base])
+        #else
+        #expect(recorded == [base, base, base])
+        #endif
+
+        // The cap holds for a busy tenant too.
+        let probe = Probe()
+        let gate = Gate()
+        defer { gate.open() }
+        let tasks = (0..<5).map { _ in job(threads, "heavy") { probe.start("heavy"); gate.pass(); probe.end("heavy") } }
+        try await eventually("heavy runs two jobs") { probe.running("heavy") == 2 }
+        #expect(threads.queued("heavy") == 3)
+        gate.open()
+        for t in tasks { await t.value }
+        #expect(probe.most("heavy") == 2)
+        try await eventually("every tenant queue is dropped") { threads.tenantCount == 0 }
+    }
+
+    /// The nice value of the calling thread (per thread on Linux; the process's elsewhere).
+    static func ownNice() -> Int32 {
+        #if os(Linux)
+        getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        #else
+        getpriority(PRIO_PROCESS, 0)
+        #endif
     }
 
     @Test func capHoldsForTasksOfManySlices() async throws {

@@ -68,6 +68,9 @@ import Testing
         #expect(try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=0"]).config.tsdb.blockSamplesPerChunk == 0)
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=70000"]) }
         #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-blocks-storage.tsdb.block-samples-per-chunk=-1"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-querier.evaluation-parallelism=-1"]) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(arguments: ["-querier.evaluation-parallelism=65"]) }
+        #expect(try ConfigLoader.load(arguments: ["-querier.evaluation-parallelism=1"]).config.querier.evaluationParallelism == 1)
         #expect(throws: ConfigError.unknownYAMLKey(path: "server.http_port", file: "c.yaml")) {
             try ConfigLoader.load(arguments: ["-config.file=c.yaml"]) { _ in "server:\n  http_port: 1\n" }
         }

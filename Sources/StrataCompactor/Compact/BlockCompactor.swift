@@ -152,9 +152,21 @@ public enum BlockCompactor {
         case .downsample(let from, let to):
             let out: [DownsampledChunk]
             if from == 0 {
-                // Native histograms are left out of aggregate chunks (docs/downsampling.md): only
-                // the series' float samples are downsampled; a histogram-only series gets none.
-                out = Downsampler.downsample(raw: try mergedSamples(series, blockIDs: blockIDs, floatsOnly: true), resolution: to)
+                if HistogramMerge.holdsHistograms(series) {
+                    // Native histograms get histogram aggregates, cut at each float/histogram
+                    // switch (docs/downsampling.md#native-histograms).
+                    var decoded: [[HistogramMerge.AnySample]] = []
+                    for input in series.inputs {
+                        decoded.append(try HistogramMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
+                    }
+                    do {
+                        out = try Downsampler.downsample(mixed: HistogramMerge.merge(decoded), resolution: to)
+                    } catch {
+                        throw .sourceBlock(block: blockIDs.joined(separator: ","), reason: "series \(series.labels): \(error)")
+                    }
+                } else {
+                    out = Downsampler.downsample(raw: try mergedSamples(series, blockIDs: blockIDs), resolution: to)
+                }
             } else {
                 var all: [DownsampledChunk] = []
                 for input in series.inputs {
@@ -175,7 +187,11 @@ public enum BlockCompactor {
                 }.map(\.element)
                 var kept: [DownsampledChunk] = []
                 for chunk in ordered where kept.last.map({ chunk.minTime > $0.maxTime }) ?? true { kept.append(chunk) }
-                out = Downsampler.downsample(kept, from: from, to: to)
+                do {
+                    out = try Downsampler.downsampleRuns(kept, from: from, to: to)
+                } catch {
+                    throw .sourceBlock(block: blockIDs.joined(separator: ","), reason: "series \(series.labels): \(error)")
+                }
             }
             return out.map { EncodedChunk(minTime: $0.minTime, maxTime: $0.maxTime, encoding: .aggregate, data: $0.chunk.encoded()) }
         }

@@ -152,6 +152,9 @@ public enum ConfigLoader {
         guard HeadOptions.samplesPerChunkRange.contains(c.compactor.samplesPerChunk) else {
             throw .invalid("-compactor.samples-per-chunk must be between \(HeadOptions.samplesPerChunkRange.lowerBound) and \(HeadOptions.samplesPerChunkRange.upperBound), got \(c.compactor.samplesPerChunk)")
         }
+        guard (0...64).contains(c.querier.evaluationParallelism) else {
+            throw .invalid("-querier.evaluation-parallelism must be between 0 (one task per core, up to 8) and 64, got \(c.querier.evaluationParallelism)")
+        }
         guard c.compactor.compactionConcurrency >= 1, c.compactor.tenantConcurrency >= 1 else {
             throw .invalid("-compactor.compaction-concurrency and -compactor.tenant-concurrency must be at least 1")
         }

@@ -104,6 +104,8 @@ enum ConfigRegistry {
              "Maximum number of samples a single query can load into memory."),
         .duration("querier.timeout", ["querier", "timeout"], \.querier.timeout,
                   "The timeout for a query. A request's own timeout parameter can only shorten it."),
+        .int("querier.evaluation-parallelism", ["querier", "evaluation_parallelism"], \.querier.evaluationParallelism,
+             "Most tasks one query evaluates on at once where its work splits across series (range functions and aggregations over large selections). 0 means one per processor core, up to 8; 1 evaluates each query on one task, as Prometheus and Mimir do (Strata only)."),
         .bool("querier.promql-experimental-functions-enabled", ["querier", "promql_experimental_functions_enabled"],
               \.querier.promqlExperimentalFunctionsEnabled,
               "Enable experimental PromQL functions and aggregations (those behind Prometheus's promql-experimental-functions feature flag)."),

@@ -140,6 +140,8 @@ public struct StrataConfig: Sendable {
         public var maxSamples = 50_000_000
         public var timeout: Duration = .seconds(120)
         public var promqlExperimentalFunctionsEnabled = false
+        /// Most tasks one query evaluates on at once (0: one per core, up to 8).
+        public var evaluationParallelism = 0
         public var queryIngestersWithin: Duration = .seconds(13 * 3600)
         public var queryStoreAfter: Duration = .seconds(12 * 3600)
         /// How long a tenant's delete requests are used before they are read from the bucket again.

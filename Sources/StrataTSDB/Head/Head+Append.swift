@@ -229,8 +229,12 @@ struct BatchValidator {
                         refuseAcceptedAs refusal: (ErrorID, String)? = nil, labels: Labels? = nil) {
         var lastT = Int64.min
         var lastBits: UInt64 = 0
-        // The pending newest sample when it is a histogram (nil: a float, or none).
+        // The pending newest sample when it is a histogram (nil: a float, or none). The float loop
+        // below tracks only whether it is one: the histogram itself is read and written once per
+        // entry, not per float sample (per-sample copies of an optional histogram showed in
+        // profiles of float-only ingestion, inside the head's critical section).
         var lastHistogram: HistogramValue?
+        var lastIsHistogram = false
         // Where this entry's accepted in-order samples start in `scratch.samples`, and whether the
         // series already appeared earlier in the batch (for the out-of-order duplicate check).
         let entryStart = scratch.samples.count
@@ -245,8 +249,14 @@ struct BatchValidator {
             }
             lastT = series.scratchTimestamp
             lastBits = series.scratchValueBits
-            lastHistogram = series.hist?.scratchLast
+            if let h = series.hist {
+                lastHistogram = h.scratchLast
+                lastIsHistogram = lastHistogram != nil
+            }
         }
+        // A series without histograms in a batch that has not switched kinds yet: its floats go
+        // straight to the first WAL record (the common case, decided once per entry).
+        let direct = series?.hist == nil && scratch.batch == 0
         for sample in batch.samples(of: index) {
             let t = sample.timestamp
             let bits = sample.value.bitPattern
@@ -263,7 +273,7 @@ struct BatchValidator {
                     reject(.sampleOutOfOrder, t, batch, index, series, labels)
                 }
             } else if t == lastT {
-                if bits == lastBits && lastHistogram == nil {
+                if bits == lastBits && !lastIsHistogram {
                     outcome.duplicatesIgnored += 1
                 } else {
                     reject(.sampleDuplicateTimestamp, t, batch, index, series, labels)
@@ -275,13 +285,13 @@ struct BatchValidator {
                 }
                 lastT = t
                 lastBits = bits
-                lastHistogram = nil
+                lastIsHistogram = false
             } else {
                 lastT = t
                 lastBits = bits
-                lastHistogram = nil
+                lastIsHistogram = false
                 if let series {
-                    if series.hist == nil && scratch.batch == 0 {
+                    if direct {
                         scratch.samples.append(RefSample(ref: series.ref, timestamp: t, value: sample.value))
                         scratch.targets.append(series)
                     } else {
@@ -290,6 +300,7 @@ struct BatchValidator {
                 }
             }
         }
+        if !lastIsHistogram && lastHistogram != nil { lastHistogram = nil }
         if batch.series[index].histogramCount > 0 {
             checkHistograms(batch: batch, index: index, series: series, scratch: &scratch, refuseAcceptedAs: refusal,
                             labels: labels, lastT: &lastT, lastBits: &lastBits, lastHistogram: &lastHistogram)

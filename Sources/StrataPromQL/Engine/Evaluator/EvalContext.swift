@@ -79,8 +79,9 @@ final class EvalContext {
     }
 
     /// Reads the series `matchers` select in `[mint, maxt]`, from downsampled data up to
-    /// `maxResolution` where the stores have it, turned into XOR chunks of `view`. Returns
-    /// whether any series came from downsampled data (then every series is in the view).
+    /// `maxResolution` where the stores have it, turned into chunks of `view` (XOR, or float
+    /// histogram for native histograms). Returns whether any series came from downsampled data
+    /// (then every series is in the view).
     func selectReading(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, view: AggregateView?,
                        maxResolution: Int64) async throws(QueryError) -> (series: [QuerySeries], downsampled: Bool) {
         guard let view, maxResolution > 0 else {

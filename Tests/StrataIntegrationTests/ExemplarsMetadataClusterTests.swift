@@ -1,0 +1,106 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import StrataModel
+import StrataTestSupport
+import StrataWire
+import Testing
+
+/// Exemplars and metric metadata in a cluster of separate processes (etcd, moto, 3 ingesters
+/// with replication factor 3, a distributor and a querier): the distributor forwards them to the
+/// ingesters inside the RPC pushes, and the querier reads every ingester over gRPC
+/// (`strata.Ingester/Exemplars`, `strata.Ingester/Metadata`) and de-duplicates the replicas, so
+/// each exemplar and metadata entry is answered once, not once per replica.
+@Suite("Exemplars and metadata on a cluster", .serialized)
+struct ExemplarsMetadataClusterTests {
+    static let tenant = "exemplar-cluster"
+
+    @Test("remote write 1.0 and 2.0 exemplars and metadata are answered once each by the querier")
+    func querierAnswersOnce() async throws {
+        let cluster = try await LocalCluster(ingesters: 3, storeGateways: 0,
+                                             extra: ["ingester": ["-ingester.max-global-exemplars-per-user=1000"]])
+        defer { cluster.shutdown() }
+        try await cluster.startAll(client: .shared)
+        let distributor = cluster.url("distributor") + "/api/v1/push"
+        let t = Int64(Date().timeIntervalSince1970 * 1000) - 10_000
+
+        // Remote write 1.0: exemplars in TimeSeries.exemplars, metadata in WriteRequest.metadata.
+        var batch = SeriesBatch()
+        let get = Labels(["__name__": "rpc_requests_total", "job": "api", "method": "Get"])
+        let put = Labels(["__name__": "rpc_requests_total", "job": "api", "method": "Put"])
+        batch.append(labels: get, samples: [Sample(timestamp: t, value: 10)])
+        batch.append(labels: put, samples: [Sample(timestamp: t, value: 3)])
+        let getExemplars = [Exemplar(labels: Labels(["trace_id": "aaa"]), value: 10, timestamp: t),
+                            Exemplar(labels: Labels(["trace_id": "bbb"]), value: 11, timestamp: t + 1)]
+        let putExemplar = Exemplar(labels: Labels(["trace_id": "ccc"]), value: 3, timestamp: t)
+        let v1Metadata = MetricMetadata(metricFamilyName: "rpc_requests_total", type: .counter, help: "RPCs served.", unit: "")
+        let v1 = RemoteWriteEncoder.encode(batch, extras: BatchExtras(exemplars: [0: getExemplars, 1: [putExemplar]], metadata: [v1Metadata]))
+        let (status, text, _) = try await Self.push(distributor, body: v1, v2: false)
+        #expect(status == 200, "1.0 push answered \(status): \(text)\n\(cluster.logs())")
+
+        // Remote write 2.0: the exemplars written are counted over the replicas, once.
+        let v2 = RemoteWriteV2TestEncoder.encode([
+            RW2TestSeries(labels: [("__name__", "queue_bytes"), ("job", "api")], samples: [(t, 2048), (t + 1000, 4096)],
+                          exemplars: [(labels: [("trace_id", "ddd")], value: 2048, timestamp: t),
+                                      (labels: [("trace_id", "eee")], value: 4096, timestamp: t + 1000)],
+                          metadata: (type: 2, help: "Bytes queued.", unit: "bytes")),
+        ])
+        let (status2, text2, exemplarsWritten) = try await Self.push(distributor, body: v2, v2: true)
+        #expect(status2 == 200, "2.0 push answered \(status2): \(text2)\n\(cluster.logs())")
+        #expect(exemplarsWritten == "2", "\(cluster.logs())")
+
+        let querier = cluster.url("querier")
+        let range = "start=\(t / 1000 - 60)&end=\(t / 1000 + 60)"
+        var groups: [[String: Any]] = []
+        try await eventually("query_exemplars on the querier answers both metrics", timeout: .seconds(60)) {
+            groups = try await Self.get(querier, "query_exemplars?query=rpc_requests_total%20or%20queue_bytes&\(range)")["data"]
+                as? [[String: Any]] ?? []
+            return groups.count == 3
+        }
+        var bySeries: [[String: String]: [String]] = [:]
+        for group in groups {
+            let labels = group["seriesLabels"] as? [String: String] ?? [:]
+            bySeries[labels] = (group["exemplars"] as? [[String: Any]] ?? []).map { ($0["labels"] as? [String: String])?["trace_id"] ?? "?" }
+        }
+        #expect(bySeries == [
+            ["__name__": "rpc_requests_total", "job": "api", "method": "Get"]: ["aaa", "bbb"],
+            ["__name__": "rpc_requests_total", "job": "api", "method": "Put"]: ["ccc"],
+            ["__name__": "queue_bytes", "job": "api"]: ["ddd", "eee"],
+        ], "\(groups)")
+
+        let metadata = try await Self.get(querier, "metadata")
+        #expect(metadata["data"] as? [String: [[String: String]]] == [
+            "rpc_requests_total": [["type": "counter", "help": "RPCs served.", "unit": ""]],
+            "queue_bytes": [["type": "gauge", "help": "Bytes queued.", "unit": "bytes"]],
+        ], "\(metadata)")
+        let one = try await Self.get(querier, "metadata?metric=queue_bytes")
+        #expect((one["data"] as? [String: Any])?.keys.sorted() == ["queue_bytes"], "\(one)")
+    }
+
+    /// POSTs a remote write body; returns the status, body and `X-Prometheus-Remote-Write-Exemplars-Written`.
+    static func push(_ url: String, body: [UInt8], v2: Bool) async throws -> (Int, String, String?) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: v2 ? "application/x-protobuf;proto=io.prometheus.write.v2.Request" : "application/x-protobuf")
+        request.headers.add(name: "Content-Encoding", value: "snappy")
+        request.headers.add(name: "X-Prometheus-Remote-Write-Version", value: v2 ? "2.0.0" : "0.1.0")
+        request.headers.add(name: "X-Scope-OrgID", value: tenant)
+        request.body = .bytes(ByteBuffer(bytes: Snappy.compress(body)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return (Int(response.status.code), text, response.headers.first(name: "X-Prometheus-Remote-Write-Exemplars-Written"))
+    }
+
+    /// GET `path` under `/prometheus/api/v1/` for the tenant: the JSON object of a 200.
+    static func get(_ base: String, _ path: String) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: base + "/prometheus/api/v1/" + path)
+        request.headers.add(name: "X-Scope-OrgID", value: tenant)
+        let response = try await HTTPClient.plainQueries.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 24)
+        guard response.status == .ok,
+              let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw HarnessError("\(path) answered \(response.status): \(String(buffer: body).prefix(1000))")
+        }
+        return object
+    }
+}
