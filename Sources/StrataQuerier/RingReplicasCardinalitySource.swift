@@ -67,37 +67,10 @@ public struct RingReplicasCardinalitySource: CardinalitySource {
     }
 
     /// Calls every planned ingester concurrently; throws when more of them fail than the plan
-    /// absorbs, or with the request's own timeout when that is why they failed.
+    /// absorbs, or with the request's own error (`CardinalityError`, a timeout among them) at once.
     private func fanOut<T: Sendable>(_ call: @escaping @Sendable (any CardinalityReplica) async throws -> T) async throws -> [T] {
-        var plan = try RingReplicasQueryable.readPlan(ring: ring, coverage: .writeQuorum)
-        let clients = self.clients
-        return try await withThrowingTaskGroup(of: (Int, Result<T, any Error>).self) { group in
-            for (index, instance) in plan.instances.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await call(clients(instance)))) } catch { return (index, .failure(error)) }
-                }
-            }
-            var answers: [T] = []
-            answers.reserveCapacity(plan.instances.count)
-            for try await (index, result) in group {
-                switch result {
-                case .success(let answer):
-                    answers.append(answer)
-                case .failure(let error as CardinalityError):
-                    group.cancelAll()
-                    throw error
-                case .failure(let error):
-                    let instance = plan.instances[index]
-                    logger.warning("cardinality read from an ingester failed", metadata: [
-                        "ring": "\(ring.key)", "instance": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
-                    ])
-                    if !plan.absorb(failureOf: instance) {
-                        group.cancelAll()
-                        throw QuerierError.instanceFailed(ring: ring.key, instance: instance.id, address: instance.address, reason: "\(error)")
-                    }
-                }
-            }
-            return answers
-        }
+        try await RingReplicasQueryable.readPlan(ring: ring, coverage: .writeQuorum)
+            .fanOut(ring: ring, what: "cardinality read", logger: logger, clients: clients,
+                    isFinal: { $0 is CardinalityError }, call)
     }
 }

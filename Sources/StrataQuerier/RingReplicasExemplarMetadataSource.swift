@@ -84,32 +84,7 @@ public struct RingReplicasExemplarMetadataSource: ExemplarQueryable, MetadataQue
 
     /// Calls every planned ingester concurrently; throws when more of them fail than the plan absorbs.
     private func fanOut<T: Sendable>(_ call: @escaping @Sendable (any ExemplarQueryable & MetadataQueryable) async throws -> T) async throws -> [T] {
-        var plan = try RingReplicasQueryable.readPlan(ring: ring, coverage: .writeQuorum)
-        let clients = self.clients
-        return try await withThrowingTaskGroup(of: (Int, Result<T, any Error>).self) { group in
-            for (index, instance) in plan.instances.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await call(clients(instance)))) } catch { return (index, .failure(error)) }
-                }
-            }
-            var answers: [T] = []
-            answers.reserveCapacity(plan.instances.count)
-            for try await (index, result) in group {
-                switch result {
-                case .success(let answer):
-                    answers.append(answer)
-                case .failure(let error):
-                    let instance = plan.instances[index]
-                    logger.warning("exemplar or metadata read from an ingester failed", metadata: [
-                        "ring": "\(ring.key)", "instance": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
-                    ])
-                    if !plan.absorb(failureOf: instance) {
-                        group.cancelAll()
-                        throw QuerierError.instanceFailed(ring: ring.key, instance: instance.id, address: instance.address, reason: "\(error)")
-                    }
-                }
-            }
-            return answers
-        }
+        try await RingReplicasQueryable.readPlan(ring: ring, coverage: .writeQuorum)
+            .fanOut(ring: ring, what: "exemplar or metadata read", logger: logger, clients: clients, call)
     }
 }

@@ -96,33 +96,7 @@ public struct RingReplicasQueryable: Queryable {
 
     /// Calls every planned instance concurrently; throws when more of them fail than the plan absorbs.
     private func fanOut<T: Sendable>(_ call: @escaping @Sendable (any Queryable) async throws -> [T]) async throws -> [[T]] {
-        var plan = try readPlan()
-        let clients = self.clients
-        return try await withThrowingTaskGroup(of: (Int, Result<[T], any Error>).self) { group in
-            for (index, instance) in plan.instances.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await call(clients(instance)))) } catch { return (index, .failure(error)) }
-                }
-            }
-            var answers: [[T]] = []
-            answers.reserveCapacity(plan.instances.count)
-            for try await (index, result) in group {
-                switch result {
-                case .success(let answer):
-                    answers.append(answer)
-                case .failure(let error):
-                    let instance = plan.instances[index]
-                    logger.warning("read from a replica failed", metadata: [
-                        "ring": "\(ring.key)", "instance": "\(instance.id)", "addr": "\(instance.address)", "err": "\(error)",
-                    ])
-                    if !plan.absorb(failureOf: instance) {
-                        group.cancelAll()
-                        throw QuerierError.instanceFailed(ring: ring.key, instance: instance.id, address: instance.address, reason: "\(error)")
-                    }
-                }
-            }
-            return answers
-        }
+        try await readPlan().fanOut(ring: ring, what: "read", logger: logger, clients: clients, call)
     }
 }
 
