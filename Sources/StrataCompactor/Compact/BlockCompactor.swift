@@ -160,7 +160,7 @@ public enum BlockCompactor {
                         decoded.append(try HistogramMerge.decode(input.chunks, block: blockIDs[input.input], series: series.labels))
                     }
                     do {
-                        out = try Downsampler.downsample(mixed: HistogramMerge.merge(decoded), resolution: to)
+                        out = try Downsampler.downsample(mixed: SampleMerge.merge(decoded), resolution: to)
                     } catch {
                         throw .sourceBlock(block: blockIDs.joined(separator: ","), reason: "series \(series.labels): \(error)")
                     }

@@ -11,7 +11,7 @@ import StrataModel
 /// at most `HistogramRechunker`'s default of 120 samples per chunk).
 enum HistogramMerge {
     /// One sample of any raw kind.
-    enum AnySample {
+    enum AnySample: TimestampedSample {
         case float(Sample)
         case integer(HistogramSample)
         case floatHistogram(FloatHistogramSample)
@@ -45,7 +45,7 @@ enum HistogramMerge {
         for input in series.inputs {
             decoded.append(try decode(input.chunks, block: blockIDs[input.input], series: series.labels))
         }
-        return encode(merge(decoded), samplesPerChunk: samplesPerChunk)
+        return encode(SampleMerge.merge(decoded), samplesPerChunk: samplesPerChunk)
     }
 
     /// One input's chunks decoded, in time order, each timestamp once (the first copy).
@@ -72,38 +72,7 @@ enum HistogramMerge {
                 throw .sourceBlock(block: block, reason: "series \(series): an aggregate chunk in a raw block")
             }
         }
-        // Stable: the first copy of a timestamp stays first.
-        let ordered = out.enumerated().sorted {
-            $0.element.timestamp != $1.element.timestamp ? $0.element.timestamp < $1.element.timestamp : $0.offset < $1.offset
-        }
-        var deduped: [AnySample] = []
-        deduped.reserveCapacity(ordered.count)
-        for (_, s) in ordered where deduped.last?.timestamp != s.timestamp { deduped.append(s) }
-        return deduped
-    }
-
-    /// Merges time-ordered inputs; at a timestamp several hold, the earliest input wins.
-    static func merge(_ inputs: [[AnySample]]) -> [AnySample] {
-        let live = inputs.filter { !$0.isEmpty }
-        if live.count <= 1 { return live.first ?? [] }
-        var out: [AnySample] = []
-        var positions = [Int](repeating: 0, count: live.count)
-        while true {
-            var best = -1
-            var bestTime = Int64.max
-            for i in live.indices where positions[i] < live[i].count {
-                let t = live[i][positions[i]].timestamp
-                if best < 0 || t < bestTime {
-                    best = i
-                    bestTime = t
-                }
-            }
-            guard best >= 0 else { return out }
-            out.append(live[best][positions[best]])
-            for i in live.indices where positions[i] < live[i].count && live[i][positions[i]].timestamp == bestTime {
-                positions[i] += 1
-            }
-        }
+        return SampleMerge.orderedUnique(out)
     }
 
     /// Encodes runs of one kind into chunks of that kind's encoding, in time order.

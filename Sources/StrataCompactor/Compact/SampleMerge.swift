@@ -27,11 +27,17 @@ enum SampleMerge {
             }
         }
         if sorted { return out }
-        // Overlapping chunks inside one block: a stable sort keeps the first copy of a timestamp first.
-        let ordered = out.enumerated().sorted {
+        // Overlapping chunks inside one block.
+        return orderedUnique(out)
+    }
+
+    /// `samples` in time order with each timestamp once: a stable sort, so the first copy of a
+    /// timestamp is the one kept.
+    static func orderedUnique<S: TimestampedSample>(_ samples: [S]) -> [S] {
+        let ordered = samples.enumerated().sorted {
             $0.element.timestamp != $1.element.timestamp ? $0.element.timestamp < $1.element.timestamp : $0.offset < $1.offset
         }
-        var deduped: [Sample] = []
+        var deduped: [S] = []
         deduped.reserveCapacity(ordered.count)
         for (_, s) in ordered where deduped.last?.timestamp != s.timestamp { deduped.append(s) }
         return deduped
@@ -39,10 +45,10 @@ enum SampleMerge {
 
     /// Merges inputs that are each in time order without repeats into one such sequence; at a
     /// timestamp several inputs hold, the earliest input in `inputs` wins.
-    static func merge(_ inputs: [[Sample]]) -> [Sample] {
+    static func merge<S: TimestampedSample>(_ inputs: [[S]]) -> [S] {
         let live = inputs.filter { !$0.isEmpty }
         if live.count <= 1 { return live.first ?? [] }
-        var out: [Sample] = []
+        var out: [S] = []
         out.reserveCapacity(live.map(\.count).max() ?? 0)
         var positions = [Int](repeating: 0, count: live.count)
         while true {
@@ -63,3 +69,11 @@ enum SampleMerge {
         }
     }
 }
+
+/// A sample of any kind with its timestamp: what the merge and de-duplication of float and
+/// histogram series share.
+protocol TimestampedSample {
+    var timestamp: Int64 { get }
+}
+
+extension Sample: TimestampedSample {}
