@@ -111,6 +111,9 @@ public final class EvaluationThreads: @unchecked Sendable {
     private var tenants: [String: Tenant] = [:]
     /// Recent CPU use per tenant key; entries that decayed to nothing are dropped.
     private var usage: [String: Usage] = [:]
+    /// Size of `usage` at which the next prune runs: twice what the last prune left (at least
+    /// 64), so pruning costs O(1) per job however many tenants stay active.
+    private var pruneAt = 64
     /// Tenants whose next job may run on a primary thread, in round-robin order.
     private var primaryTurns = Deque<Ticket>()
     /// Tenants whose next job may run on a background thread, in round-robin order.
@@ -230,7 +233,7 @@ public final class EvaluationThreads: @unchecked Sendable {
     private func finished(_ key: String, used: Double, now: Double) {
         let previous = usage[key]?.decayed(to: now, decay: usageDecay) ?? 0
         usage[key] = Usage(seconds: previous + max(0, used), at: now)
-        if usage.count > 4 * max(16, tenants.count) { pruneUsage(now: now) }
+        if usage.count >= pruneAt { pruneUsage(now: now) }
         guard var tenant = tenants.removeValue(forKey: key) else { return }
         tenant.running -= 1
         store(key, &tenant)
@@ -239,6 +242,7 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// Drops the usage of tenants whose use decayed to nothing; under `mutex`.
     private func pruneUsage(now: Double) {
         usage = usage.filter { $0.value.decayed(to: now, decay: usageDecay) > 1e-4 || tenants[$0.key] != nil }
+        pruneAt = max(64, 2 * usage.count)
     }
 
     /// Whether `key` used more than `busyAfter` CPU seconds lately; under `mutex`.
