@@ -15,6 +15,9 @@ extension PromAPIHandler {
                          start: Int64, end: Int64, step: Int64) throws(PromAPIError) -> QueryRequest {
         var timeoutMs: Int64 = 0
         if !params.value("timeout").isEmpty, let nanos = try? PromAPITime.parseDuration(params.value("timeout")) {
+            // A timeout of zero has run out before the query is queued, as in Prometheus (whose
+            // engine finds the context done at its queue); `timeoutMs` 0 would mean "none".
+            if nanos <= 0 { throw Self.apiError(QueryError.timeout("query queue")) }
             timeoutMs = max(1, nanos / 1_000_000)
         }
         var lookbackMs: Int64 = 0
