@@ -108,6 +108,11 @@ struct BucketAdminTests {
             state = try await f.admin.uploadState(tenant: tenant, id: f.blockID)
         }
         #expect(state.result == .complete, "\(state)")
+        // The block is complete once meta.json is written; the bucket index and the store-gateway
+        // sync follow it, so wait for them rather than assume they already ran.
+        for _ in 0..<500 where f.synced.value == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(f.synced.value == 1)
         let meta = try BlockMeta.decode(try await f.bucket.get("team-up/\(f.blockID)/meta.json"), path: "meta.json")
         #expect(meta.tenant == "team-up" && meta.strata?.seriesByMetricName == ["up_test": 1])
