@@ -100,8 +100,8 @@ extension PromAPIHandler {
 
     /// `/metadata`: type, help and unit per metric name, in Prometheus's shape
     /// (`{"metric":[{"type":…,"help":…,"unit":…}]}`), with `limit`, `limit_per_metric` and
-    /// `metric`. Reads the store remote write fills: this process's, or the ingesters' of the
-    /// ring merged (empty without either).
+    /// `metric`. Reads the store remote write fills: this process's, the ingesters' of the
+    /// ring merged, or a querier's through this process's query-frontend (empty without any).
     func metadata(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
         var limits: [Int] = []
         for (name, message) in [("limit", "limit must be a number"), ("limit_per_metric", "limit_per_metric must be a number")] {
@@ -160,8 +160,9 @@ extension PromAPIHandler {
 
     /// `/query_exemplars`: the exemplars of the series the query's selectors match, in
     /// Prometheus's shape (`[{"seriesLabels":{…},"exemplars":[{"labels":{…},"value":"…",
-    /// "timestamp":…}]}]`). Reads the ingester's exemplar store: this process's, or the
-    /// ingesters' of the ring merged (empty without either).
+    /// "timestamp":…}]}]`). Reads the ingester's exemplar store: this process's, the
+    /// ingesters' of the ring merged, or a querier's through this process's query-frontend
+    /// (empty without any).
     func queryExemplars(_ request: Request, _ params: PromAPIParams, _ tenants: [TenantID]) async throws(PromAPIError) -> Response {
         let (start, end) = try timeRange(params)
         if end < start { throw PromAPIError(.badData, "end timestamp must not be before start timestamp") }

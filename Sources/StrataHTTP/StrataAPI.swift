@@ -70,7 +70,8 @@ public struct StrataAPI: Sendable {
     /// exemplars and metadata, and the two endpoints answer empty.
     public var exemplarsAndMetadata: (any ExemplarMetadataSink & ExemplarQueryable & MetadataQueryable)?
     /// Where `query_exemplars` and `metadata` read when the store is not in this process: the
-    /// ingesters of the ring, over RPC (a querier of a cluster). Unused when
+    /// ingesters of the ring, over RPC (a querier of a cluster), or the queriers behind this
+    /// process's query-frontend (`FrontendExemplarMetadataReader`). Unused when
     /// `exemplarsAndMetadata` is set.
     public var exemplarsAndMetadataReader: (any ExemplarQueryable & MetadataQueryable)?
 
@@ -100,12 +101,17 @@ public struct StrataAPI: Sendable {
     }
 
     /// The querier's runner of frontend requests: the engine over this process's storage, with
-    /// federation and the per-query limits applied as for the HTTP API. Nil without storage.
+    /// federation and the per-query limits applied as for the HTTP API, and exemplars and
+    /// metadata requests answered from the source `query_exemplars` and `metadata` read here.
+    /// Nil without storage.
     public func querierRunner() -> EngineQueryRunner? {
         guard let queryable else { return nil }
         let handler = PromAPIHandler(tenants: tenants, queryable: queryable, overrides: overrides, engineOptions: engineOptions,
                                      buildInfo: buildInfo, logger: logger, now: now)
-        return EngineQueryRunner(options: engineOptions, storage: { handler.storage(for: $0) })
+        var runner = EngineQueryRunner(options: engineOptions, storage: { handler.storage(for: $0) })
+        runner.exemplars = exemplarsAndMetadata ?? exemplarsAndMetadataReader
+        runner.metadata = exemplarsAndMetadata ?? exemplarsAndMetadataReader
+        return runner
     }
 
     /// The router with every endpoint of the roles present.

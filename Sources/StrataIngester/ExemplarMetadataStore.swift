@@ -10,8 +10,10 @@ public protocol ExemplarMetadataSink: Sendable {
 
 /// Exemplars and metric metadata of every tenant, in memory.
 ///
-/// Exemplars: one circular buffer per tenant of `max_global_exemplars_per_user` entries (0, the
-/// default as in Mimir, stores none), oldest overwritten first, as Prometheus's
+/// Exemplars: one circular buffer per tenant of this ingester's share of
+/// `max_global_exemplars_per_user` entries (the whole limit alone; in a shared ring RF/N of it,
+/// as the global series limit and as Mimir; 0, the default as in Mimir, stores none), oldest
+/// overwritten first, as Prometheus's
 /// `CircularExemplarStorage`. As there, an exemplar equal to its series' latest is a duplicate
 /// and skipped, one older than its series' latest is out of order and dropped, and one whose
 /// labels are longer than 128 runes (OpenMetrics' limit) or without a timestamp is refused.
@@ -32,18 +34,29 @@ public final class ExemplarMetadataStore: ExemplarMetadataSink, ExemplarQueryabl
     public static let maxExemplarLabelRunes = 128
 
     private let overrides: Overrides
+    private let limitShare: (@Sendable () -> Double)?
     private let exemplars = Mutex<[TenantID: ExemplarRing]>([:])
     private let metadataState = Mutex<[TenantID: [String: [MetricMetadata]]]>([:])
 
     /// Creates an empty store reading each tenant's exemplar limit from `overrides`.
-    public init(overrides: Overrides) {
+    /// `limitShare` is the fraction of a tenant's series this ingester holds in a shared ring
+    /// (replication factor over ingesters, read at each push, as `Ingester`'s
+    /// `seriesLimitShare`); the store keeps that share of the global limit, rounded up. Nil:
+    /// the whole limit (one ingester).
+    public init(overrides: Overrides, limitShare: (@Sendable () -> Double)? = nil) {
         self.overrides = overrides
+        self.limitShare = limitShare
+    }
+
+    /// The exemplars this store keeps for `tenant`: its share of `max_global_exemplars_per_user`.
+    public func exemplarCapacity(tenant: TenantID) -> Int {
+        Ingester.localLimit(overrides.limits(for: tenant).maxGlobalExemplarsPerUser, share: limitShare?() ?? 1)
     }
 
     public func store(tenant: TenantID, extras: WriteExtras) -> Int {
         var stored = 0
         if !extras.exemplars.isEmpty {
-            let capacity = overrides.limits(for: tenant).maxGlobalExemplarsPerUser
+            let capacity = exemplarCapacity(tenant: tenant)
             stored = exemplars.withLock { all -> Int in
                 guard capacity > 0 else {
                     all[tenant] = nil

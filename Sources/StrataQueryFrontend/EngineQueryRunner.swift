@@ -13,6 +13,11 @@ public struct EngineQueryRunner: QueryRunner {
     public let options: EngineOptions
     /// The storage a request of these tenants reads (federation and per-query limits applied).
     public let storage: @Sendable ([TenantID]) -> any Queryable
+    /// Where exemplars requests read: the querier's own exemplar source, the one its HTTP API
+    /// reads. Nil: they answer empty.
+    public var exemplars: (any ExemplarQueryable)? = nil
+    /// Where metadata requests read, as `exemplars`. Nil: they answer empty.
+    public var metadata: (any MetadataQueryable)? = nil
 
     /// Creates a runner over `storage`.
     public init(options: EngineOptions, storage: @escaping @Sendable ([TenantID]) -> any Queryable) {
@@ -33,6 +38,9 @@ public struct EngineQueryRunner: QueryRunner {
                 throw .badData("invalid parameter \"max_source_resolution\": \"\(request.maxSourceResolution)\" is not a resolution: use auto, 0 (raw), 5m or 1h")
             }
             options.sourceResolution = policy
+        }
+        if request.kind == .exemplars || request.kind == .metadata {
+            return try await ExemplarMetadataRequest.run(request, exemplars: exemplars, metadata: metadata)
         }
         let counting = CountingQueryable(inner: storage(request.tenants))
         let tenant = request.tenants.first ?? .anonymous

@@ -65,6 +65,8 @@ public final class FrontendMetrics: Sendable {
         case .series: return "series"
         case .labelNames: return "labels"
         case .labelValues: return "label_values"
+        case .exemplars: return "query_exemplars"
+        case .metadata: return "metadata"
         }
     }
 

@@ -115,7 +115,6 @@ public struct ServerComponents: Sendable {
         factory.defaultDurationHistogramBuckets = Self.requestDurationBuckets
         metricsFactory = factory
         overrides = Overrides(defaults: config.limits)
-        exemplarsAndMetadata = targets.runs(.ingester) ? ExemplarMetadataStore(overrides: overrides) : nil
         if !config.runtimeConfig.file.isEmpty {
             let loader = RuntimeConfigLoader(path: config.runtimeConfig.file, period: config.runtimeConfig.period,
                                              overrides: overrides, logger: logger)
@@ -152,6 +151,11 @@ public struct ServerComponents: Sendable {
         ingesterRing = needsIngesterRing ? try rings.ring(.ingester, key: RingKey.ingester) : nil
         ingesterLifecycler = targets.runs(.ingester) ? try rings.lifecycler(.ingester, key: RingKey.ingester) : nil
         ringKV = needsIngesterRing ? try rings.kv(for: .ingester) : nil
+        // This ingester's part of a tenant's global series and exemplar limits in a shared ring.
+        let limitShare = ingesterInProcess ? nil : ingesterRing.map {
+            Self.ingesterLimitShare(ring: $0, replicationFactor: config.ingesterRing.replicationFactor)
+        }
+        exemplarsAndMetadata = targets.runs(.ingester) ? ExemplarMetadataStore(overrides: overrides, limitShare: limitShare) : nil
         storeGatewayRing = needsStoreGatewayRing ? try rings.ring(.storeGateway, key: RingKey.storeGateway) : nil
         storeGatewayLifecycler = targets.runs(.storeGateway) ? try rings.lifecycler(.storeGateway, key: RingKey.storeGateway) : nil
         distributorRing = targets.runs(.distributor) ? try rings.ring(.distributor, key: RingKey.distributor) : nil
@@ -214,17 +218,8 @@ public struct ServerComponents: Sendable {
                     }
                 }
             }
-            var share: (@Sendable () -> Double)? = nil
-            if let ring = ingesterRing, !ingesterInProcess {
-                // As Mimir: each series is on RF of the N ingesters, so one holds RF/N of a tenant's series.
-                let rf = config.ingesterRing.replicationFactor
-                share = {
-                    let n = ring.instances.count
-                    return n > 0 ? Double(min(rf, n)) / Double(n) : 1
-                }
-            }
             ingester = Ingester(config: .init(directory: config.tsdb.dir, headOptions: head), overrides: overrides,
-                                blockStorage: storage, metricsFactory: factory, logger: logger, seriesLimitShare: share)
+                                blockStorage: storage, metricsFactory: factory, logger: logger, seriesLimitShare: limitShare)
         } else {
             ingester = nil
         }
@@ -305,6 +300,16 @@ public struct ServerComponents: Sendable {
         { _, blockID in
             guard let set = try? ring.replicationSet(forKey: FNV1a32.hash(blockID), operation: .blocksSync) else { return false }
             return set.instances.contains { $0.id == instanceID }
+        }
+    }
+
+    /// The fraction of a tenant's series (and exemplars) one ingester of a shared ring holds, as
+    /// Mimir: each series is on RF of the N ingesters, so one holds RF/N of them. Read at each
+    /// push, so it follows the ring as ingesters join and leave.
+    static func ingesterLimitShare(ring: Ring, replicationFactor rf: Int) -> @Sendable () -> Double {
+        {
+            let n = ring.instances.count
+            return n > 0 ? Double(min(rf, n)) / Double(n) : 1
         }
     }
 
@@ -402,6 +407,18 @@ public struct ServerComponents: Sendable {
                              experimentalFunctions: querier.promqlExperimentalFunctionsEnabled,
                              evaluationParallelism: querier.evaluationParallelism)
         api.buildInfo = PromBuildInfo(version: strataVersion)
+        // Exemplars and metadata live in the ingesters' memory: this process's, or, for a querier
+        // of a cluster, those of the ring, read over RPC and merged (RingReplicasExemplarMetadataSource);
+        // a query-frontend without a querier forwards them to the queriers behind it. Set before
+        // the querier's runner is made, which answers the frontend's requests from the same source.
+        if ingesterInProcess {
+            api.exemplarsAndMetadata = exemplarsAndMetadata
+        } else if targets.runs(.querier), let ring = ingesterRing, let peers {
+            api.exemplarsAndMetadataReader = RingReplicasExemplarMetadataSource(
+                ring: ring, clients: { peers.exemplarsAndMetadata(at: $0.address) }, logger: logger)
+        } else if let frontend, !targets.runs(.querier) {
+            api.exemplarsAndMetadataReader = FrontendExemplarMetadataReader(frontend: frontend)
+        }
         api.frontend = frontend
         if let frontend, targets.runs(.querier), let runner = api.querierRunner() {
             // The queriers of this process pull from the frontend's queue as soon as the API exists.
@@ -442,14 +459,6 @@ public struct ServerComponents: Sendable {
             }, forget: { id in try await ring.forget(instanceID: id) }))
         }
         api.cardinality = cardinalityAPI()
-        // Exemplars and metadata live in the ingesters' memory: this process's, or, for a querier
-        // of a cluster, those of the ring, read over RPC and merged (RingReplicasExemplarMetadataSource).
-        if ingesterInProcess {
-            api.exemplarsAndMetadata = exemplarsAndMetadata
-        } else if targets.runs(.querier), let ring = ingesterRing, let peers {
-            api.exemplarsAndMetadataReader = RingReplicasExemplarMetadataSource(
-                ring: ring, clients: { peers.exemplarsAndMetadata(at: $0.address) }, logger: logger)
-        }
         return api
     }
 }

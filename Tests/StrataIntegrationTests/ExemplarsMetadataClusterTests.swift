@@ -7,17 +7,19 @@ import StrataWire
 import Testing
 
 /// Exemplars and metric metadata in a cluster of separate processes (etcd, moto, 3 ingesters
-/// with replication factor 3, a distributor and a querier): the distributor forwards them to the
-/// ingesters inside the RPC pushes, and the querier reads every ingester over gRPC
-/// (`strata.Ingester/Exemplars`, `strata.Ingester/Metadata`) and de-duplicates the replicas, so
-/// each exemplar and metadata entry is answered once, not once per replica.
+/// with replication factor 3, a distributor, a query-frontend and a querier pulling from it):
+/// the distributor forwards them to the ingesters inside the RPC pushes, and the querier reads
+/// every ingester over gRPC (`strata.Ingester/Exemplars`, `strata.Ingester/Metadata`) and
+/// de-duplicates the replicas, so each exemplar and metadata entry is answered once, not once per
+/// replica. The query-frontend forwards both endpoints through its queue to the querier and
+/// answers the same.
 @Suite("Exemplars and metadata on a cluster", .serialized)
 struct ExemplarsMetadataClusterTests {
     static let tenant = "exemplar-cluster"
 
-    @Test("remote write 1.0 and 2.0 exemplars and metadata are answered once each by the querier")
+    @Test("remote write 1.0 and 2.0 exemplars and metadata are answered once each by the querier and the query-frontend")
     func querierAnswersOnce() async throws {
-        let cluster = try await LocalCluster(ingesters: 3, storeGateways: 0,
+        let cluster = try await LocalCluster(ingesters: 3, storeGateways: 0, queryFrontend: true,
                                              extra: ["ingester": ["-ingester.max-global-exemplars-per-user=1000"]])
         defer { cluster.shutdown() }
         try await cluster.startAll(client: .shared)
@@ -49,11 +51,25 @@ struct ExemplarsMetadataClusterTests {
         #expect(status2 == 200, "2.0 push answered \(status2): \(text2)\n\(cluster.logs())")
         #expect(exemplarsWritten == "2", "\(cluster.logs())")
 
-        let querier = cluster.url("querier")
+        // The querier itself, then the query-frontend process, which has no store: it sends both
+        // requests through its queue to the querier pulling from it.
+        // Before it forwarded them, the query-frontend answered both empty.
+        for reader in ["querier", "query-frontend"] {
+            do {
+                try await Self.expectAnsweredOnce(by: cluster.url(reader), reader: reader, t: t)
+            } catch {
+                throw HarnessError("\(error)\n\(cluster.logs())")
+            }
+        }
+    }
+
+    /// `query_exemplars` and `metadata` of `base` answer each exemplar and metadata entry pushed
+    /// once.
+    static func expectAnsweredOnce(by base: String, reader: String, t: Int64) async throws {
         let range = "start=\(t / 1000 - 60)&end=\(t / 1000 + 60)"
         var groups: [[String: Any]] = []
-        try await eventually("query_exemplars on the querier answers both metrics", timeout: .seconds(60)) {
-            groups = try await Self.get(querier, "query_exemplars?query=rpc_requests_total%20or%20queue_bytes&\(range)")["data"]
+        try await eventually("query_exemplars on the \(reader) answers both metrics", timeout: .seconds(60)) {
+            groups = try await Self.get(base, "query_exemplars?query=rpc_requests_total%20or%20queue_bytes&\(range)")["data"]
                 as? [[String: Any]] ?? []
             return groups.count == 3
         }
@@ -66,15 +82,17 @@ struct ExemplarsMetadataClusterTests {
             ["__name__": "rpc_requests_total", "job": "api", "method": "Get"]: ["aaa", "bbb"],
             ["__name__": "rpc_requests_total", "job": "api", "method": "Put"]: ["ccc"],
             ["__name__": "queue_bytes", "job": "api"]: ["ddd", "eee"],
-        ], "\(groups)")
+        ], "\(reader): \(groups)")
 
-        let metadata = try await Self.get(querier, "metadata")
+        let metadata = try await Self.get(base, "metadata")
         #expect(metadata["data"] as? [String: [[String: String]]] == [
             "rpc_requests_total": [["type": "counter", "help": "RPCs served.", "unit": ""]],
             "queue_bytes": [["type": "gauge", "help": "Bytes queued.", "unit": "bytes"]],
-        ], "\(metadata)")
-        let one = try await Self.get(querier, "metadata?metric=queue_bytes")
-        #expect((one["data"] as? [String: Any])?.keys.sorted() == ["queue_bytes"], "\(one)")
+        ], "\(reader): \(metadata)")
+        let one = try await Self.get(base, "metadata?metric=queue_bytes")
+        #expect((one["data"] as? [String: Any])?.keys.sorted() == ["queue_bytes"], "\(reader): \(one)")
+        let limited = try await Self.get(base, "metadata?limit=1")
+        #expect((limited["data"] as? [String: Any])?.keys.sorted() == ["queue_bytes"], "\(reader): \(limited)")
     }
 
     /// POSTs a remote write body; returns the status, body and `X-Prometheus-Remote-Write-Exemplars-Written`.

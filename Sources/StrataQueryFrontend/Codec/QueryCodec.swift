@@ -43,6 +43,12 @@ public enum QueryCodec {
         w.count(r.selectors.count)
         for sel in r.selectors { w.string(sel) }
         w.string(r.labelName)
+        // Only metadata requests carry these, so the bytes of the other kinds are unchanged.
+        if r.kind == .metadata {
+            w.string(r.metric)
+            w.varint(r.limit)
+            w.varint(r.limitPerMetric)
+        }
         return w.bytes
     }
 
@@ -70,6 +76,11 @@ public enum QueryCodec {
                                    timeoutMs: timeout, lookbackDeltaMs: lookback, maxSourceResolution: resolution, stats: stats)
         for _ in 0..<(try r.count()) { request.selectors.append(try r.string()) }
         request.labelName = try r.string()
+        if kind == .metadata {
+            request.metric = try r.string()
+            request.limit = try r.varint()
+            request.limitPerMetric = try r.varint()
+        }
         return request
     }
 
@@ -93,6 +104,11 @@ public enum QueryCodec {
         for r in st.resolutions { w.varint(r) }
         w.string(st.rewrittenQuery)
         w.double(st.queueSeconds)
+        // Answers to exemplars and metadata requests only: other responses (and results-cache
+        // entries) end here, as before these kinds existed.
+        if !response.exemplars.isEmpty || !response.metadata.isEmpty {
+            writeExemplarsAndMetadata(response, into: &w)
+        }
         return w.bytes
     }
 
@@ -117,7 +133,69 @@ public enum QueryCodec {
         for _ in 0..<(try r.count()) { st.resolutions.append(try r.varint()) }
         st.rewrittenQuery = try r.string()
         st.queueSeconds = try r.double()
-        return QueryResponse(value: value, warnings: warnings, infos: infos, stats: st)
+        var response = QueryResponse(value: value, warnings: warnings, infos: infos, stats: st)
+        if !r.atEnd {
+            try readExemplarsAndMetadata(&r, into: &response)
+        }
+        return response
+    }
+
+    /// The exemplars and metadata section: a count of series groups, per group the series
+    /// labels and a count of exemplars (labels, `double` value, `varint` timestamp each); then a
+    /// count of metadata entries (metric name, type byte, help, unit each).
+    private static func writeExemplarsAndMetadata(_ response: QueryResponse, into w: inout BinaryWriter) {
+        w.count(response.exemplars.count)
+        for group in response.exemplars {
+            writeLabels(group.seriesLabels, into: &w)
+            w.count(group.exemplars.count)
+            for e in group.exemplars {
+                writeLabels(e.labels, into: &w)
+                w.double(e.value)
+                w.varint(e.timestamp)
+            }
+        }
+        w.count(response.metadata.count)
+        for m in response.metadata {
+            w.string(m.metricFamilyName)
+            w.byte(UInt8(truncatingIfNeeded: m.type.protobufValue))
+            w.string(m.help)
+            w.string(m.unit)
+        }
+    }
+
+    private static func readExemplarsAndMetadata(_ r: inout BinaryReader, into response: inout QueryResponse) throws(QueryCodecError) {
+        // Smallest group: no labels (1), no exemplars (1); smallest exemplar: no labels (1), a
+        // double (8), a timestamp (1).
+        let groups = try r.count(minBytesEach: 2)
+        var exemplars: [SeriesExemplars] = []
+        exemplars.reserveCapacity(groups)
+        for _ in 0..<groups {
+            let series = try readLabels(&r)
+            let n = try r.count(minBytesEach: 10)
+            var list: [Exemplar] = []
+            list.reserveCapacity(n)
+            for _ in 0..<n {
+                let labels = try readLabels(&r)
+                let value = try r.double()
+                list.append(Exemplar(labels: labels, value: value, timestamp: try r.varint()))
+            }
+            exemplars.append(SeriesExemplars(seriesLabels: series, exemplars: list))
+        }
+        // Smallest entry: a name of one byte (2), the type (1), empty help and unit (2).
+        let entries = try r.count(minBytesEach: 5)
+        var metadata: [MetricMetadata] = []
+        metadata.reserveCapacity(entries)
+        for _ in 0..<entries {
+            let name = try r.string()
+            guard !name.isEmpty else { throw .malformed("metadata entry without a metric name") }
+            let code = try r.byte()
+            guard code <= 7 else { throw .malformed("metadata of \"\(name)\": unknown metric type \(code)") }
+            let help = try r.string()
+            metadata.append(MetricMetadata(metricFamilyName: name, type: MetricType(protobufValue: UInt64(code)), help: help,
+                                           unit: try r.string()))
+        }
+        response.exemplars = exemplars
+        response.metadata = metadata
     }
 
     // MARK: - Failures

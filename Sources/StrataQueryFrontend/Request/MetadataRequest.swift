@@ -40,8 +40,8 @@ public enum MetadataRequest {
                 }
                 let samples = values.sorted().map { VectorSample(metric: Labels([Label(name: valueLabel, value: $0)]), t: 0, f: 0) }
                 return QueryResponse(value: .vector(samples))
-            case .instant, .range:
-                throw QueryFailure.internal("a query is not a metadata request")
+            case .instant, .range, .exemplars, .metadata:
+                throw QueryFailure.internal("a \(QueryLogLine.kindName(request.kind)) request is not a series or label request")
             }
         } catch let failure as QueryFailure {
             throw failure

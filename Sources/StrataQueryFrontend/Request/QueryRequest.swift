@@ -18,6 +18,12 @@ public struct QueryRequest: Sendable, Equatable {
         case labelNames = 4
         /// `/label/<labelName>/values`: values of `labelName` among matching series.
         case labelValues = 5
+        /// `/query_exemplars`: exemplars in `[start, end]` of series matching any of `selectors`
+        /// (the selectors of the client's query).
+        case exemplars = 6
+        /// `/metadata`: metric metadata, of `metric` alone when set, at most `limit` metrics
+        /// (negative = all) and `limitPerMetric` entries each (0 or negative = all).
+        case metadata = 7
     }
 
     /// Instant or range.
@@ -44,6 +50,12 @@ public struct QueryRequest: Sendable, Equatable {
     public var selectors: [String] = []
     /// The label of a label-values request.
     public var labelName = ""
+    /// The metric family name of a metadata request; empty for all metrics.
+    public var metric = ""
+    /// Metrics a metadata request answers at most; negative = all, 0 = none (as Prometheus).
+    public var limit: Int64 = -1
+    /// Entries per metric a metadata request answers at most; 0 or negative = all.
+    public var limitPerMetric: Int64 = 0
 
     /// Creates a request.
     public init(kind: Kind, tenants: [TenantID], query: String, start: Int64, end: Int64, step: Int64,

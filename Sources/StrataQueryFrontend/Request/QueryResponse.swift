@@ -1,3 +1,4 @@
+import StrataModel
 import StrataPromQL
 
 /// A querier's answer to a `QueryRequest`: the value, the rendered warnings and infos, and what
@@ -11,6 +12,11 @@ public struct QueryResponse: Sendable, Equatable {
     public var infos: [String]
     /// What was read and how the frontend answered.
     public var stats: QueryStats
+    /// The answer to an exemplars request, grouped by series (`value` is then an empty vector).
+    public var exemplars: [SeriesExemplars] = []
+    /// The answer to a metadata request: entries in metric-name order, those of one metric
+    /// together (`value` is then an empty vector).
+    public var metadata: [MetricMetadata] = []
 
     /// Creates a response.
     public init(value: QueryValue, warnings: [String] = [], infos: [String] = [], stats: QueryStats = QueryStats()) {

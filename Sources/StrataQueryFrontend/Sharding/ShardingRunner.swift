@@ -102,7 +102,7 @@ public struct ShardingRunner: QueryRunner {
             switch request.kind {
             case .instant:
                 result = try await engine.instantQuery(plan.expr, at: request.start, tenant: tenant, storage: storage)
-            case .range, .series, .labelNames, .labelValues:
+            case .range, .series, .labelNames, .labelValues, .exemplars, .metadata:
                 result = try await engine.rangeQuery(plan.expr, start: request.start, end: request.end, step: request.step,
                                                      tenant: tenant, storage: storage)
             }

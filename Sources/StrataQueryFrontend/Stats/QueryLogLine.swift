@@ -53,6 +53,8 @@ public enum QueryLogLine {
         case .series: return "series"
         case .labelNames: return "label_names"
         case .labelValues: return "label_values"
+        case .exemplars: return "exemplars"
+        case .metadata: return "metadata"
         }
     }
 

@@ -27,7 +27,10 @@ final class LocalCluster: @unchecked Sendable {
     private var started: [StrataProcess] = []
 
     /// Starts etcd and moto, creates the bucket, and declares the nodes (not started yet).
-    init(ingesters: Int = 3, storeGateways: Int = 2, compactors: Int = 0, extra: [String: [String]] = [:]) async throws {
+    /// `queryFrontend`: also a `-target=query-frontend` node named `query-frontend`, which the
+    /// querier pulls queries from (`-querier.frontend-address`).
+    init(ingesters: Int = 3, storeGateways: Int = 2, compactors: Int = 0, queryFrontend: Bool = false,
+         extra: [String: [String]] = [:]) async throws {
         root = try makeTempDirectory("strata-cluster")
         etcd = try EtcdProcess()
         try await etcd.start()
@@ -40,6 +43,7 @@ final class LocalCluster: @unchecked Sendable {
         declared += (1...max(1, storeGateways)).prefix(storeGateways).map { ("store-gateway-\($0)", "store-gateway") }
         declared += [("distributor", "distributor"), ("querier", "querier")]
         declared += (0..<compactors).map { ("compactor-\($0 + 1)", "compactor") }
+        if queryFrontend { declared.append(("query-frontend", "query-frontend")) }
         for (name, target) in declared {
             nodes[name] = Node(name: name, target: target, httpPort: try freePort(), grpcPort: try freePort(),
                                extra: extra[name] ?? extra[target] ?? [])
@@ -65,7 +69,8 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     private func rank(_ name: String) -> Int {
-        name.hasPrefix("ingester") ? 0 : name.hasPrefix("store-gateway") ? 1 : 2
+        // A query-frontend before the querier that connects to it.
+        name.hasPrefix("ingester") ? 0 : name.hasPrefix("store-gateway") || name == "query-frontend" ? 1 : 2
     }
 
     /// Starts (or restarts) `name` on its ports and data, and waits until it is ready.
@@ -112,6 +117,9 @@ final class LocalCluster: @unchecked Sendable {
         ]
         if node.target == "distributor" {
             args += ["-distributor.ha-tracker.etcd.endpoints=\(etcdURL)"]
+        }
+        if node.target == "querier", let frontend = lock.withLock({ nodes["query-frontend"] }) {
+            args += ["-querier.frontend-address=127.0.0.1:\(frontend.grpcPort)", "-querier.id=\(node.name)"]
         }
         return args + node.extra
     }
