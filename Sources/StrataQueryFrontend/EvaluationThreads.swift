@@ -22,12 +22,14 @@ import Darwin
 /// once. That alone still let a heavy tenant's slices fill the cores that a light tenant's query
 /// and its HTTP and queue hops share (on two cores, ×6 on light's p99). So each tenant's recent CPU
 /// use is tracked (run time of its jobs, decaying with a time constant of `usageDecay`), and a
-/// tenant that used more than `busyAfter` CPU seconds lately is *busy*: its jobs run on the
-/// *background* threads (`maxRunningPerTenant` of them), which the kernel schedules at nice
-/// `backgroundNice`, about a tenth of the weight. Other tenants' jobs run on the *primary*
-/// threads (`threadCount`) at the process's priority, and get a core as soon as they wake. A busy
-/// tenant alone still uses every core; while others need the CPU it yields at once
-/// (docs/query-frontend.md, "Queue and fairness"; figures in docs/benchmarks.md).
+/// tenant that used more than `busyAfter` CPU seconds lately is *busy*. While another tenant
+/// has been active within the last `usageDecay` seconds, a busy tenant's jobs run on the
+/// *background* threads (`maxRunningPerTenant` of them), which the kernel schedules as
+/// `SCHED_IDLE` on Linux (nice `backgroundNice` where that policy is refused). Other jobs run on
+/// the *primary* threads (`threadCount`) at the process's priority, and get a core as soon as they
+/// wake. A busy tenant alone still uses every core, at the process's priority (a single-tenant
+/// store does not starve its own queries behind its ingestion); while others need the CPU it
+/// yields at once (docs/query-frontend.md, "Queue and fairness"; figures in docs/benchmarks.md).
 ///
 /// A job never waits for another job: a task suspended (on I/O, on its child tasks) is not
 /// running and holds no thread and no share of its cap, so a tenant at its cap only waits for one of its own
@@ -46,10 +48,19 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// depth limits are measured against.
     static let stackSize = 8 << 20
 
-    /// How much nicer than the process the background threads run (Linux: per-thread nice; the
-    /// kernel's weight for +10 is about a tenth of +0's, and raising a nice value needs no
-    /// privilege, whereas lowering it again would, so a thread keeps its class for life).
+    /// How much nicer than the process the background threads run when `SCHED_IDLE` is refused
+    /// (Linux: per-thread nice; the kernel's weight for +10 is about a tenth of +0's, and raising
+    /// a nice value needs no privilege, whereas lowering it again would, so a thread keeps its
+    /// class for life).
     public static let backgroundNice: Int32 = 10
+
+    /// Linux's `SCHED_IDLE` policy (`<linux/sched.h>`; Glibc does not export it to Swift). A
+    /// thread of this policy runs only on CPU time no other thread wants, and any other thread
+    /// that wakes preempts it at once. Measured against nice +10 (docs/benchmarks.md), it took
+    /// about 2 ms off a light tenant's p99 while a heavy tenant flooded, because nice +10 still
+    /// lets the heavy thread finish its slice before the woken one runs. Setting it needs no
+    /// privilege.
+    static let schedIdle: Int32 = 5
 
     /// Time constant, in seconds, of the decay of a tenant's recorded CPU use: use older than a
     /// few of these no longer counts.
@@ -63,8 +74,8 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// The primary threads: they run the jobs of tenants that are not busy, at the process's
     /// priority.
     public let threadCount: Int
-    /// The background threads (`maxRunningPerTenant`): they run the jobs of busy tenants, at nice
-    /// `backgroundNice`.
+    /// The background threads (`maxRunningPerTenant`): they run the jobs of busy tenants, as
+    /// `SCHED_IDLE` (or at nice `backgroundNice`).
     public let backgroundThreadCount: Int
 
     /// A job and the tenant view it was queued through, which it runs on so that the task's
@@ -102,6 +113,12 @@ public final class EvaluationThreads: @unchecked Sendable {
         }
     }
 
+    /// When a tenant last queued or finished a job (seconds, monotonic).
+    private struct Activity {
+        let key: String
+        let at: Double
+    }
+
     /// An entry of a turn list.
     private struct Ticket {
         let key: String
@@ -119,6 +136,9 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// Tenants whose next job may run on a background thread, in round-robin order.
     private var backgroundTurns = Deque<Ticket>()
     private var lastTicket: UInt64 = 0
+    /// The two tenants last active, newest first, with distinct keys: enough to tell in O(1)
+    /// whether a tenant other than a given one was active lately.
+    private var recent: [Activity] = []
 
     // Two conditions over one mutex, so that a job listed for one kind of thread wakes a thread
     // of that kind; allocated once, as the threads live as long as the process.
@@ -163,7 +183,9 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// Queues `job` at the back of its tenant's FIFO.
     func enqueue(_ job: UnownedJob, from executor: TenantEvaluationExecutor) {
         let key = executor.tenantKey
+        let now = Self.seconds(CLOCK_MONOTONIC)
         pthread_mutex_lock(mutex)
+        noteActivity(key, now: now)
         var tenant = tenants.removeValue(forKey: key) ?? Tenant()
         tenant.jobs.append(Queued(job: job, executor: executor))
         store(key, &tenant)
@@ -197,10 +219,13 @@ public final class EvaluationThreads: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Makes the calling thread `backgroundNice` nicer (Linux's nice is per thread; `who` 0 is
-    /// the calling thread). Elsewhere the thread keeps the process's priority.
+    /// Puts the calling thread in `SCHED_IDLE`, or, where that is refused (a seccomp profile),
+    /// makes it `backgroundNice` nicer (Linux's policy and nice are per thread; pid 0 is the
+    /// calling thread). Elsewhere the thread keeps the process's priority.
     private func lowerOwnPriority() {
         #if os(Linux)
+        var param = sched_param()
+        if sched_setscheduler(0, Self.schedIdle, &param) == 0 { return }
         let which = __priority_which_t(PRIO_PROCESS.rawValue)
         errno = 0
         let current = getpriority(which, 0)
@@ -233,6 +258,7 @@ public final class EvaluationThreads: @unchecked Sendable {
     private func finished(_ key: String, used: Double, now: Double) {
         let previous = usage[key]?.decayed(to: now, decay: usageDecay) ?? 0
         usage[key] = Usage(seconds: previous + max(0, used), at: now)
+        noteActivity(key, now: now)
         if usage.count >= pruneAt { pruneUsage(now: now) }
         guard var tenant = tenants.removeValue(forKey: key) else { return }
         tenant.running -= 1
@@ -243,6 +269,25 @@ public final class EvaluationThreads: @unchecked Sendable {
     private func pruneUsage(now: Double) {
         usage = usage.filter { $0.value.decayed(to: now, decay: usageDecay) > 1e-4 || tenants[$0.key] != nil }
         pruneAt = max(64, 2 * usage.count)
+    }
+
+    /// Records that `key` queued or finished a job at `now`; under `mutex`.
+    private func noteActivity(_ key: String, now: Double) {
+        if recent.first?.key == key {
+            recent[0] = Activity(key: key, at: now)
+        } else {
+            let previous = recent.first
+            recent.removeAll(keepingCapacity: true)
+            recent.append(Activity(key: key, at: now))
+            if let previous { recent.append(previous) }
+        }
+    }
+
+    /// Whether a tenant other than `key` has jobs queued or running, or was active within the
+    /// last `usageDecay` seconds; under `mutex`.
+    private func othersActive(besides key: String, now: Double) -> Bool {
+        if tenants.count > 1 || (tenants.count == 1 && tenants[key] == nil) { return true }
+        return recent.contains { $0.key != key && now - $0.at <= usageDecay }
     }
 
     /// Whether `key` used more than `busyAfter` CPU seconds lately; under `mutex`.
@@ -262,7 +307,8 @@ public final class EvaluationThreads: @unchecked Sendable {
             // Keep its place in line; which list it waits in is decided when it is listed.
             wanted = listed
         } else {
-            wanted = isBusy(key) ? .background : .primary
+            let now = Self.seconds(CLOCK_MONOTONIC)
+            wanted = isBusy(key) && othersActive(besides: key, now: now) ? .background : .primary
         }
         if wanted != tenant.listed {
             tenant.listed = wanted

@@ -338,6 +338,7 @@ public struct ServerComponents: Sendable {
         g.syncInterval = c.bucketStore.syncInterval
         g.ignoreDeletionMarksDelay = c.bucketStore.ignoreDeletionMarksDelay
         g.indexCacheBytes = c.bucketStore.indexCacheBytes
+        g.seriesHashCacheBytes = c.bucketStore.seriesHashCacheBytes
         g.chunksCacheBytes = c.bucketStore.chunksCacheBytes
         g.indexHeaderIdleTimeout = c.bucketStore.indexHeaderIdleTimeout
         return g

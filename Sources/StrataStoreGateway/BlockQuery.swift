@@ -49,8 +49,7 @@ struct BlockQuery: Sendable {
                 shard: QueryShard? = nil) async throws(StoreGatewayError) -> [QuerySeries] {
         let refs = try await postings(matching: matchers)
         if refs.isEmpty { return [] }
-        var entries = try await series(refs)
-        if let shard { entries.removeAll { !shard.contains($0.labels) } }
+        let entries = if let shard { try await series(refs, in: shard) } else { try await series(refs) }
         var wanted: [ChunkMeta] = []
         var spans: [Range<Int>] = []
         spans.reserveCapacity(entries.count)
@@ -72,8 +71,7 @@ struct BlockQuery: Sendable {
     func labelNames(matchers: [LabelMatcher], shard: QueryShard? = nil) async throws(StoreGatewayError) -> [String] {
         if matchers.isEmpty, shard == nil { return index.labelNames }
         var names = Set<String>()
-        for entry in try await series(try await postings(matching: Self.orEverySeries(matchers))) {
-            if let shard, !shard.contains(entry.labels) { continue }
+        for entry in try await entries(matching: matchers, shard: shard) {
             for label in entry.labels { names.insert(label.name) }
         }
         return Array(names)
@@ -84,11 +82,16 @@ struct BlockQuery: Sendable {
     func labelValues(name: String, matchers: [LabelMatcher], shard: QueryShard? = nil) async throws(StoreGatewayError) -> [String] {
         if matchers.isEmpty, shard == nil { return index.labelValues(name) }
         var values = Set<String>()
-        for entry in try await series(try await postings(matching: Self.orEverySeries(matchers))) {
-            if let shard, !shard.contains(entry.labels) { continue }
+        for entry in try await entries(matching: matchers, shard: shard) {
             if let v = entry.labels[name] { values.insert(v) }
         }
         return Array(values)
+    }
+
+    /// The entries of the series matching `matchers` (every series if there are none) and `shard`.
+    private func entries(matching matchers: [LabelMatcher], shard: QueryShard?) async throws(StoreGatewayError) -> [IndexSeries] {
+        let refs = try await postings(matching: Self.orEverySeries(matchers))
+        return if let shard { try await series(refs, in: shard) } else { try await series(refs) }
     }
 
     /// `matchers`, or when there are none a matcher every series passes (`""=""`: no label has
@@ -136,6 +139,32 @@ struct BlockQuery: Sendable {
         if let remote = caches.remote.index { RemoteCaches.storeInBackground(remote, toRemote, ttl: caches.remote.ttl) }
         let index = self.index
         return try await decoder.decode(sources) { () throws(BlockError) in try index.postings(matching: matchers) }
+    }
+
+    /// The series entries of `refs` that belong to `shard`, in `refs`' order. Series whose hash
+    /// the block's `SeriesHashCache` knows are kept or dropped before their entries are read;
+    /// the others are read, hashed, and their hashes kept for the next shard query.
+    func series(_ refs: [SeriesRef], in shard: QueryShard) async throws(StoreGatewayError) -> [IndexSeries] {
+        let plan = opened.seriesHashes.plan(refs, shard: shard)
+        let read = try await series(plan.read)
+        guard read.count == plan.read.count else {
+            // Not expected (`series` answers every reference or throws); filter by labels.
+            return read.filter { shard.contains($0.labels) }
+        }
+        var kept: [IndexSeries] = []
+        kept.reserveCapacity(read.count)
+        var learnt: [(ref: SeriesRef, hash: UInt64)] = []
+        for (i, entry) in read.enumerated() {
+            if plan.known[i] {
+                kept.append(entry)
+                continue
+            }
+            let hash = entry.labels.stableHash
+            learnt.append((plan.read[i], hash))
+            if shard.contains(hash: hash) { kept.append(entry) }
+        }
+        opened.seriesHashes.store(learnt)
+        return kept
     }
 
     /// The series entries of `refs`, in the same order.

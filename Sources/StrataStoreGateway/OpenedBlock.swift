@@ -21,12 +21,16 @@ struct OpenedBlock: Sendable {
     let index: IndexReader
     let indexSize: Int
     let segments: [IndexHeader.Segment]
+    /// The series hashes shard queries learnt, kept while the block stays open.
+    let seriesHashes: SeriesHashCache
 
     /// Opens `header`: runs `IndexReader`'s own parsing and checks (CRCs, ordering) over the
     /// stored ranges, and checks each segment header. A header missing a range the reader needs
-    /// fails with `.rangeNotLoaded`, which callers treat as a damaged file.
-    init(header: IndexHeader, keys: BlockKeys) throws(BlockError) {
+    /// fails with `.rangeNotLoaded`, which callers treat as a damaged file. The block's series
+    /// hashes count against `hashBudget` (none are kept without one).
+    init(header: IndexHeader, keys: BlockKeys, hashBudget: SeriesHashBudget = SeriesHashBudget(bytes: 0)) throws(BlockError) {
         self.keys = keys
+        seriesHashes = SeriesHashCache(budget: hashBudget)
         indexSize = header.indexSize
         segments = header.segments
         let source = SparseByteSource(name: keys.index, size: header.indexSize)

@@ -39,10 +39,13 @@ struct QueryCaches: Sendable {
     let chunks: LRUCache<ChunkCacheKey, EncodedChunk>
     /// The shared caches behind these, when configured.
     let remote: RemoteCaches
+    /// What the open blocks' series-hash caches may hold together.
+    let seriesHashes: SeriesHashBudget
 
-    init(indexBytes: Int, chunkBytes: Int, remote: RemoteCaches = .none) {
+    init(indexBytes: Int, chunkBytes: Int, seriesHashBytes: Int = 0, remote: RemoteCaches = .none) {
         index = LRUCache(capacity: indexBytes, kinds: 2)
         chunks = LRUCache(capacity: chunkBytes, kinds: 1)
+        seriesHashes = SeriesHashBudget(bytes: seriesHashBytes)
         self.remote = remote
     }
 

@@ -63,7 +63,7 @@ extension StoreGateway {
             }
             let header = try await buildIndexHeader(block.keys, path: path)
             do {
-                let opened = try OpenedBlock(header: header, keys: block.keys)
+                let opened = try OpenedBlock(header: header, keys: block.keys, hashBudget: caches.seriesHashes)
                 counters.update { $0.indexHeaderLoads += 1 }
                 return .success(opened)
             } catch {
@@ -81,7 +81,7 @@ extension StoreGateway {
         do {
             let header = try IndexHeader.decode(bytes, path: block.headerPath, block: id)
             do {
-                return try OpenedBlock(header: header, keys: block.keys)
+                return try OpenedBlock(header: header, keys: block.keys, hashBudget: caches.seriesHashes)
             } catch {
                 reason = error.description
             }

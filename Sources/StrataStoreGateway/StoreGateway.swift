@@ -78,7 +78,8 @@ public final class StoreGateway: Queryable, Sendable {
         self.counters = counters
         fetcher = RangeFetcher(bucket: instrumented, concurrency: max(1, config.rangeReadConcurrency),
                                maxGap: max(0, config.partitionerMaxGapBytes))
-        caches = QueryCaches(indexBytes: config.indexCacheBytes, chunkBytes: config.chunksCacheBytes, remote: remoteCaches)
+        caches = QueryCaches(indexBytes: config.indexCacheBytes, chunkBytes: config.chunksCacheBytes,
+                             seriesHashBytes: config.seriesHashCacheBytes, remote: remoteCaches)
     }
 
     /// Syncs every `syncInterval` until the calling task is cancelled, and unloads idle
@@ -158,6 +159,7 @@ public final class StoreGateway: Queryable, Sendable {
         out.postingsCache = caches.index.stats(kind: QueryCaches.postingsKind)
         out.seriesCache = caches.index.stats(kind: QueryCaches.seriesKind)
         out.chunksCache = caches.chunks.stats(kind: QueryCaches.chunkKind)
+        out.seriesHashesCached = caches.seriesHashes.used
         return out
     }
 

@@ -19,6 +19,9 @@ extension StoreGateway {
         /// `-blocks-storage.bucket-store.chunks-cache.inmemory.max-size-bytes` (Strata-only: Mimir
         /// caches chunks in memcached only): chunks kept in memory.
         public var chunksCacheBytes: Int
+        /// `-blocks-storage.bucket-store.series-hash-cache-max-size-bytes`: label-set hashes of
+        /// series kept for shard queries (`SeriesHashCache`), about 24 bytes each.
+        public var seriesHashCacheBytes: Int
         /// Strata-only: most index-headers held in memory; the least recently used is unloaded
         /// past it, so memory stays bounded however many blocks the bucket holds. 0: no limit.
         public var maxLoadedIndexHeaders: Int
@@ -41,6 +44,7 @@ extension StoreGateway {
                     ignoreDeletionMarksDelay: Duration = .seconds(60 * 60),
                     indexCacheBytes: Int = 1 << 30,
                     chunksCacheBytes: Int = 256 << 20,
+                    seriesHashCacheBytes: Int = 1 << 30,
                     maxLoadedIndexHeaders: Int = 1000,
                     indexHeaderIdleTimeout: Duration = .seconds(60 * 60),
                     partitionerMaxGapBytes: Int = 512 * 1024,
@@ -53,6 +57,7 @@ extension StoreGateway {
             self.ignoreDeletionMarksDelay = ignoreDeletionMarksDelay
             self.indexCacheBytes = indexCacheBytes
             self.chunksCacheBytes = chunksCacheBytes
+            self.seriesHashCacheBytes = seriesHashCacheBytes
             self.maxLoadedIndexHeaders = maxLoadedIndexHeaders
             self.indexHeaderIdleTimeout = indexHeaderIdleTimeout
             self.partitionerMaxGapBytes = partitionerMaxGapBytes

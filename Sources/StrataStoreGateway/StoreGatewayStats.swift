@@ -47,6 +47,8 @@ public struct StoreGatewayStats: Sendable, Equatable {
     public var seriesCache = CacheStats()
     /// Chunks cache.
     public var chunksCache = CacheStats()
+    /// Series label-set hashes kept for shard queries (`SeriesHashCache`), over every open block.
+    public var seriesHashesCached = 0
     /// Requests sent to the bucket (GET, ranged GET, HEAD, list pages).
     public var bucketRequests = 0
     /// Bucket requests that failed (after the client's retries).

@@ -87,6 +87,53 @@ struct StoreGatewayShardTests {
         #expect(gateway.stats.chunksCache.hits == unsharded.stats.chunksCache.hits, "no chunk was looked up by two shards")
     }
 
+    /// Series-entry lookups so far (each entry a query reads is looked up in the index cache once).
+    static func entryLookups(_ gateway: StoreGateway) -> Int {
+        let c = gateway.stats.seriesCache
+        return c.hits + c.misses
+    }
+
+    @Test("once a block's series hashes are known, a shard query reads only its own series' entries")
+    func seriesHashCache() async throws {
+        let f = try await StoreGatewayFilesystemTests.Fixture.make()
+        defer { f.cleanup() }
+        let tenant = TestBlocks.tenant
+        let all = [try m(.regexMatch, "__name__", ".+")]
+        func shard(_ gateway: StoreGateway, _ i: Int, _ n: Int) async throws -> [QuerySeries] {
+            try await gateway.select(SelectRequest(tenant: tenant, minTime: .min, maxTime: .max, matchers: try Self.sharded(all, i, n)))
+        }
+
+        let gateway = f.gateway()
+        try await gateway.sync()
+        // The first shard query reads every entry and learns every hash.
+        _ = try await shard(gateway, 0, 4)
+        let entries = Self.entryLookups(gateway)
+        #expect(entries > 40)
+        #expect(gateway.stats.seriesHashesCached == entries)
+        // The others read about a quarter each, and nothing more is learnt.
+        var reads: [Int] = []
+        var answers: [[QuerySeries]] = []
+        for i in 1..<4 {
+            let before = Self.entryLookups(gateway)
+            answers.append(try await shard(gateway, i, 4))
+            reads.append(Self.entryLookups(gateway) - before)
+        }
+        #expect(reads.reduce(0, +) < entries, "entries read per shard \(reads), \(entries) in all")
+        #expect((reads.max() ?? 0) * 2 < entries, "entries read per shard \(reads), \(entries) in all")
+        #expect(gateway.stats.seriesHashesCached == entries)
+
+        // The same answers without the cache, and with a budget of ten hashes.
+        for bytes in [0, 10 * 24] {
+            let other = f.gateway { $0.seriesHashCacheBytes = bytes }
+            try await other.sync()
+            _ = try await shard(other, 0, 4)
+            #expect(other.stats.seriesHashesCached == bytes / 24)
+            for i in 1..<4 {
+                #expect(try await shard(other, i, 4) == answers[i - 1], "shard \(i + 1)_of_4 with a \(bytes)-byte budget")
+            }
+        }
+    }
+
     @Test("label names and values of a shard come from its series; their union is the unsharded answer")
     func labels() async throws {
         let f = try await StoreGatewayFilesystemTests.Fixture.make()

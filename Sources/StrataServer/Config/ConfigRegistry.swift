@@ -95,6 +95,8 @@ enum ConfigRegistry {
              \.bucketStore.indexCacheBytes, "Maximum size in bytes of the store-gateway's in-memory cache of postings and series.", kind: .bytes),
         .int("blocks-storage.bucket-store.chunks-cache.inmemory.max-size-bytes", ["blocks_storage", "bucket_store", "chunks_cache", "inmemory", "max_size_bytes"],
              \.bucketStore.chunksCacheBytes, "Maximum size in bytes of the store-gateway's in-memory chunks cache.", kind: .bytes),
+        .int("blocks-storage.bucket-store.series-hash-cache-max-size-bytes", ["blocks_storage", "bucket_store", "series_hash_cache_max_size_bytes"],
+             \.bucketStore.seriesHashCacheBytes, "Max size - in bytes - of the in-memory series hash cache. The cache is shared across all tenants and it's used only when query sharding is enabled.", kind: .bytes),
         .duration("blocks-storage.bucket-store.index-header.lazy-loading-idle-timeout", ["blocks_storage", "bucket_store", "index_header", "lazy_loading_idle_timeout"],
                   \.bucketStore.indexHeaderIdleTimeout, "An index-header not used for this long is released from memory (it stays on disk)."),
 

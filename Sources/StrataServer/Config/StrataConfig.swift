@@ -95,6 +95,7 @@ public struct StrataConfig: Sendable {
         public var ignoreDeletionMarksDelay: Duration = .seconds(3600)
         public var indexCacheBytes = 256 * 1024 * 1024
         public var chunksCacheBytes = 256 * 1024 * 1024
+        public var seriesHashCacheBytes = 1024 * 1024 * 1024
         public var indexHeaderIdleTimeout: Duration = .seconds(60 * 60)
         public var indexCacheBackend = "inmemory"
         public var indexCacheMemcached = MemcachedSettings()

@@ -26,6 +26,13 @@ extension Head {
     public func append(_ batch: SeriesBatch, limits: SeriesLimits) throws(HeadError) -> AppendOutcome {
         let chunkRange = options.chunkRange
         let samplesPerChunk = options.samplesPerChunk
+        // Label hashing reads only the batch: done before taking the lock that every other
+        // append of the tenant waits for.
+        var hashes = ContiguousArray<UInt64>(repeating: 0, count: batch.series.count)
+        for index in batch.series.indices {
+            let entry = batch.series[index]
+            if entry.sampleCount != 0 || entry.histogramCount != 0 { hashes[index] = batch.stableHash(of: index) }
+        }
         return try state.withLock { (s: inout HeadState) throws(HeadError) -> AppendOutcome in
             guard let wal = s.wal else { throw .closed }
             s.epoch &+= 1
@@ -39,7 +46,7 @@ extension Head {
             for index in batch.series.indices {
                 let entry = batch.series[index]
                 if entry.sampleCount == 0 && entry.histogramCount == 0 { continue }
-                let hash = batch.stableHash(of: index) & s.hashMask
+                let hash = hashes[index] & s.hashMask
                 if let series = s.series(hash: hash, batch: batch, index: index)
                     ?? validator.pendingSeries(hash: hash, batch: batch, index: index) {
                     validator.check(batch: batch, index: index, series: series, scratch: &s.scratch)
