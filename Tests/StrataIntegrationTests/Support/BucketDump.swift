@@ -4,7 +4,8 @@ import StrataObjstore
 import StrataTestSupport
 
 /// `promtool tsdb dump` of every complete block (one with a `meta.json`) of `tenant` in a
-/// filesystem bucket: how many blocks there are and every series' samples over all of them.
+/// filesystem bucket that is not marked for deletion: how many blocks there are and every
+/// series' samples over all of them, in time order.
 ///
 /// A block deleted by a compactor between the listing and the download is retried (a running
 /// compactor may replace blocks while the test reads), up to 20 times half a second apart.
@@ -33,6 +34,9 @@ private func promtoolDumpBucketOnce(_ bucket: FilesystemBucket, tenant: String) 
         var keys: [String] = []
         try await bucket.iter(prefix: "\(tenant)/\(id)/", delimiter: nil) { (page: ListPage) throws(BucketError) in keys += page.keys }
         guard keys.contains("\(tenant)/\(id)/meta.json") else { continue }
+        // A block marked for deletion was replaced (compacted or rewritten) and waits for the
+        // cleanup; readers skip it, and counting it would show its samples twice.
+        if keys.contains("\(tenant)/\(id)/deletion-mark.json") { continue }
         blocks += 1
         let db = work.appendingPathComponent(id)
         for key in keys {
@@ -46,5 +50,8 @@ private func promtoolDumpBucketOnce(_ bucket: FilesystemBucket, tenant: String) 
             all[labels, default: []] += samples
         }
     }
+    // Blocks come in ULID order, which is not time order once a compactor wrote a block for
+    // an older range after a newer one.
+    for key in all.keys { all[key]?.sort { $0.timestamp < $1.timestamp } }
     return (blocks, all)
 }
