@@ -291,9 +291,9 @@ public final class EvaluationThreads: @unchecked Sendable {
     }
 
     /// Whether `key` used more than `busyAfter` CPU seconds lately; under `mutex`.
-    private func isBusy(_ key: String) -> Bool {
+    private func isBusy(_ key: String, now: Double) -> Bool {
         guard let recorded = usage[key] else { return false }
-        return recorded.decayed(to: Self.seconds(CLOCK_MONOTONIC), decay: usageDecay) > busyAfter
+        return recorded.decayed(to: now, decay: usageDecay) > busyAfter
     }
 
     /// Stores `tenant` (or drops it when it has nothing queued or running) and puts it in the
@@ -308,7 +308,7 @@ public final class EvaluationThreads: @unchecked Sendable {
             wanted = listed
         } else {
             let now = Self.seconds(CLOCK_MONOTONIC)
-            wanted = isBusy(key) && othersActive(besides: key, now: now) ? .background : .primary
+            wanted = isBusy(key, now: now) && othersActive(besides: key, now: now) ? .background : .primary
         }
         if wanted != tenant.listed {
             tenant.listed = wanted
