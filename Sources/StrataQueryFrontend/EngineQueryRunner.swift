@@ -19,14 +19,19 @@ public struct EngineQueryRunner: QueryRunner {
     /// Where metadata requests read, as `exemplars`. Nil: they answer empty.
     public var metadata: (any MetadataQueryable)? = nil
 
+    /// The threads queries are evaluated on.
+    public var threads: EvaluationThreads = .shared
+
     /// Creates a runner over `storage`.
     public init(options: EngineOptions, storage: @escaping @Sendable ([TenantID]) -> any Queryable) {
         self.options = options
         self.storage = storage
     }
 
-    /// Evaluates the request.
-    public func run(_ request: QueryRequest) async throws(QueryFailure) -> QueryResponse {
+    /// The engine settings `request` is evaluated with: a shorter timeout, another lookback or
+    /// source resolution where it asks for them, and one task only while its tenant's jobs run
+    /// on the background threads (`EvaluationThreads.runsInBackground`).
+    public func engineOptions(for request: QueryRequest) throws(QueryFailure) -> EngineOptions {
         var options = self.options
         if request.timeoutMs > 0 {
             let requested = Duration.milliseconds(request.timeoutMs)
@@ -39,6 +44,13 @@ public struct EngineQueryRunner: QueryRunner {
             }
             options.sourceResolution = policy
         }
+        if options.parallelism != 1, threads.runsInBackground(request.tenantKey) { options.parallelism = 1 }
+        return options
+    }
+
+    /// Evaluates the request.
+    public func run(_ request: QueryRequest) async throws(QueryFailure) -> QueryResponse {
+        let options = try engineOptions(for: request)
         if request.kind == .exemplars || request.kind == .metadata {
             return try await ExemplarMetadataRequest.run(request, exemplars: exemplars, metadata: metadata)
         }
@@ -52,7 +64,7 @@ public struct EngineQueryRunner: QueryRunner {
         do throws(QueryError) {
             // On the evaluation threads, child tasks included, queued as this tenant's (see
             // `EvaluationThreads`).
-            let executor = EvaluationThreads.shared.executor(for: request.tenantKey)
+            let executor = threads.executor(for: request.tenantKey)
             result = try await withTaskExecutorPreference(executor) { () async throws(QueryError) -> QueryResult in
                 if request.kind == .instant {
                     return try await engine.instantQuery(request.query, at: request.start, tenant: tenant, storage: counting)

@@ -180,6 +180,18 @@ public final class EvaluationThreads: @unchecked Sendable {
         TenantEvaluationExecutor(threads: self, tenantKey: tenantKey)
     }
 
+    /// Whether `tenantKey`'s jobs queued now would wait for the background threads: it is busy
+    /// and another tenant was active lately. `EngineQueryRunner` then evaluates the tenant's new
+    /// queries as one task each: splitting a query across tasks only buys latency on idle cores,
+    /// and each extra task adds jobs whose queueing and completion take locks that the light
+    /// tenants' jobs need too. A background thread preempted while holding one of them delays
+    /// the light job until that thread gets a core again (a priority inversion the kernel does not
+    /// resolve for `SCHED_IDLE` threads); docs/benchmarks.md has the measurement.
+    public func runsInBackground(_ tenantKey: String) -> Bool {
+        let now = Self.seconds(CLOCK_MONOTONIC)
+        return locked { isBusy(tenantKey, now: now) && othersActive(besides: tenantKey, now: now) }
+    }
+
     /// Queues `job` at the back of its tenant's FIFO.
     func enqueue(_ job: UnownedJob, from executor: TenantEvaluationExecutor) {
         let key = executor.tenantKey
@@ -327,6 +339,12 @@ public final class EvaluationThreads: @unchecked Sendable {
             }
         }
         tenants[key] = tenant
+    }
+
+    /// `tenantKey`'s recent CPU seconds, decayed to now (for tests).
+    func recentCPUSeconds(_ tenantKey: String) -> Double {
+        let now = Self.seconds(CLOCK_MONOTONIC)
+        return locked { usage[tenantKey]?.decayed(to: now, decay: usageDecay) ?? 0 }
     }
 
     /// Tenant keys with jobs queued or running (for tests).

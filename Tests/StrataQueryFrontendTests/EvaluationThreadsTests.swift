@@ -1,4 +1,6 @@
 import Foundation
+import StrataModel
+import StrataPromQL
 import StrataTestSupport
 import Synchronization
 import Testing
@@ -196,6 +198,35 @@ import Testing
         for t in tasks { await t.value }
         #expect(probe.most("heavy") == 2)
         try await eventually("every tenant queue is dropped") { threads.tenantCount == 0 }
+    }
+
+    @Test func aBusyTenantsQueriesRunAsOneTaskWhileOthersAreActive() async throws {
+        let threads = EvaluationThreads(threads: 2, maxRunningPerTenant: 2, busyAfter: 0.05, usageDecay: 3600)
+        var runner = EngineQueryRunner(options: EngineOptions(), storage: { _ in EmptyQueryable() })
+        runner.threads = threads
+        let heavy = try TenantID(validating: "heavy")
+        let request = QueryRequest(kind: .range, tenants: [heavy], query: "up", start: 0, end: 60_000, step: 15_000)
+        // Not busy: the configured parallelism (0, one task per core).
+        #expect(!threads.runsInBackground("heavy"))
+        #expect(try runner.engineOptions(for: request).parallelism == 0)
+        // Busy but alone: still the configured parallelism.
+        await job(threads, "heavy") { Self.burnCPU(seconds: 0.1) }.value
+        // The job's CPU time is recorded once its slice returns, after the task has completed.
+        try await eventually("heavy's CPU time is recorded") { threads.recentCPUSeconds("heavy") > threads.busyAfter }
+        #expect(!threads.runsInBackground("heavy"))
+        #expect(try runner.engineOptions(for: request).parallelism == 0)
+        // Busy while another tenant is active: one task; the other tenant keeps its parallelism.
+        await job(threads, "light") {}.value
+        #expect(threads.runsInBackground("heavy"))
+        #expect(try runner.engineOptions(for: request).parallelism == 1)
+        #expect(!threads.runsInBackground("light"))
+        let light = QueryRequest(kind: .range, tenants: [try TenantID(validating: "light")], query: "up", start: 0, end: 60_000, step: 15_000)
+        #expect(try runner.engineOptions(for: light).parallelism == 0)
+        // A configured parallelism other than the default is kept for tenants in the foreground.
+        runner = EngineQueryRunner(options: { var o = EngineOptions(); o.parallelism = 4; return o }(), storage: { _ in EmptyQueryable() })
+        runner.threads = threads
+        #expect(try runner.engineOptions(for: light).parallelism == 4)
+        #expect(try runner.engineOptions(for: request).parallelism == 1)
     }
 
     /// The scheduling policy of the calling thread (0, SCHED_OTHER, elsewhere than Linux).
