@@ -134,14 +134,22 @@ public enum AggregateView: String, Sendable, CaseIterable {
         let needed: Aggregate = self == .counter ? .counter : .sum
         let values = try Self.decodeHistograms(needed, in: bytes, view: self)
         guard self == .average else { return values }
-        let counts = try Self.decode(.count, in: bytes, view: self)
-        guard counts.count == values.count else {
-            throw .corrupt("aggregate chunk has \(values.count) sums but \(counts.count) counts")
+        return try Self.averages(values, counts: try Self.decode(.count, in: bytes, view: self)) {
+            FloatHistogramSample(timestamp: $0.timestamp, histogram: $0.histogram.divided(by: $1))
         }
-        var out: [FloatHistogramSample] = []
-        out.reserveCapacity(values.count)
-        for (sum, count) in zip(values, counts) where count.value > 0 {
-            out.append(FloatHistogramSample(timestamp: sum.timestamp, histogram: sum.histogram.divided(by: count.value)))
+    }
+
+    /// Each window's sum divided by its sample count, windows without samples left out; `sums`
+    /// and `counts` are one aggregate chunk's, window by window.
+    private static func averages<S>(_ sums: [S], counts: [Sample],
+                                    _ divide: (S, Double) -> S) throws(ChunkError) -> [S] {
+        guard counts.count == sums.count else {
+            throw .corrupt("aggregate chunk has \(sums.count) sums but \(counts.count) counts")
+        }
+        var out: [S] = []
+        out.reserveCapacity(sums.count)
+        for (sum, count) in zip(sums, counts) where count.value > 0 {
+            out.append(divide(sum, count.value))
         }
         return out
     }
@@ -265,16 +273,9 @@ public enum AggregateView: String, Sendable, CaseIterable {
         }
         let values = try Self.decode(needed, in: bytes, view: self)
         guard self == .average else { return values }
-        let counts = try Self.decode(.count, in: bytes, view: self)
-        guard counts.count == values.count else {
-            throw .corrupt("aggregate chunk has \(values.count) sums but \(counts.count) counts")
+        return try Self.averages(values, counts: try Self.decode(.count, in: bytes, view: self)) {
+            Sample(timestamp: $0.timestamp, value: $0.value / $1)
         }
-        var out: [Sample] = []
-        out.reserveCapacity(values.count)
-        for (sum, count) in zip(values, counts) where count.value > 0 {
-            out.append(Sample(timestamp: sum.timestamp, value: sum.value / count.value))
-        }
-        return out
     }
 
     /// Raw counter samples and counter aggregates read as one reset-adjusted total that starts at

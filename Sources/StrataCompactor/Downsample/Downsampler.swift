@@ -52,6 +52,27 @@ public enum Downsampler {
         return expected / (windowsPerChunk + 1) + 1
     }
 
+    /// The index ranges a run of raw samples (`count` of them, `timestamp(i)` increasing) is cut
+    /// into, one aggregate chunk each: about `windowsPerChunk` windows per chunk, sized by how
+    /// densely the samples fill their time range, each range extended to the end of the window it
+    /// stops in so that no window is split between chunks. None for a resolution of 0 or less.
+    static func batches(count: Int, resolution: Int64, timestamp: (Int) -> Int64) -> [Range<Int>] {
+        guard count > 0, resolution > 0 else { return [] }
+        let chunks = chunkCount(minTime: timestamp(0), maxTime: timestamp(count - 1), inputResolution: assumedRawInterval,
+                                resolution: resolution, samples: count)
+        let batchSize = count / chunks + 1
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            var end = Swift.min(start + batchSize, count)
+            let window = windowEnd(of: timestamp(end - 1), resolution: resolution)
+            while end < count && timestamp(end) <= window { end += 1 }
+            ranges.append(start..<end)
+            start = end
+        }
+        return ranges
+    }
+
     /// The 5m (or 1h) aggregate chunks of a raw series. Staleness markers and samples that go
     /// back in time are dropped; other NaNs count towards chunk sizes but are not aggregated.
     /// Nothing comes of a resolution of 0 or less.
@@ -63,19 +84,9 @@ public enum Downsampler {
             data.append(s)
             lastT = s.timestamp
         }
-        guard resolution > 0, let first = data.first, let last = data.last else { return [] }
-        let chunks = chunkCount(minTime: first.timestamp, maxTime: last.timestamp, inputResolution: assumedRawInterval,
-                                resolution: resolution, samples: data.count)
-        let batchSize = data.count / chunks + 1
         var out: [DownsampledChunk] = []
-        var start = 0
-        while start < data.count {
-            var end = Swift.min(start + batchSize, data.count)
-            // Finish the window the batch stops in, so no window is split between chunks.
-            let window = windowEnd(of: data[end - 1].timestamp, resolution: resolution)
-            while end < data.count && data[end].timestamp <= window { end += 1 }
-            let batch = data[start..<end].filter { !$0.value.isNaN }
-            start = end
+        for range in batches(count: data.count, resolution: resolution, timestamp: { data[$0].timestamp }) {
+            let batch = data[range].filter { !$0.value.isNaN }
             guard let firstRaw = batch.first, let lastRaw = batch.last else { continue }
             var builder = ChunkBuilder()
             var counter = XORChunk()

@@ -34,19 +34,9 @@ public enum HistogramDownsampler {
             data.append(s)
             lastT = s.timestamp
         }
-        guard resolution > 0, let first = data.first, let last = data.last else { return [] }
-        let chunks = Downsampler.chunkCount(minTime: first.timestamp, maxTime: last.timestamp,
-                                            inputResolution: Downsampler.assumedRawInterval,
-                                            resolution: resolution, samples: data.count)
-        let batchSize = data.count / chunks + 1
         var out: [DownsampledChunk] = []
-        var start = 0
-        while start < data.count {
-            var end = Swift.min(start + batchSize, data.count)
-            let window = Downsampler.windowEnd(of: data[end - 1].timestamp, resolution: resolution)
-            while end < data.count && data[end].timestamp <= window { end += 1 }
-            let batch = data[start..<end].filter { !$0.histogram.sum.isNaN }
-            start = end
+        for range in Downsampler.batches(count: data.count, resolution: resolution, timestamp: { data[$0].timestamp }) {
+            let batch = data[range].filter { !$0.histogram.sum.isNaN }
             guard let head = batch.first else { continue }
             // A batch of gauge histograms keeps gauge totals (Thanos's `isGaugeSamples`).
             let gauge = head.histogram.counterResetHint == .gauge
