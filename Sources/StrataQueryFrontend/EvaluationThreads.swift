@@ -168,7 +168,12 @@ public final class EvaluationThreads: @unchecked Sendable {
 
     private func start(_ kind: Turn, name: String) {
         // The threads keep the object alive: they never end, and neither may it.
-        let thread = Thread { self.loop(kind) }
+        let thread = Thread {
+            // Foundation on Linux passes a name to the kernel only when the thread sets its own;
+            // set before `start` it stays in Foundation, and profiles show the creator's name.
+            Thread.current.name = name
+            self.loop(kind)
+        }
         thread.stackSize = Self.stackSize
         thread.name = name
         thread.start()

@@ -229,6 +229,28 @@ import Testing
         #expect(try runner.engineOptions(for: request).parallelism == 1)
     }
 
+    @Test func threadsCarryTheirNamesInTheKernel() async throws {
+        let threads = EvaluationThreads(threads: 1, maxRunningPerTenant: 1)
+        let name = Mutex<String>("")
+        await job(threads, "a") { name.withLock { $0 = Self.ownKernelName() } }.value
+        #if os(Linux)
+        // What `ps -L`, `top -H` and `perf` show.
+        #expect(name.withLock { $0 } == "strata-eval-0")
+        #else
+        #expect(name.withLock { $0 } == "")
+        #endif
+    }
+
+    /// The calling thread's name as the kernel knows it (Linux; empty elsewhere).
+    static func ownKernelName() -> String {
+        #if os(Linux)
+        let text = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        #else
+        return ""
+        #endif
+    }
+
     /// The scheduling policy of the calling thread (0, SCHED_OTHER, elsewhere than Linux).
     static func ownPolicy() -> Int32 {
         #if os(Linux)
