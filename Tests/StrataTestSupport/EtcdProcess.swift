@@ -13,15 +13,25 @@ public struct EtcdUnavailable: Error, CustomStringConvertible {
 
 /// A real etcd server on loopback ports with a temporary data dir, started by the test itself.
 /// It is killed with SIGKILL (the test runner's children have SIGTERM blocked).
+///
+/// Its ports come from `LoopbackPorts` and stay reserved across restarts, and it is ready only
+/// when the etcd answering on its client port is this one (its member name is unique): an etcd
+/// that failed to bind must not pass for ready because another test's etcd answers there, which
+/// then disappears under this test when that test ends.
 public final class EtcdProcess: @unchecked Sendable {
+    // @unchecked: `process`, the ports and `hasStarted` are only touched by init/start/kill,
+    // which one test calls in sequence.
     public static let binary = "/usr/bin/etcd"
     public static let startupTimeout: Duration = .seconds(30)
 
     private let dataDir: String
-    /// The client port (`http://127.0.0.1:<port>`).
-    public let clientPort: Int
-    private let peerPort: Int
+    /// The member name, unique to this server.
+    private let name = "strata-test-" + UUID().uuidString.prefix(8).lowercased()
+    /// The client port (`http://127.0.0.1:<port>`), kept across restarts.
+    public private(set) var clientPort: Int
+    private var peerPort: Int
     private var process: Process?
+    private var hasStarted = false
     private var logPath: String { dataDir + "/etcd.log" }
 
     /// The client URL to give to `-…etcd.endpoints`.
@@ -34,21 +44,50 @@ public final class EtcdProcess: @unchecked Sendable {
         }
         dataDir = NSTemporaryDirectory() + "strata-etcd-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-        clientPort = try freePort()
-        peerPort = try freePort()
+        clientPort = try LoopbackPorts.reserve()
+        peerPort = try LoopbackPorts.reserve()
     }
 
     /// Starts etcd (again, on the same ports and data) and waits until it answers KV requests.
+    ///
+    /// If a port turns out to be taken, a first start moves to other ports; a restart waits for
+    /// its own a little, since clients are configured with them.
     public func start() async throws {
+        var lastFailure = ""
+        for attempt in 0..<5 {
+            let log = logSize()
+            if try await launch() {
+                hasStarted = true
+                return
+            }
+            lastFailure = logTail(from: log)
+            guard lastFailure.contains("address already in use") else {
+                throw EtcdUnavailable(description: "etcd exited with status \(process?.terminationStatus ?? -1): \(lastFailure)")
+            }
+            if hasStarted {
+                try await Task.sleep(for: .milliseconds(200 * (attempt + 1)))
+            } else {
+                let taken = (clientPort, peerPort)
+                clientPort = try LoopbackPorts.reserve()
+                peerPort = try LoopbackPorts.reserve()
+                LoopbackPorts.release(taken.0)
+                LoopbackPorts.release(taken.1)
+            }
+        }
+        throw EtcdUnavailable(description: "etcd could not listen on 127.0.0.1 (ports taken): \(lastFailure)")
+    }
+
+    /// One attempt: runs etcd and waits until it answers as this member (true) or exits (false).
+    private func launch() async throws -> Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EtcdProcess.binary)
         let client = "http://127.0.0.1:\(clientPort)"
         let peer = "http://127.0.0.1:\(peerPort)"
         process.arguments = [
-            "--name", "strata-test", "--data-dir", dataDir + "/data",
+            "--name", name, "--data-dir", dataDir + "/data",
             "--listen-client-urls", client, "--advertise-client-urls", client,
             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", "strata-test=\(peer)", "--initial-cluster-state", "new",
+            "--initial-cluster", "\(name)=\(peer)", "--initial-cluster-state", "new",
         ]
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -57,16 +96,15 @@ public final class EtcdProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
+        let pid = process.processIdentifier
         let deadline = ContinuousClock.now + EtcdProcess.startupTimeout
-        var ready = false
-        while ContinuousClock.now < deadline && process.isRunning && !ready {
-            ready = await answersRange()
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        // Checks once more after the deadline: on a busy machine the sleep itself can outlast it.
+        while isAlive(pid) {
+            if await answersAsThisMember() { return true }
+            if ContinuousClock.now >= deadline { break }
+            try await Task.sleep(for: .milliseconds(100))
         }
-        if ready { return }
-        if !process.isRunning {
-            throw EtcdUnavailable(description: "etcd exited with status \(process.terminationStatus): \(logTail())")
-        }
+        if !isAlive(pid) { return false }
         kill()
         throw EtcdUnavailable(description: "etcd did not answer on \(endpoint) within \(EtcdProcess.startupTimeout): \(logTail())")
     }
@@ -80,21 +118,44 @@ public final class EtcdProcess: @unchecked Sendable {
 
     deinit {
         kill()
+        LoopbackPorts.release(clientPort)
+        LoopbackPorts.release(peerPort)
         try? FileManager.default.removeItem(atPath: dataDir)
     }
 
-    /// True when etcd's JSON gateway answers a range request (it is serving KV, not just listening).
-    private func answersRange() async -> Bool {
-        var request = HTTPClientRequest(url: endpoint + "/v3/kv/range")
+    /// True when the etcd on the client port serves KV requests (a range answers) and is this
+    /// member (its member list has this server's name), not another test's etcd.
+    private func answersAsThisMember() async -> Bool {
+        guard let range = await post("/v3/kv/range", #"{"key":"c3RhcnR1cC1wcm9iZQ=="}"#), range.status == 200,
+              let members = await post("/v3/cluster/member/list", "{}"), members.status == 200
+        else { return false }
+        return members.body.contains(#""name":"\#(name)""#)
+    }
+
+    /// POSTs `body` to etcd's JSON gateway; nil when it does not answer within a second.
+    private func post(_ path: String, _ body: String) async -> (status: UInt, body: String)? {
+        var request = HTTPClientRequest(url: endpoint + path)
         request.method = .POST
-        request.body = .bytes(ByteBuffer(string: #"{"key":"c3RhcnR1cC1wcm9iZQ=="}"#))
+        request.body = .bytes(ByteBuffer(string: body))
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(1))
-            _ = try await response.body.collect(upTo: 1 << 16)
-            return response.status == .ok
+            let bytes = try await response.body.collect(upTo: 1 << 16)
+            return (response.status.code, String(buffer: bytes))
         } catch {
-            return false
+            return nil
         }
+    }
+
+    private func logSize() -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: logPath))?[.size] as? NSNumber)?.uint64Value ?? 0
+    }
+
+    private func logTail(from offset: UInt64) -> String {
+        guard let handle = FileHandle(forReadingAtPath: logPath) else { return "(no output)" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+        return text.isEmpty ? "(no output)" : String(text.suffix(1500))
     }
 
     private func logTail() -> String {

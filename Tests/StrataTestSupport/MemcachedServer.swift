@@ -29,10 +29,6 @@ public final class MemcachedServer: @unchecked Sendable {
     /// How long `start()` waits for the server to answer.
     public static let startupTimeout: Duration = .seconds(60)
 
-    /// Ports held by live servers of this process, so that a killed server's port is not handed
-    /// to another before it restarts.
-    private static let reserved = Mutex<Set<Int>>([])
-
     /// The loopback port memcached listens on, kept across restarts.
     public private(set) var port: Int
     private let logPath: String
@@ -47,7 +43,7 @@ public final class MemcachedServer: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: MemcachedServer.binary) else {
             throw MemcachedUnavailable(description: "\(MemcachedServer.binary) not found: run `bash scripts/setup.sh` (it installs the Debian package memcached), or `apt-get install memcached`")
         }
-        port = try MemcachedServer.reservePort()
+        port = try LoopbackPorts.reserve()
         logPath = NSTemporaryDirectory() + "strata-memcached-\(UUID().uuidString).log"
     }
 
@@ -68,8 +64,8 @@ public final class MemcachedServer: @unchecked Sendable {
                     try await Task.sleep(for: .milliseconds(100 * (attempt + 1)))
                 } else {
                     let taken = port
-                    port = try MemcachedServer.reservePort()
-                    MemcachedServer.reserved.withLock { _ = $0.remove(taken) }
+                    port = try LoopbackPorts.reserve()
+                    LoopbackPorts.release(taken)
                 }
             }
         }
@@ -93,8 +89,7 @@ public final class MemcachedServer: @unchecked Sendable {
 
     deinit {
         kill()
-        let port = self.port
-        MemcachedServer.reserved.withLock { _ = $0.remove(port) }
+        LoopbackPorts.release(port)
         try? FileManager.default.removeItem(atPath: logPath)
     }
 
@@ -142,26 +137,6 @@ public final class MemcachedServer: @unchecked Sendable {
         let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
         return text.isEmpty ? "(no output)" : String(text.suffix(1500))
     }
-
-    /// A port below the ephemeral range that can be bound now and no other server here holds.
-    private static func reservePort() throws -> Int {
-        let ephemeralStart = ephemeralPortRangeStart()
-        if ephemeralStart > 12_000 {
-            for _ in 0..<500 {
-                let candidate = Int.random(in: 10_000..<ephemeralStart)
-                let taken = reserved.withLock { reserved in
-                    guard !reserved.contains(candidate), canBind(port: candidate) else { return true }
-                    reserved.insert(candidate)
-                    return false
-                }
-                if !taken { return candidate }
-            }
-        }
-        // No room below the ephemeral range: fall back to the kernel's pick.
-        let port = try freePort()
-        reserved.withLock { _ = $0.insert(port) }
-        return port
-    }
 }
 
 /// Runs `body` with a started memcached; kills it afterwards.
@@ -173,7 +148,7 @@ public func withMemcached(_ body: (MemcachedServer) async throws -> Void) async 
 }
 
 /// Whether `pid` is a live process (not gone, not a zombie waiting to be reaped).
-private func isAlive(_ pid: pid_t) -> Bool {
+func isAlive(_ pid: pid_t) -> Bool {
     #if os(Linux)
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
           let nameEnd = stat.lastIndex(of: ")")
@@ -184,31 +159,6 @@ private func isAlive(_ pid: pid_t) -> Bool {
     #else
     return kill(pid, 0) == 0
     #endif
-}
-
-/// The first port the kernel hands out for outgoing connections (32768 when unknown).
-private func ephemeralPortRangeStart() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
-          let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
-          let start = Int(first)
-    else { return 32_768 }
-    return start
-}
-
-/// Whether a listener could bind 127.0.0.1:`port` now (with SO_REUSEADDR, as memcached does).
-private func canBind(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var one: Int32 = 1
-    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    } == 0
 }
 
 /// The pid reported by the memcached answering `stats` on the loopback `port` within 250 ms,
