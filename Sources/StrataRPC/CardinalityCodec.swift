@@ -148,27 +148,23 @@ struct CardinalityIndexSerializer: MessageSerializer {
 /// values united (counts added).
 struct CardinalityIndexDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> CardinalityIndex {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: CardinalityMessageName.indexResponse) { r throws(RPCWireError) in
-                var out = CardinalityIndex()
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    switch tag.field {
-                    case CardinalityIndexResponseField.numSeries: out.numSeries = try r.countField(tag)
-                    case CardinalityIndexResponseField.chunkCount: out.chunkCount = try r.countField(tag)
-                    case CardinalityIndexResponseField.minTime: out.minTime = try r.int64Field(tag)
-                    case CardinalityIndexResponseField.maxTime: out.maxTime = try r.int64Field(tag)
-                    case CardinalityIndexResponseField.labels:
-                        var sub = try r.subMessage(tag, name: CardinalityMessageName.labelIndex)
-                        let (name, values) = try Self.labelIndex(&sub)
-                        out.labels[name, default: [:]].merge(values, uniquingKeysWith: +)
-                    default: try r.skip(tag)
-                    }
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: CardinalityMessageName.indexResponse) { r throws(RPCWireError) in
+            var out = CardinalityIndex()
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                switch tag.field {
+                case CardinalityIndexResponseField.numSeries: out.numSeries = try r.countField(tag)
+                case CardinalityIndexResponseField.chunkCount: out.chunkCount = try r.countField(tag)
+                case CardinalityIndexResponseField.minTime: out.minTime = try r.int64Field(tag)
+                case CardinalityIndexResponseField.maxTime: out.maxTime = try r.int64Field(tag)
+                case CardinalityIndexResponseField.labels:
+                    var sub = try r.subMessage(tag, name: CardinalityMessageName.labelIndex)
+                    let (name, values) = try Self.labelIndex(&sub)
+                    out.labels[name, default: [:]].merge(values, uniquingKeysWith: +)
+                default: try r.skip(tag)
                 }
-                return out
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 
@@ -239,23 +235,19 @@ struct ActiveSeriesSerializer: MessageSerializer {
 /// Reads a `strata.ActiveSeriesResponse` on the querier.
 struct ActiveSeriesDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> ActiveSeries {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: CardinalityMessageName.activeSeriesResponse) { r throws(RPCWireError) in
-                var out = ActiveSeries()
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    switch tag.field {
-                    case ActiveSeriesResponseField.series:
-                        var sub = try r.subMessage(tag, name: CardinalityMessageName.labelSet)
-                        out.series.append(try Self.labelSet(&sub))
-                    case ActiveSeriesResponseField.truncated: out.truncated = try r.varintField(tag) != 0
-                    default: try r.skip(tag)
-                    }
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: CardinalityMessageName.activeSeriesResponse) { r throws(RPCWireError) in
+            var out = ActiveSeries()
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                switch tag.field {
+                case ActiveSeriesResponseField.series:
+                    var sub = try r.subMessage(tag, name: CardinalityMessageName.labelSet)
+                    out.series.append(try Self.labelSet(&sub))
+                case ActiveSeriesResponseField.truncated: out.truncated = try r.varintField(tag) != 0
+                default: try r.skip(tag)
                 }
-                return out
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 

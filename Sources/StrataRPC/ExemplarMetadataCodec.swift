@@ -210,22 +210,18 @@ struct ExemplarsResponseSerializer: MessageSerializer {
 /// message is the ingester's fault: `internalError`.
 struct ExemplarsResponseDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [SeriesExemplars] {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: ExemplarMetadataMessageName.exemplarsResponse) { r throws(RPCWireError) in
-                var out: [SeriesExemplars] = []
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    guard tag.field == ExemplarsResponseField.series else {
-                        try r.skip(tag)
-                        continue
-                    }
-                    var sub = try r.subMessage(tag, name: ExemplarMetadataMessageName.seriesExemplars)
-                    out.append(try Self.series(&sub, offset: tag.offset))
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: ExemplarMetadataMessageName.exemplarsResponse) { r throws(RPCWireError) in
+            var out: [SeriesExemplars] = []
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                guard tag.field == ExemplarsResponseField.series else {
+                    try r.skip(tag)
+                    continue
                 }
-                return out
+                var sub = try r.subMessage(tag, name: ExemplarMetadataMessageName.seriesExemplars)
+                out.append(try Self.series(&sub, offset: tag.offset))
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 
@@ -343,22 +339,18 @@ struct MetadataResponseSerializer: MessageSerializer {
 /// (a newer ingester) reads as `unknown`, as remote write does.
 struct MetadataResponseDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [MetricMetadataList] {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: ExemplarMetadataMessageName.metadataResponse) { r throws(RPCWireError) in
-                var out: [MetricMetadataList] = []
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    guard tag.field == MetadataResponseField.metrics else {
-                        try r.skip(tag)
-                        continue
-                    }
-                    var sub = try r.subMessage(tag, name: ExemplarMetadataMessageName.metricMetadataList)
-                    out.append(try Self.list(&sub, offset: tag.offset))
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: ExemplarMetadataMessageName.metadataResponse) { r throws(RPCWireError) in
+            var out: [MetricMetadataList] = []
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                guard tag.field == MetadataResponseField.metrics else {
+                    try r.skip(tag)
+                    continue
                 }
-                return out
+                var sub = try r.subMessage(tag, name: ExemplarMetadataMessageName.metricMetadataList)
+                out.append(try Self.list(&sub, offset: tag.offset))
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 

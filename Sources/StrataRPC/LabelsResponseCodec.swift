@@ -14,21 +14,17 @@ struct LabelsResponseSerializer: MessageSerializer {
 /// Reads a `strata.LabelsResponse`.
 struct LabelsResponseDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [String] {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: RPCMessageName.labelsResponse) { r throws(RPCWireError) in
-                var out: [String] = []
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    if tag.field == LabelsResponseField.values {
-                        out.append(try r.stringField(tag))
-                    } else {
-                        try r.skip(tag)
-                    }
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: RPCMessageName.labelsResponse) { r throws(RPCWireError) in
+            var out: [String] = []
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                if tag.field == LabelsResponseField.values {
+                    out.append(try r.stringField(tag))
+                } else {
+                    try r.skip(tag)
                 }
-                return out
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 }

@@ -132,33 +132,29 @@ struct IngestResultSerializer: MessageSerializer {
 /// fault: `internalError`, which the client reports as a failed push.
 struct IngestResultDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> IngestResult {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: RPCMessageName.pushResponse) { r throws(RPCWireError) in
-                var result = IngestResult()
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    switch tag.field {
-                    case PushResponseField.appendedSamples:
-                        result.appendedSamples = try r.countField(tag)
-                    case PushResponseField.appendedHistograms:
-                        result.appendedHistograms = try r.countField(tag)
-                    case PushResponseField.rejected:
-                        var sub = try r.subMessage(tag, name: RPCMessageName.rejectedCount)
-                        let (id, count) = try Self.rejectedCount(&sub)
-                        result.rejectedSamples[id, default: 0] += count
-                    case PushResponseField.firstError:
-                        var sub = try r.subMessage(tag, name: RPCMessageName.rejection)
-                        result.firstError = try Self.rejection(&sub)
-                    case PushResponseField.appendedExemplars:
-                        result.appendedExemplars = try r.countField(tag)
-                    default:
-                        try r.skip(tag)
-                    }
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: RPCMessageName.pushResponse) { r throws(RPCWireError) in
+            var result = IngestResult()
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                switch tag.field {
+                case PushResponseField.appendedSamples:
+                    result.appendedSamples = try r.countField(tag)
+                case PushResponseField.appendedHistograms:
+                    result.appendedHistograms = try r.countField(tag)
+                case PushResponseField.rejected:
+                    var sub = try r.subMessage(tag, name: RPCMessageName.rejectedCount)
+                    let (id, count) = try Self.rejectedCount(&sub)
+                    result.rejectedSamples[id, default: 0] += count
+                case PushResponseField.firstError:
+                    var sub = try r.subMessage(tag, name: RPCMessageName.rejection)
+                    result.firstError = try Self.rejection(&sub)
+                case PushResponseField.appendedExemplars:
+                    result.appendedExemplars = try r.countField(tag)
+                default:
+                    try r.skip(tag)
                 }
-                return result
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return result
         }
     }
 

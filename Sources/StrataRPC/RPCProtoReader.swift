@@ -190,3 +190,17 @@ extension RPCProtoReader {
         return try result.get()
     }
 }
+
+extension RPCProtoReader {
+    /// Reads a response a peer sent, with `body` over its contiguous bytes. A malformed
+    /// response is the peer's fault, so its error becomes an `internalError` status.
+    static func readResponse<Bytes: GRPCContiguousBytes, R>(
+        _ serialized: Bytes, name: String, _ body: (inout RPCProtoReader) throws(RPCWireError) -> R
+    ) throws -> R {
+        do throws(RPCWireError) {
+            return try withMessage(serialized, name: name, body)
+        } catch {
+            throw RPCError(code: .internalError, message: error.description)
+        }
+    }
+}

@@ -77,22 +77,18 @@ struct SelectResponseSerializer: MessageSerializer {
 /// Reads one `strata.SelectResponse` batch on the querier.
 struct SelectResponseDeserializer: MessageDeserializer {
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [QuerySeries] {
-        do throws(RPCWireError) {
-            return try RPCProtoReader.withMessage(serializedMessageBytes, name: RPCMessageName.selectResponse) { r throws(RPCWireError) in
-                var out: [QuerySeries] = []
-                while !r.isAtEnd {
-                    let tag = try r.readTag()
-                    if tag.field == SelectResponseField.series {
-                        var sub = try r.subMessage(tag, name: RPCMessageName.series)
-                        out.append(try Self.series(&sub))
-                    } else {
-                        try r.skip(tag)
-                    }
+        try RPCProtoReader.readResponse(serializedMessageBytes, name: RPCMessageName.selectResponse) { r throws(RPCWireError) in
+            var out: [QuerySeries] = []
+            while !r.isAtEnd {
+                let tag = try r.readTag()
+                if tag.field == SelectResponseField.series {
+                    var sub = try r.subMessage(tag, name: RPCMessageName.series)
+                    out.append(try Self.series(&sub))
+                } else {
+                    try r.skip(tag)
                 }
-                return out
             }
-        } catch {
-            throw RPCError(code: .internalError, message: error.description)
+            return out
         }
     }
 
