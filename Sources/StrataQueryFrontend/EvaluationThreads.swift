@@ -194,7 +194,7 @@ public final class EvaluationThreads: @unchecked Sendable {
     /// resolve for `SCHED_IDLE` threads); docs/benchmarks.md has the measurement.
     public func runsInBackground(_ tenantKey: String) -> Bool {
         let now = Self.seconds(CLOCK_MONOTONIC)
-        return locked { isBusy(tenantKey, now: now) && othersActive(besides: tenantKey, now: now) }
+        return locked { belongsInBackground(tenantKey, now: now) }
     }
 
     /// Queues `job` at the back of its tenant's FIFO.
@@ -313,6 +313,12 @@ public final class EvaluationThreads: @unchecked Sendable {
         return recorded.decayed(to: now, decay: usageDecay) > busyAfter
     }
 
+    /// Whether `key`'s next job waits for a background thread: it is busy and another tenant was
+    /// active lately; under `mutex`.
+    private func belongsInBackground(_ key: String, now: Double) -> Bool {
+        isBusy(key, now: now) && othersActive(besides: key, now: now)
+    }
+
     /// Stores `tenant` (or drops it when it has nothing queued or running) and puts it in the
     /// turn list its state calls for, waking a thread of that kind; under `mutex`.
     private func store(_ key: String, _ tenant: inout Tenant) {
@@ -325,7 +331,7 @@ public final class EvaluationThreads: @unchecked Sendable {
             wanted = listed
         } else {
             let now = Self.seconds(CLOCK_MONOTONIC)
-            wanted = isBusy(key, now: now) && othersActive(besides: key, now: now) ? .background : .primary
+            wanted = belongsInBackground(key, now: now) ? .background : .primary
         }
         if wanted != tenant.listed {
             tenant.listed = wanted

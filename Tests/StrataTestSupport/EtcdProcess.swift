@@ -55,12 +55,11 @@ public final class EtcdProcess: @unchecked Sendable {
     public func start() async throws {
         var lastFailure = ""
         for attempt in 0..<5 {
-            let log = logSize()
-            if try await launch() {
+            guard let output = try await launch() else {
                 hasStarted = true
                 return
             }
-            lastFailure = logTail(from: log)
+            lastFailure = output
             guard lastFailure.contains("address already in use") else {
                 throw EtcdUnavailable(description: "etcd exited with status \(process?.terminationStatus ?? -1): \(lastFailure)")
             }
@@ -77,8 +76,9 @@ public final class EtcdProcess: @unchecked Sendable {
         throw EtcdUnavailable(description: "etcd could not listen on 127.0.0.1 (ports taken): \(lastFailure)")
     }
 
-    /// One attempt: runs etcd and waits until it answers as this member (true) or exits (false).
-    private func launch() async throws -> Bool {
+    /// One attempt: runs etcd and waits until it answers as this member (nil) or exits (what it
+    /// wrote to its log meanwhile).
+    private func launch() async throws -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: EtcdProcess.binary)
         let client = "http://127.0.0.1:\(clientPort)"
@@ -91,7 +91,7 @@ public final class EtcdProcess: @unchecked Sendable {
         ]
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
+        let logStart = log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -100,13 +100,13 @@ public final class EtcdProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + EtcdProcess.startupTimeout
         // Checks once more after the deadline: on a busy machine the sleep itself can outlast it.
         while isAlive(pid) {
-            if await answersAsThisMember() { return true }
+            if await answersAsThisMember() { return nil }
             if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        if !isAlive(pid) { return false }
+        if !isAlive(pid) { return serverLogText(atPath: logPath, from: logStart) }
         kill()
-        throw EtcdUnavailable(description: "etcd did not answer on \(endpoint) within \(EtcdProcess.startupTimeout): \(logTail())")
+        throw EtcdUnavailable(description: "etcd did not answer on \(endpoint) within \(EtcdProcess.startupTimeout): \(serverLogText(atPath: logPath, from: logStart))")
     }
 
     /// Kills etcd with SIGKILL and waits for it to exit.
@@ -144,23 +144,6 @@ public final class EtcdProcess: @unchecked Sendable {
         } catch {
             return nil
         }
-    }
-
-    private func logSize() -> UInt64 {
-        ((try? FileManager.default.attributesOfItem(atPath: logPath))?[.size] as? NSNumber)?.uint64Value ?? 0
-    }
-
-    private func logTail(from offset: UInt64) -> String {
-        guard let handle = FileHandle(forReadingAtPath: logPath) else { return "(no output)" }
-        defer { try? handle.close() }
-        try? handle.seek(toOffset: offset)
-        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-        return text.isEmpty ? "(no output)" : String(text.suffix(1500))
-    }
-
-    private func logTail() -> String {
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return String(text.suffix(1500))
     }
 }
 

@@ -131,11 +131,7 @@ public final class MemcachedServer: @unchecked Sendable {
     }
 
     private func logText(from offset: UInt64) -> String {
-        guard let handle = FileHandle(forReadingAtPath: logPath) else { return "(no output)" }
-        defer { try? handle.close() }
-        try? handle.seek(toOffset: offset)
-        let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
-        return text.isEmpty ? "(no output)" : String(text.suffix(1500))
+        serverLogText(atPath: logPath, from: offset)
     }
 }
 
